@@ -1,0 +1,8 @@
+//! pcapdoc: diagnoses cloud network failures from packet captures.
+//!
+//! Data flows one way: [`capture`] (records) → [`decode`] (frames) → [`flow`] (stream
+//! numbering) → [`tcp`] (per-direction state, Wireshark's sequence analysis, reassembly)
+//! → detectors → findings → report.
+#![forbid(unsafe_code)]
+
+pub mod capture;
