@@ -6,3 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod decode;
+pub mod engine;
+pub mod flow;
+pub mod tcp;

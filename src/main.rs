@@ -1,12 +1,17 @@
+use pcapdoc::engine::{Observer, TcpInfo};
+struct Dump;
+impl Observer for Dump {
+    fn on_tcp(&mut self, f: &pcapdoc::decode::Frame<'_>, _t: &pcapdoc::decode::Tcp<'_>, i: &TcpInfo, _c: &pcapdoc::flow::Conversation) {
+        let names: Vec<&str> = i.analysis.map(|a| a.field_names().collect()).unwrap_or_default();
+        println!("{}\t{}\t{}", f.frame, i.placement.stream, names.join(","));
+    }
+    fn on_quoted_tcp(&mut self, f: &pcapdoc::decode::Frame<'_>, s: u32) {
+        println!("{}\t{}\t", f.frame, s);
+    }
+}
 fn main() {
     for p in std::env::args().skip(1) {
-        match pcapdoc::capture::CaptureReader::open(std::path::Path::new(&p)) {
-            Ok(mut r) => {
-                while r.next_record().is_some() {}
-                let i = r.into_info();
-                println!("{} {} {:?}", i.packets, p, i.issues.iter().map(|x| x.to_string()).collect::<Vec<_>>());
-            }
-            Err(e) => println!("ERR {p}: {e}"),
-        }
+        let r = pcapdoc::capture::CaptureReader::open(std::path::Path::new(&p)).unwrap();
+        pcapdoc::engine::run(r, &mut Dump);
     }
 }

@@ -1,0 +1,436 @@
+//! Frame decode: the second step of the pipeline.
+//!
+//! Turns a [`Record`] into a [`Frame`]: addresses, and a borrowed view of the TCP, UDP or
+//! ICMP header with its payload. etherparse slices the link extensions (VLAN, QinQ) and the
+//! IP layer, laxly, so a truncated packet still yields what it holds; the TCP and UDP
+//! headers we read ourselves, because Wireshark's segment length comes from the IP header's
+//! length fields and not from the captured bytes (a 96-byte snaplen must not turn a
+//! 1448-byte segment into a 42-byte one).
+//!
+//! Contract: `decode` never panics and never allocates. A malformed packet is data: it
+//! becomes a frame with `l4 == L4::None` and an [`Anomaly`].
+
+pub mod link;
+
+use std::net::IpAddr;
+
+use etherparse::{LaxNetSlice, LaxSlicedPacket};
+
+use crate::capture::{Record, Timestamp};
+
+/// One decoded frame. Borrowed from the capture reader's window.
+#[derive(Debug, Clone)]
+pub struct Frame<'a> {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub wire_len: u32,
+    pub ip: Option<IpInfo>,
+    pub l4: L4<'a>,
+    pub anomaly: Option<Anomaly>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpInfo {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// TTL or hop limit: a change along one flow reveals a middlebox.
+    pub ttl: u8,
+    /// IPv4 identification; `None` for IPv6.
+    pub ip_id: Option<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub enum L4<'a> {
+    None,
+    Tcp(Tcp<'a>),
+    Udp(Udp<'a>),
+    Icmp(Icmp),
+}
+
+/// TCP header flags, as Wireshark's `tcp.flags` (12 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpFlags(pub u16);
+
+impl TcpFlags {
+    pub const FIN: u16 = 0x001;
+    pub const SYN: u16 = 0x002;
+    pub const RST: u16 = 0x004;
+    pub const PSH: u16 = 0x008;
+    pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
+
+    pub fn has(self, f: u16) -> bool {
+        self.0 & f != 0
+    }
+    pub fn syn(self) -> bool {
+        self.has(Self::SYN)
+    }
+    pub fn ack(self) -> bool {
+        self.has(Self::ACK)
+    }
+    pub fn fin(self) -> bool {
+        self.has(Self::FIN)
+    }
+    pub fn rst(self) -> bool {
+        self.has(Self::RST)
+    }
+    /// "SYN, ACK" style, for timelines.
+    pub fn describe(self) -> String {
+        let names = [
+            (Self::SYN, "SYN"),
+            (Self::FIN, "FIN"),
+            (Self::RST, "RST"),
+            (Self::PSH, "PSH"),
+            (Self::ACK, "ACK"),
+            (Self::URG, "URG"),
+        ];
+        let set: Vec<&str> = names.iter().filter(|(b, _)| self.has(*b)).map(|(_, n)| *n).collect();
+        if set.is_empty() { "none".into() } else { set.join(", ") }
+    }
+}
+
+/// Up to four SACK blocks (RFC 2018: at most 4 fit in 40 option bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpOptions {
+    pub mss: Option<u16>,
+    pub window_scale: Option<u8>,
+    pub sack_permitted: bool,
+    pub sack: [(u32, u32); 4],
+    pub sack_count: u8,
+    pub timestamp: Option<(u32, u32)>,
+}
+
+impl TcpOptions {
+    pub fn sack_blocks(&self) -> &[(u32, u32)] {
+        self.sack.get(..usize::from(self.sack_count)).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tcp<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    /// Raw window field; `None` when the capture cut the header before it.
+    pub window: Option<u16>,
+    /// Data offset × 4, as the header claims it (may be below 20 on a bogus header).
+    pub header_len: u8,
+    /// Wireshark's `tcp.len`: reported IP payload length minus the header length. `None` when
+    /// the segment is shorter than its own header ("short segment").
+    pub seglen: Option<u32>,
+    /// The payload bytes actually captured (may be fewer than `seglen`).
+    pub payload: &'a [u8],
+    pub options: TcpOptions,
+}
+
+#[derive(Debug, Clone)]
+pub struct Udp<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub payload: &'a [u8],
+}
+
+/// An ICMP or ICMPv6 message; for errors, the quoted packet's addresses and ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Icmp {
+    pub v6: bool,
+    pub icmp_type: u8,
+    pub code: u8,
+    pub quoted: Option<Quoted>,
+}
+
+/// The header of the packet an ICMP error quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quoted {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub protocol: u8,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// seq, ack and flags, when the quote holds the first 14 bytes of a TCP header.
+    pub tcp: Option<(u32, u32, TcpFlags)>,
+}
+
+/// Why a frame has no usable transport layer, or what is odd about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anomaly {
+    /// Link type we do not decode; the frame still counts.
+    UnsupportedLink,
+    /// Not IP (ARP, LLDP, ...): not an anomaly for the user, but counted.
+    NotIp,
+    /// The IP header is cut short or malformed.
+    BadIpHeader,
+    /// An IPv4 or IPv6 fragment; its transport header is not decoded.
+    IpFragment,
+    /// The transport header is cut short.
+    TruncatedTransport,
+    /// TCP data offset below 5 words or beyond the segment.
+    BadTcpHeaderLength,
+}
+
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const PROTO_ICMP: u8 = 1;
+const PROTO_ICMPV6: u8 = 58;
+
+/// Decodes one record. Never panics.
+pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
+    let mut frame =
+        Frame { frame: rec.frame, ts: rec.ts, wire_len: rec.orig_len, ip: None, l4: L4::None, anomaly: None };
+    let sliced = match link::strip(rec.link, rec.data) {
+        None => {
+            frame.anomaly = Some(Anomaly::UnsupportedLink);
+            return frame;
+        }
+        Some(link::Next::Ethernet(b)) => LaxSlicedPacket::from_ethernet(b).ok(),
+        Some(link::Next::EtherType(t, b)) => Some(LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b)),
+        Some(link::Next::Ip(b)) => LaxSlicedPacket::from_ip(b).ok(),
+    };
+    let Some(net) = sliced.as_ref().and_then(|s| s.net.as_ref()) else {
+        frame.anomaly = Some(match sliced.as_ref().and_then(|s| s.stop_err.as_ref()) {
+            Some(_) => Anomaly::BadIpHeader,
+            None => Anomaly::NotIp,
+        });
+        return frame;
+    };
+    let (ip, payload, reported, fragmented) = match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            let p = v4.payload();
+            let ihl = usize::from(h.ihl()) * 4;
+            let total = usize::from(h.total_len());
+            // A total length of 0 means TSO handed the NIC an oversized packet; Wireshark
+            // then trusts the captured length.
+            let reported = if total == 0 { p.payload.len() } else { total.saturating_sub(ihl) };
+            let info = IpInfo {
+                src: IpAddr::V4(h.source_addr()),
+                dst: IpAddr::V4(h.destination_addr()),
+                ttl: h.ttl(),
+                ip_id: Some(h.identification()),
+            };
+            (info, p, reported, v4.is_payload_fragmented())
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            let p = v6.payload();
+            let ext_len = v6.extensions().slice().len();
+            let plen = usize::from(h.payload_length());
+            let reported = if plen == 0 { p.payload.len() } else { plen.saturating_sub(ext_len) };
+            let info = IpInfo {
+                src: IpAddr::V6(h.source_addr()),
+                dst: IpAddr::V6(h.destination_addr()),
+                ttl: h.hop_limit(),
+                ip_id: None,
+            };
+            (info, p, reported, v6.is_payload_fragmented())
+        }
+        LaxNetSlice::Arp(_) => {
+            frame.anomaly = Some(Anomaly::NotIp);
+            return frame;
+        }
+    };
+    frame.ip = Some(ip);
+    if fragmented {
+        frame.anomaly = Some(Anomaly::IpFragment);
+        return frame;
+    }
+    let bytes = payload.payload;
+    match payload.ip_number.0 {
+        PROTO_TCP => match parse_tcp(bytes, reported) {
+            Ok(t) => {
+                if t.header_len < 20 || t.seglen.is_none() {
+                    frame.anomaly = Some(Anomaly::BadTcpHeaderLength);
+                }
+                frame.l4 = L4::Tcp(t);
+            }
+            Err(a) => frame.anomaly = Some(a),
+        },
+        PROTO_UDP => match parse_udp(bytes) {
+            Some(u) => frame.l4 = L4::Udp(u),
+            None => frame.anomaly = Some(Anomaly::TruncatedTransport),
+        },
+        PROTO_ICMP | PROTO_ICMPV6 => match parse_icmp(bytes, payload.ip_number.0 == PROTO_ICMPV6) {
+            Some(i) => frame.l4 = L4::Icmp(i),
+            None => frame.anomaly = Some(Anomaly::TruncatedTransport),
+        },
+        _ => {}
+    }
+    frame
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Parses a TCP header from the captured bytes. `reported` is the IP payload length the IP
+/// header claims. Needs 14 bytes (through the flags), as Wireshark needs them to place the
+/// segment in a stream.
+pub fn parse_tcp(b: &[u8], reported: usize) -> Result<Tcp<'_>, Anomaly> {
+    let (Some(src_port), Some(dst_port), Some(seq), Some(ack), Some(off_flags)) =
+        (be16(b, 0), be16(b, 2), be32(b, 4), be32(b, 8), be16(b, 12))
+    else {
+        return Err(Anomaly::TruncatedTransport);
+    };
+    let header_len = ((off_flags >> 12) as u8) * 4;
+    let flags = TcpFlags(off_flags & 0x0fff);
+    let window = be16(b, 14);
+    let hl = usize::from(header_len);
+    let seglen = reported.checked_sub(hl).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+    let payload = if hl >= 20 { b.get(hl..).unwrap_or_default() } else { &[] };
+    let options = if hl > 20 { parse_tcp_options(b.get(20..hl.min(b.len())).unwrap_or_default()) } else { TcpOptions::default() };
+    Ok(Tcp { src_port, dst_port, seq, ack, flags, window, header_len, seglen, payload, options })
+}
+
+/// Walks TCP options (RFC 9293 section 3.1). A malformed option ends the walk; what was
+/// read before it stands.
+pub fn parse_tcp_options(mut b: &[u8]) -> TcpOptions {
+    let mut o = TcpOptions::default();
+    while let Some(&kind) = b.first() {
+        match kind {
+            0 => break,
+            1 => {
+                b = b.get(1..).unwrap_or_default();
+                continue;
+            }
+            _ => {}
+        }
+        let Some(&len) = b.get(1) else { break };
+        let len = usize::from(len);
+        let Some(body) = b.get(2..len.max(2)).filter(|_| len >= 2) else { break };
+        match (kind, body.len()) {
+            (2, 2) => o.mss = be16(body, 0),
+            (3, 1) => o.window_scale = body.first().copied(),
+            (4, 0) => o.sack_permitted = true,
+            (5, n) if n % 8 == 0 => {
+                for (i, chunk) in body.chunks_exact(8).take(4).enumerate() {
+                    if let (Some(l), Some(r), Some(slot)) = (be32(chunk, 0), be32(chunk, 4), o.sack.get_mut(i)) {
+                        *slot = (l, r);
+                        o.sack_count = (i + 1) as u8;
+                    }
+                }
+            }
+            (8, 8) => o.timestamp = be32(body, 0).zip(be32(body, 4)),
+            _ => {}
+        }
+        b = b.get(len..).unwrap_or_default();
+    }
+    o
+}
+
+fn parse_udp(b: &[u8]) -> Option<Udp<'_>> {
+    let src_port = be16(b, 0)?;
+    let dst_port = be16(b, 2)?;
+    let len = usize::from(be16(b, 4)?);
+    let end = if len >= 8 { len.min(b.len()) } else { b.len() };
+    Some(Udp { src_port, dst_port, payload: b.get(8..end).unwrap_or_default() })
+}
+
+/// ICMP errors that quote the offending packet (RFC 792, RFC 4443).
+fn parse_icmp(b: &[u8], v6: bool) -> Option<Icmp> {
+    let icmp_type = *b.first()?;
+    let code = *b.get(1)?;
+    let is_error = if v6 { icmp_type < 128 } else { matches!(icmp_type, 3 | 4 | 5 | 11 | 12) };
+    let quoted = if is_error { b.get(8..).and_then(|q| parse_quoted(q, v6)) } else { None };
+    Some(Icmp { v6, icmp_type, code, quoted })
+}
+
+fn parse_quoted(q: &[u8], v6: bool) -> Option<Quoted> {
+    let (src, dst, protocol, rest) = if v6 {
+        let src: [u8; 16] = q.get(8..24)?.try_into().ok()?;
+        let dst: [u8; 16] = q.get(24..40)?.try_into().ok()?;
+        (IpAddr::from(src), IpAddr::from(dst), *q.get(6)?, q.get(40..)?)
+    } else {
+        let ihl = usize::from(q.first()? & 0x0f) * 4;
+        let src: [u8; 4] = q.get(12..16)?.try_into().ok()?;
+        let dst: [u8; 4] = q.get(16..20)?.try_into().ok()?;
+        (IpAddr::from(src), IpAddr::from(dst), *q.get(9)?, q.get(ihl.max(20)..)?)
+    };
+    let src_port = be16(rest, 0)?;
+    let dst_port = be16(rest, 2)?;
+    let tcp = if protocol == PROTO_TCP {
+        be32(rest, 4).zip(be32(rest, 8)).zip(be16(rest, 12)).map(|((s, a), f)| (s, a, TcpFlags(f & 0x0fff)))
+    } else {
+        None
+    };
+    Some(Quoted { src, dst, protocol, src_port, dst_port, tcp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp_header(flags: u16, data_offset_words: u8, opts: &[u8]) -> Vec<u8> {
+        let mut h = vec![0x04, 0xd2, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 2];
+        h.extend(((u16::from(data_offset_words) << 12) | flags).to_be_bytes());
+        h.extend([0xff, 0xff, 0, 0, 0, 0]);
+        h.extend(opts);
+        h
+    }
+
+    #[test]
+    fn seglen_comes_from_the_ip_header_not_the_capture() {
+        let h = tcp_header(TcpFlags::ACK, 5, &[]);
+        let t = parse_tcp(&h, 20 + 1448).unwrap();
+        assert_eq!(t.seglen, Some(1448));
+        assert!(t.payload.is_empty());
+    }
+
+    #[test]
+    fn short_segment_has_no_seglen() {
+        let h = tcp_header(TcpFlags::ACK, 8, &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+        let t = parse_tcp(&h, 24).unwrap();
+        assert_eq!(t.seglen, None);
+    }
+
+    #[test]
+    fn test_truncated_tcp_header_every_length() {
+        let h = tcp_header(TcpFlags::SYN, 6, &[2, 4, 0x05, 0xb4]);
+        for n in 0..h.len() {
+            match parse_tcp(&h[..n], 24) {
+                Ok(t) => {
+                    assert!(n >= 14, "accepted {n} bytes");
+                    assert_eq!(t.window.is_some(), n >= 16);
+                }
+                Err(a) => {
+                    assert!(n < 14);
+                    assert_eq!(a, Anomaly::TruncatedTransport);
+                }
+            }
+        }
+        assert_eq!(parse_tcp(&h, 24).unwrap().options.mss, Some(1460));
+    }
+
+    #[test]
+    fn garbage_options_do_not_panic_and_keep_what_was_read() {
+        let o = parse_tcp_options(&[2, 4, 0x05, 0xb4, 3, 3, 7, 5, 0xff]);
+        assert_eq!(o.mss, Some(1460));
+        assert_eq!(o.window_scale, Some(7));
+        assert_eq!(o.sack_count, 0);
+        let o = parse_tcp_options(&[5, 1, 2, 3]);
+        assert_eq!(o, TcpOptions::default());
+        let o = parse_tcp_options(&[5, 10, 0, 0, 0, 1, 0, 0, 0, 9]);
+        assert_eq!(o.sack_blocks(), &[(1, 9)]);
+        for len in 0..=255u8 {
+            let _ = parse_tcp_options(&[8, len, 1, 2, 3]);
+        }
+    }
+
+    #[test]
+    fn icmp_error_quotes_tcp_ports() {
+        let mut m = vec![3, 3, 0, 0, 0, 0, 0, 0];
+        let mut ip = vec![0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 198, 51, 100, 2];
+        ip.extend(tcp_header(TcpFlags::SYN, 5, &[]));
+        m.extend(ip);
+        let i = parse_icmp(&m, false).unwrap();
+        let q = i.quoted.unwrap();
+        assert_eq!((q.src_port, q.dst_port, q.protocol), (1234, 443, 6));
+        assert!(q.tcp.unwrap().2.syn());
+    }
+}

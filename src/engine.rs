@@ -1,0 +1,113 @@
+//! The pipeline driver: reads records, decodes them, places TCP segments in streams, runs
+//! the sequence analysis, and hands every decoded frame to an [`Observer`] (detectors,
+//! golden-file tests) in capture order.
+//!
+//! Contract: runs to the end of the readable part of the capture, whatever the packets
+//! hold. Observers see each frame once, after its stream state has been updated.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use crate::capture::{CaptureInfo, CaptureReader};
+use crate::decode::{self, Anomaly, Frame, L4, Tcp};
+use crate::flow::{Conversation, FlowTable, Placement};
+use crate::tcp::analysis::{AnalysisFlags, Segment};
+
+/// What the engine learnt about one TCP frame.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpInfo {
+    pub placement: Placement,
+    /// `None` when Wireshark would not analyse the segment (quoted in ICMP, short header).
+    pub analysis: Option<AnalysisFlags>,
+}
+
+/// Sees every frame. All methods have no-op defaults.
+pub trait Observer {
+    /// A TCP segment, after analysis; `conv` is its stream's state.
+    fn on_tcp(&mut self, _frame: &Frame<'_>, _tcp: &Tcp<'_>, _info: &TcpInfo, _conv: &Conversation) {}
+    /// An ICMP error quoting a TCP header that Wireshark would number into `stream`.
+    fn on_quoted_tcp(&mut self, _frame: &Frame<'_>, _stream: u32) {}
+    /// Every frame, TCP or not, after the TCP callbacks.
+    fn on_frame(&mut self, _frame: &Frame<'_>) {}
+}
+
+/// An observer that sees nothing.
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+/// Everything the engine produced, for detectors and reports.
+#[derive(Debug)]
+pub struct Analysis {
+    pub capture: CaptureInfo,
+    pub conversations: Vec<Conversation>,
+    /// Decode anomalies by kind.
+    pub anomalies: BTreeMap<Anomaly, u64>,
+}
+
+/// Runs the whole pipeline over one capture.
+pub fn run(mut reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
+    let mut flows = FlowTable::new();
+    let mut anomalies = BTreeMap::new();
+    while let Some(rec) = reader.next_record() {
+        let frame = decode::decode(&rec);
+        if let Some(a) = frame.anomaly {
+            *anomalies.entry(a).or_insert(0) += 1;
+        }
+        match (&frame.l4, frame.ip) {
+            (L4::Tcp(tcp), Some(ip)) => {
+                let src = SocketAddr::new(ip.src, tcp.src_port);
+                let dst = SocketAddr::new(ip.dst, tcp.dst_port);
+                let placement = flows.place(src, dst, tcp.flags, tcp.seq, tcp.ack, frame.frame, frame.ts, false);
+                let Some(conv) = flows.get_mut(placement.stream) else { continue };
+                // Wireshark analyses only when it knows the segment length and has the window.
+                let analysis = match (tcp.seglen, tcp.window) {
+                    (Some(seglen), Some(window)) => {
+                        let seg = Segment {
+                            frame: frame.frame,
+                            ts: frame.ts,
+                            seq: tcp.seq,
+                            ack: tcp.ack,
+                            seglen,
+                            flags: tcp.flags,
+                            window,
+                            options: &tcp.options,
+                            ipv6: ip.src.is_ipv6(),
+                        };
+                        let mut f = conv.analysis.analyze(placement.dir, &seg, placement.is_new);
+                        if placement.reused_ports {
+                            f.set(AnalysisFlags::REUSED_PORTS);
+                        }
+                        Some(f)
+                    }
+                    _ => None,
+                };
+                let flags = analysis.unwrap_or_default();
+                conv.summary.record(
+                    placement.dir,
+                    frame.frame,
+                    frame.ts,
+                    frame.wire_len,
+                    tcp.flags,
+                    tcp.seglen.unwrap_or(0),
+                    flags,
+                );
+                conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
+                let info = TcpInfo { placement, analysis };
+                observer.on_tcp(&frame, tcp, &info, conv);
+            }
+            (L4::Icmp(icmp), Some(_)) => {
+                if let Some(q) = icmp.quoted {
+                    if let Some((seq, ack, flags)) = q.tcp {
+                        let src = SocketAddr::new(q.src, q.src_port);
+                        let dst = SocketAddr::new(q.dst, q.dst_port);
+                        let p = flows.place(src, dst, flags, seq, ack, frame.frame, frame.ts, true);
+                        observer.on_quoted_tcp(&frame, p.stream);
+                    }
+                }
+            }
+            _ => {}
+        }
+        observer.on_frame(&frame);
+    }
+    Analysis { capture: reader.into_info(), conversations: flows.into_conversations(), anomalies }
+}

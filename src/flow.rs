@@ -1,0 +1,217 @@
+//! Flow table: the third step of the pipeline. Numbers TCP streams as Wireshark's
+//! `tcp.stream` does.
+//!
+//! Wireshark keys a conversation by its address/port pair in either direction and gives
+//! each new conversation the next stream index. A pure SYN whose sequence number differs
+//! from the ISN already recorded for that direction starts a new conversation on the same
+//! 4-tuple (flagged `tcp.analysis.reused_ports`), and so does a SYN/ACK with a new ISN
+//! (packet-tcp.c, issues 15097 and 16944). A TCP header quoted inside an ICMP error also
+//! finds or creates a conversation, as Wireshark's does, but is not analysed.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::capture::Timestamp;
+use crate::decode::TcpFlags;
+use crate::tcp::analysis::ConvAnalysis;
+use crate::tcp::stream::StreamSummary;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    lo: (IpAddr, u16),
+    hi: (IpAddr, u16),
+}
+
+impl FlowKey {
+    pub fn new(a: SocketAddr, b: SocketAddr) -> Self {
+        let (x, y) = ((a.ip(), a.port()), (b.ip(), b.port()));
+        if x <= y { FlowKey { lo: x, hi: y } } else { FlowKey { lo: y, hi: x } }
+    }
+}
+
+/// One TCP conversation: its summary and its analysis state.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub summary: StreamSummary,
+    pub analysis: ConvAnalysis,
+    /// Wireshark's `base_seq` per direction (ISN, or first seq - 1 when no SYN was seen).
+    base_seq: [Option<u32>; 2],
+}
+
+impl Conversation {
+    fn new(stream: u32, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> Self {
+        Conversation {
+            summary: StreamSummary::new(stream, src, dst, frame, ts),
+            analysis: ConvAnalysis::default(),
+            base_seq: [None, None],
+        }
+    }
+
+    /// 0 when `src` is the endpoint that sent this conversation's first packet.
+    pub fn direction(&self, src: SocketAddr) -> usize {
+        usize::from(src != self.summary.first_src)
+    }
+
+    /// Relative sequence number, as Wireshark shows `tcp.seq`.
+    pub fn relative_seq(&self, dir: usize, seq: u32) -> u32 {
+        seq.wrapping_sub(self.base_seq.get(dir).copied().flatten().unwrap_or(0))
+    }
+}
+
+/// Where a TCP header landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub stream: u32,
+    pub dir: usize,
+    /// A new conversation was created for this packet.
+    pub is_new: bool,
+    /// The new conversation reuses the 4-tuple of an earlier one.
+    pub reused_ports: bool,
+}
+
+#[derive(Default)]
+pub struct FlowTable {
+    current: HashMap<FlowKey, u32>,
+    convs: Vec<Conversation>,
+}
+
+impl FlowTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self, stream: u32) -> Option<&Conversation> {
+        self.convs.get(stream as usize)
+    }
+
+    pub fn get_mut(&mut self, stream: u32) -> Option<&mut Conversation> {
+        self.convs.get_mut(stream as usize)
+    }
+
+    pub fn conversations(&self) -> &[Conversation] {
+        &self.convs
+    }
+
+    pub fn into_conversations(self) -> Vec<Conversation> {
+        self.convs
+    }
+
+    fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {
+        let stream = self.convs.len() as u32;
+        self.convs.push(Conversation::new(stream, src, dst, frame, ts));
+        self.current.insert(key, stream);
+        stream
+    }
+
+    /// Finds or creates the conversation for a TCP header, applying Wireshark's port-reuse
+    /// rules. `in_error` is true for a header quoted in an ICMP error.
+    #[allow(clippy::too_many_arguments)]
+    pub fn place(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        frame: u64,
+        ts: Timestamp,
+        in_error: bool,
+    ) -> Placement {
+        let key = FlowKey::new(src, dst);
+        let (mut stream, mut is_new) = match self.current.get(&key) {
+            Some(&s) => (s, false),
+            None => (self.create(key, src, dst, frame, ts), true),
+        };
+        let mut reused_ports = false;
+        if !in_error {
+            let pure_syn = flags.syn() && !flags.ack();
+            let syn_ack = flags.syn() && flags.ack();
+            if pure_syn || syn_ack {
+                let conv = self.convs.get(stream as usize);
+                let dir = conv.map_or(0, |c| c.direction(src));
+                let base = conv.and_then(|c| c.base_seq.get(dir).copied().flatten());
+                match base {
+                    Some(b) if b != seq && pure_syn => {
+                        stream = self.create(key, src, dst, frame, ts);
+                        is_new = true;
+                        reused_ports = true;
+                    }
+                    // A SYN/ACK with a new ISN: Wireshark 4.0 flags the reuse but keeps the
+                    // conversation and replaces its base_seq (issue 16944; corpus:
+                    // rst-inject-rae frame 3). Later versions start a new conversation.
+                    Some(b) if b != seq => {
+                        if let Some(slot) = self.convs.get_mut(stream as usize).and_then(|c| c.base_seq.get_mut(dir)) {
+                            *slot = Some(seq);
+                        }
+                        reused_ports = true;
+                    }
+                    Some(_) if pure_syn => {
+                        // Same ISN: a retransmitted SYN. Restore nextseq (issue 17616).
+                        if let Some(c) = self.convs.get_mut(stream as usize) {
+                            c.analysis.syn_repeated(dir);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let conv = self.convs.get_mut(stream as usize);
+        let dir = conv.as_ref().map_or(0, |c| c.direction(src));
+        if let (Some(c), false) = (conv, in_error) {
+            if c.base_seq.get(dir).copied().flatten().is_none() {
+                let base = if flags.syn() { seq } else { seq.wrapping_sub(1) };
+                if let Some(slot) = c.base_seq.get_mut(dir) {
+                    *slot = Some(base);
+                }
+            }
+            let rev = 1 - dir;
+            if flags.ack() && c.base_seq.get(rev).copied().flatten().is_none() {
+                if let Some(slot) = c.base_seq.get_mut(rev) {
+                    *slot = Some(ack.wrapping_sub(1));
+                }
+            }
+        }
+        Placement { stream, dir, is_new, reused_ports }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sa(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn both_directions_share_a_stream() {
+        let mut t = FlowTable::new();
+        let (c, s) = (sa("192.0.2.1:40000"), sa("198.51.100.2:443"));
+        let a = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 1, Timestamp(0), false);
+        let b = t.place(s, c, TcpFlags(TcpFlags::SYN | TcpFlags::ACK), 900, 101, 2, Timestamp(1), false);
+        assert_eq!((a.stream, a.dir, b.stream, b.dir), (0, 0, 0, 1));
+        assert!(a.is_new && !b.is_new);
+    }
+
+    #[test]
+    fn a_new_isn_on_the_same_tuple_is_a_new_stream() {
+        let mut t = FlowTable::new();
+        let (c, s) = (sa("192.0.2.1:40000"), sa("198.51.100.2:80"));
+        t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 1, Timestamp(0), false);
+        let retx = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 2, Timestamp(1), false);
+        assert_eq!(retx.stream, 0, "same ISN is a retransmission");
+        let reuse = t.place(c, s, TcpFlags(TcpFlags::SYN), 5000, 0, 3, Timestamp(2), false);
+        assert_eq!(reuse.stream, 1);
+        assert!(reuse.reused_ports);
+    }
+
+    #[test]
+    fn a_quoted_header_gets_a_stream_but_sets_no_isn() {
+        let mut t = FlowTable::new();
+        let (c, s) = (sa("192.0.2.1:40000"), sa("198.51.100.2:80"));
+        let q = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 1, Timestamp(0), true);
+        assert!(q.is_new);
+        let syn = t.place(c, s, TcpFlags(TcpFlags::SYN), 777, 0, 2, Timestamp(1), false);
+        assert_eq!(syn.stream, 0, "no ISN was recorded from the ICMP quote");
+    }
+}

@@ -1,0 +1,427 @@
+//! Wireshark's TCP sequence analysis, ported so that pcapdoc flags the same frames.
+//!
+//! This follows `tcp_analyze_sequence_number()` in Wireshark's
+//! `epan/dissectors/packet-tcp.c`, checked frame by frame against tshark 4.0 on every
+//! committed capture (tests/golden). The order of the checks matters and is Wireshark's:
+//! zero-window probe, zero window, lost segment, keep-alive, window update, window full,
+//! keep-alive ACK, zero-window-probe ACK, duplicate ACK; then ACKed-unseen; then for
+//! segments that do not advance the sequence: spurious retransmission, fast retransmission,
+//! out-of-order (with the handshake RTT as threshold), and finally retransmission.
+//!
+//! Quirks kept on purpose, because Wireshark has them: a raw sequence number of 0 means
+//! "not seen yet"; the unacked-segment list stops growing at 1000 entries.
+
+use super::seq::Seq;
+use crate::capture::Timestamp;
+use crate::decode::TcpFlags;
+
+/// Wireshark's `TCP_A_*` flags. `tcp.analysis.retransmission` is shown for all three
+/// retransmission kinds; see [`AnalysisFlags::is_any_retransmission`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AnalysisFlags(pub u32);
+
+impl AnalysisFlags {
+    pub const RETRANSMISSION: u32 = 0x0001;
+    pub const LOST_PACKET: u32 = 0x0002;
+    pub const ACK_LOST_PACKET: u32 = 0x0004;
+    pub const KEEP_ALIVE: u32 = 0x0008;
+    pub const DUPLICATE_ACK: u32 = 0x0010;
+    pub const ZERO_WINDOW: u32 = 0x0020;
+    pub const ZERO_WINDOW_PROBE: u32 = 0x0040;
+    pub const ZERO_WINDOW_PROBE_ACK: u32 = 0x0080;
+    pub const KEEP_ALIVE_ACK: u32 = 0x0100;
+    pub const OUT_OF_ORDER: u32 = 0x0200;
+    pub const FAST_RETRANSMISSION: u32 = 0x0400;
+    pub const WINDOW_UPDATE: u32 = 0x0800;
+    pub const WINDOW_FULL: u32 = 0x1000;
+    pub const REUSED_PORTS: u32 = 0x2000;
+    pub const SPURIOUS_RETRANSMISSION: u32 = 0x4000;
+
+    /// The `tcp.analysis.*` field names, in the order the golden files list them.
+    pub const NAMES: [(u32, &'static str); 15] = [
+        (Self::RETRANSMISSION, "retransmission"),
+        (Self::FAST_RETRANSMISSION, "fast_retransmission"),
+        (Self::SPURIOUS_RETRANSMISSION, "spurious_retransmission"),
+        (Self::OUT_OF_ORDER, "out_of_order"),
+        (Self::LOST_PACKET, "lost_segment"),
+        (Self::ACK_LOST_PACKET, "ack_lost_segment"),
+        (Self::DUPLICATE_ACK, "duplicate_ack"),
+        (Self::KEEP_ALIVE, "keep_alive"),
+        (Self::KEEP_ALIVE_ACK, "keep_alive_ack"),
+        (Self::ZERO_WINDOW, "zero_window"),
+        (Self::ZERO_WINDOW_PROBE, "zero_window_probe"),
+        (Self::ZERO_WINDOW_PROBE_ACK, "zero_window_probe_ack"),
+        (Self::WINDOW_UPDATE, "window_update"),
+        (Self::WINDOW_FULL, "window_full"),
+        (Self::REUSED_PORTS, "reused_ports"),
+    ];
+
+    pub fn has(self, f: u32) -> bool {
+        self.0 & f != 0
+    }
+    pub fn set(&mut self, f: u32) {
+        self.0 |= f;
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Wireshark sets `tcp.analysis.retransmission` on fast and spurious retransmissions too.
+    pub fn is_any_retransmission(self) -> bool {
+        self.has(Self::RETRANSMISSION | Self::FAST_RETRANSMISSION | Self::SPURIOUS_RETRANSMISSION)
+    }
+    /// The `tcp.analysis.*` fields this frame would show in Wireshark.
+    pub fn field_names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES.into_iter().filter(move |(bit, name)| {
+            self.has(*bit) || (*name == "retransmission" && self.is_any_retransmission())
+        }).map(|(_, n)| n)
+    }
+}
+
+/// Wireshark's `TCP_MAX_UNACKED_SEGMENTS`.
+const MAX_UNACKED_SEGMENTS: usize = 1000;
+/// Fast retransmission must follow the last duplicate ACK within 20 ms.
+const FAST_RETRANSMISSION_WINDOW_NS: i64 = 20_000_000;
+/// Out-of-order threshold when the handshake RTT is unknown: 3 ms.
+const DEFAULT_OOO_THRESHOLD_NS: i64 = 3_000_000;
+
+#[derive(Clone, Copy, Debug)]
+struct Unacked {
+    seq: Seq,
+    nextseq: Seq,
+}
+
+/// Wireshark's `tcp_flow_t` plus `tcp_analyze_seq_flow_info_t`: one direction's state.
+#[derive(Clone, Debug, Default)]
+pub struct FlowAnalysis {
+    /// 0 means "none yet", as in Wireshark.
+    nextseq: u32,
+    /// When `nextseq` last advanced.
+    nextseqtime: Timestamp,
+    maxseqtobeacked: u32,
+    lastack: u32,
+    lastacktime: Timestamp,
+    lastnondupack: u64,
+    pub(crate) dupacknum: u32,
+    lastacklen: u32,
+    /// Last raw window; Wireshark starts it at G_MAXUINT32 so that no real window equals it.
+    pub(crate) window: u32,
+    /// -1 unknown, -2 known not to be used, else the shift.
+    win_scale: i8,
+    is_first_ack: bool,
+    lastsegmentflags: AnalysisFlags,
+    /// Newest first, as Wireshark prepends.
+    segments: Vec<Unacked>,
+    sack: Vec<(Seq, Seq)>,
+    mss: i32,
+}
+
+impl FlowAnalysis {
+    pub fn new() -> Self {
+        FlowAnalysis { win_scale: -1, mss: -1, window: u32::MAX, ..Default::default() }
+    }
+}
+
+/// The two directions of one conversation, plus what Wireshark keeps per conversation.
+#[derive(Clone, Debug)]
+pub struct ConvAnalysis {
+    pub flows: [FlowAnalysis; 2],
+    /// Time of the most recent SYN (`ts_mru_syn`).
+    ts_mru_syn: Option<Timestamp>,
+    /// The handshake RTT (`ts_first_rtt`): SYN to the first pure ACK.
+    pub first_rtt_ns: Option<i64>,
+}
+
+impl Default for ConvAnalysis {
+    fn default() -> Self {
+        ConvAnalysis { flows: [FlowAnalysis::new(), FlowAnalysis::new()], ts_mru_syn: None, first_rtt_ns: None }
+    }
+}
+
+/// What the analysis needs of one segment.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'s> {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub seq: u32,
+    pub ack: u32,
+    pub seglen: u32,
+    pub flags: TcpFlags,
+    pub window: u16,
+    pub options: &'s crate::decode::TcpOptions,
+    pub ipv6: bool,
+}
+
+const SYN_FIN_RST: u16 = TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST;
+
+impl ConvAnalysis {
+    /// Analyses one segment travelling in direction `dir` (0 or 1). `conversation_is_new`
+    /// is Wireshark's flag for the first packet of a conversation (used for default MSS).
+    pub fn analyze(&mut self, dir: usize, s: &Segment<'_>, conversation_is_new: bool) -> AnalysisFlags {
+        let (fwd_i, rev_i) = if dir == 0 { (0, 1) } else { (1, 0) };
+        let mut ta = AnalysisFlags::default();
+        let flags = s.flags.0;
+        let seq = Seq(s.seq);
+        let ack = Seq(s.ack);
+        let seglen = s.seglen;
+        let window = u32::from(s.window);
+        let first_rtt = self.first_rtt_ns;
+
+        // Window scaling is learnt from the SYN options, before the analysis runs
+        // (tcp_dissect_options stores it on the first pass; verify_tcp_window_scaling runs
+        // after). Wireshark records the option while dissecting the SYN's options, which happens
+        // after the sequence analysis; we record it after too (see `after_options`).
+        let [f0, f1] = &mut self.flows;
+        let (fwd, rev) = if fwd_i == 0 { (f0, f1) } else { (f1, f0) };
+
+        'fwd: {
+            // ZERO WINDOW PROBE
+            if seglen == 1 && s.seq == fwd.nextseq && rev.window == 0 {
+                ta.set(AnalysisFlags::ZERO_WINDOW_PROBE);
+                break 'fwd;
+            }
+            // ZERO WINDOW: window 0 and none of SYN/FIN/RST.
+            if window == 0 && flags & SYN_FIN_RST == 0 {
+                ta.set(AnalysisFlags::ZERO_WINDOW);
+            }
+            // LOST PACKET: beyond the highest sequence seen. RSTs are not checked.
+            if fwd.nextseq != 0 && seq.gt(Seq(fwd.nextseq)) && flags & TcpFlags::RST == 0 {
+                ta.set(AnalysisFlags::LOST_PACKET);
+            }
+            // KEEP ALIVE: 0 or 1 byte, one before the next expected sequence number.
+            if seglen <= 1 && s.seq == fwd.nextseq.wrapping_sub(1) && flags & SYN_FIN_RST == 0 {
+                ta.set(AnalysisFlags::KEEP_ALIVE);
+            }
+            let same_seq_ack = s.seq == fwd.nextseq && s.ack == fwd.lastack;
+            // WINDOW UPDATE
+            if seglen == 0 && window != 0 && window != fwd.window && same_seq_ack && flags & SYN_FIN_RST == 0 {
+                ta.set(AnalysisFlags::WINDOW_UPDATE);
+            }
+            // WINDOW FULL
+            if seglen > 0 && rev.win_scale != -1 && flags & SYN_FIN_RST == 0 {
+                let shift = if rev.is_first_ack || rev.win_scale == -2 { 0 } else { rev.win_scale.max(0) as u32 };
+                let edge = Seq(rev.lastack).add(rev.window.checked_shl(shift).unwrap_or(0));
+                if seq.add(seglen) == edge {
+                    ta.set(AnalysisFlags::WINDOW_FULL);
+                }
+            }
+            // KEEP ALIVE ACK
+            if seglen == 0
+                && window != 0
+                && window == fwd.window
+                && same_seq_ack
+                && rev.lastsegmentflags.has(AnalysisFlags::KEEP_ALIVE)
+                && flags & SYN_FIN_RST == 0
+            {
+                ta.set(AnalysisFlags::KEEP_ALIVE_ACK);
+                break 'fwd;
+            }
+            // ZERO WINDOW PROBE ACK
+            if seglen == 0
+                && window == 0
+                && window == fwd.window
+                && s.seq == fwd.nextseq
+                && (s.ack == fwd.lastack || ack == Seq(fwd.lastack).add(1))
+                && rev.lastsegmentflags.has(AnalysisFlags::ZERO_WINDOW_PROBE)
+                && flags & SYN_FIN_RST == 0
+            {
+                ta.set(AnalysisFlags::ZERO_WINDOW_PROBE_ACK);
+                // Some receivers consume the probe's byte (Wireshark issue 10745).
+                if ack == Seq(fwd.lastack).add(1) {
+                    rev.nextseq = s.ack;
+                    rev.maxseqtobeacked = s.ack;
+                }
+                break 'fwd;
+            }
+            // DUPLICATE ACK
+            if seglen == 0 && window != 0 && window == fwd.window && same_seq_ack && flags & SYN_FIN_RST == 0 {
+                fwd.dupacknum += 1;
+                ta.set(AnalysisFlags::DUPLICATE_ACK);
+                break 'fwd;
+            }
+        }
+        // finished_fwd: a changed ACK resets the duplicate-ACK count.
+        if s.ack != fwd.lastack {
+            fwd.lastnondupack = s.frame;
+            fwd.dupacknum = 0;
+        }
+
+        // ACKED LOST PACKET: this ACKs beyond anything seen in the other direction.
+        if rev.maxseqtobeacked != 0 && ack.gt(Seq(rev.maxseqtobeacked)) && flags & TcpFlags::ACK != 0 {
+            if ack == Seq(fwd.lastack).add(1)
+                && s.seq == fwd.nextseq
+                && rev.lastsegmentflags.has(AnalysisFlags::ZERO_WINDOW_PROBE)
+            {
+                // Resuming from a zero-window probe that re-opens the window.
+                rev.nextseq = s.ack;
+                rev.maxseqtobeacked = s.ack;
+                ta.set(AnalysisFlags::WINDOW_UPDATE);
+            } else {
+                // Do not report the same gap again: jump to the highest sequence seen.
+                // (Wireshark 4.2 walks the unacked list instead; 4.0 does this.)
+                rev.maxseqtobeacked = rev.nextseq;
+                ta.set(AnalysisFlags::ACK_LOST_PACKET);
+            }
+        }
+
+        // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER
+        let mut seq_not_advanced = fwd.nextseq != 0 && seq.lt(Seq(fwd.nextseq));
+        let syn_or_fin = flags & (TcpFlags::SYN | TcpFlags::FIN) != 0;
+        'retrans: {
+            if !(seglen > 0 || syn_or_fin) {
+                break 'retrans;
+            }
+            if ta.has(AnalysisFlags::KEEP_ALIVE) {
+                break 'retrans;
+            }
+            // More than one byte starting one below nextseq adds data after a possible
+            // zero-window probe: not a retransmission.
+            if seglen > 1 && fwd.nextseq.wrapping_sub(1) == s.seq {
+                seq_not_advanced = false;
+            }
+            // SPURIOUS: everything in it was already ACKed.
+            if seglen > 0 && rev.lastack != 0 && seq.add(seglen).le(Seq(rev.lastack)) {
+                ta.set(AnalysisFlags::SPURIOUS_RETRANSMISSION);
+                break 'retrans;
+            }
+            if !seq_not_advanced {
+                break 'retrans;
+            }
+            // Time since the last ACK in the other direction, never negative.
+            let t = s.ts.since(rev.lastacktime).max(0);
+            // FAST RETRANSMISSION: >= 2 duplicate ACKs for this very sequence, within 20 ms.
+            if t < FAST_RETRANSMISSION_WINDOW_NS && rev.dupacknum >= 2 && rev.lastack == s.seq {
+                ta.set(AnalysisFlags::FAST_RETRANSMISSION);
+                break 'retrans;
+            }
+            // Later Wireshark versions also call a segment a fast retransmission from SACK
+            // evidence (RFC 6675); tshark 4.0 does not (corpus: retransmit-fast009 frame 34).
+            // OUT-OF-ORDER: close in time to the highest segment, and not already seen.
+            // tshark 4.0 measures from the highest segment of this direction
+            // (corpus: retransmit-fast009 frame 34).
+            let t = s.ts.since(fwd.nextseqtime).max(0);
+            let ooo_thres = first_rtt.filter(|&r| r != 0).unwrap_or(DEFAULT_OOO_THRESHOLD_NS);
+            let already_seen = fwd.segments.iter().any(|u| seq.ge(u.seq) && seq.add(seglen).le(u.nextseq));
+            if t < ooo_thres && !already_seen {
+                // Wireshark 4.2 added "or the highest segment was a pure ACK" (issue 17214);
+                // 4.0 does not have it (corpus: fin_retransmission frame 4).
+                let expected_next = seq.add(seglen).add(u32::from(syn_or_fin));
+                if Seq(fwd.nextseq) != expected_next {
+                    ta.set(AnalysisFlags::OUT_OF_ORDER);
+                    break 'retrans;
+                }
+            }
+            ta.set(AnalysisFlags::RETRANSMISSION);
+        }
+
+        let mut nextseq = seq.add(seglen);
+        if (seglen > 0 || syn_or_fin) && fwd.segments.len() < MAX_UNACKED_SEGMENTS {
+            if syn_or_fin {
+                nextseq = nextseq.add(1);
+            }
+            fwd.segments.insert(0, Unacked { seq, nextseq });
+        }
+        // Track whether the highest segment was a pure ACK (for the OOO rule above).
+        if fwd.nextseq == 0 || nextseq.gt(Seq(fwd.nextseq).add(u32::from(syn_or_fin))) {
+            fwd.lastacklen = seglen;
+        }
+        // Highest sequence seen; zero-window probes do not advance it.
+        if (nextseq.gt(Seq(fwd.nextseq)) || fwd.nextseq == 0) && !ta.has(AnalysisFlags::ZERO_WINDOW_PROBE) {
+            fwd.nextseq = nextseq.0;
+            fwd.nextseqtime = s.ts;
+        }
+        // Highest contiguous sequence, for ACKed-lost detection.
+        if (s.seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0) && !ta.has(AnalysisFlags::ZERO_WINDOW_PROBE) {
+            fwd.maxseqtobeacked = fwd.nextseq;
+        }
+        fwd.window = window;
+        fwd.lastack = s.ack;
+        fwd.lastacktime = s.ts;
+        fwd.lastsegmentflags = ta;
+
+        // Remove what this ACK covers from the other direction's unacked list; trim a
+        // partially ACKed segment.
+        rev.segments.retain_mut(|u| {
+            if ack == u.nextseq {
+                false
+            } else if ack.gt(u.seq) && ack.le(u.nextseq) {
+                u.seq = ack;
+                true
+            } else {
+                u.nextseq.gt(ack)
+            }
+        });
+
+        self.after_options(dir, s, conversation_is_new);
+        ta
+    }
+
+    /// What Wireshark does after the sequence analysis of a segment: handshake RTT, first-ACK
+    /// tracking, and the options (MSS, window scale, SACK) that later segments will use.
+    fn after_options(&mut self, dir: usize, s: &Segment<'_>, conversation_is_new: bool) {
+        let f = s.flags;
+        let fwd_i = if dir == 0 { 0 } else { 1 };
+        // Options are dissected after the analysis.
+        if let Some(mss) = s.options.mss {
+            if let Some(fl) = self.flows.get_mut(fwd_i) {
+                fl.mss = i32::from(mss);
+            }
+        }
+        if f.syn() {
+            let ws = s.options.window_scale;
+            if let Some(fl) = self.flows.get_mut(fwd_i) {
+                // pdu_store_window_scale_option: shifts above 14 are clamped to 14.
+                if let Some(shift) = ws {
+                    fl.win_scale = shift.min(14) as i8;
+                }
+            }
+        }
+        let blocks = s.options.sack_blocks();
+        if let Some(fl) = self.flows.get_mut(fwd_i) {
+            if !blocks.is_empty() {
+                fl.sack = blocks.iter().map(|&(l, r)| (Seq(l), Seq(r))).collect();
+            }
+        }
+        // Default MSS (RFC 9293) for a new conversation when no option named one.
+        if conversation_is_new {
+            let default = if s.ipv6 { 1220 } else { 536 };
+            for fl in &mut self.flows {
+                if fl.mss == -1 {
+                    fl.mss = default;
+                }
+            }
+        }
+        if f.syn() {
+            // verify_tcp_window_scaling
+            let [a, b] = &mut self.flows;
+            let (fwd, rev) = if fwd_i == 0 { (a, b) } else { (b, a) };
+            if fwd.win_scale == -1 {
+                fwd.win_scale = -2;
+                rev.win_scale = -2;
+            } else if f.ack() && rev.win_scale == -2 {
+                fwd.win_scale = -2;
+            }
+            if let Some(fl) = self.flows.get_mut(fwd_i) {
+                fl.is_first_ack = true;
+            }
+            if !f.ack() {
+                self.ts_mru_syn = Some(s.ts);
+            }
+        }
+        if f.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::ACK {
+            if let (Some(syn), None) = (self.ts_mru_syn, self.first_rtt_ns) {
+                self.first_rtt_ns = Some(s.ts.since(syn));
+            }
+            if let Some(fl) = self.flows.get_mut(fwd_i) {
+                fl.is_first_ack = false;
+            }
+        }
+    }
+
+    /// Restores `nextseq` from `maxseqtobeacked` when a SYN repeats the stored ISN
+    /// (Wireshark issue 17616: a RST may carry SEQ = the ACK received).
+    pub fn syn_repeated(&mut self, dir: usize) {
+        if let Some(fl) = self.flows.get_mut(dir) {
+            fl.nextseq = fl.maxseqtobeacked;
+        }
+    }
+}

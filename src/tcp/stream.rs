@@ -1,0 +1,283 @@
+//! Per-stream summary: who opened and closed the connection, how, and what went wrong.
+//!
+//! Vocabulary borrowed from Zeek's conn.log: `conn_state` (S0, S1, SF, REJ, RSTO, ...) and
+//! `history` (one letter per event kind, upper case for the originator).
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
+
+use super::analysis::AnalysisFlags;
+use crate::capture::Timestamp;
+use crate::decode::TcpFlags;
+
+/// One end's view of a close or a reset.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Side {
+    pub packets: u64,
+    pub bytes: u64,
+    /// Payload bytes (`tcp.len`), including retransmitted ones.
+    pub payload_bytes: u64,
+    pub syn_frame: Option<u64>,
+    pub fin_frame: Option<u64>,
+    pub rst_frame: Option<u64>,
+    pub last_frame: Option<u64>,
+    pub last_ts: Option<Timestamp>,
+    history: u16,
+}
+
+/// Counters of frames with each `tcp.analysis.*` flag (the field Wireshark shows).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counters {
+    pub retransmissions: u64,
+    pub fast_retransmissions: u64,
+    pub spurious_retransmissions: u64,
+    pub out_of_order: u64,
+    pub dup_acks: u64,
+    pub lost_segments: u64,
+    pub zero_windows: u64,
+    pub keep_alives: u64,
+}
+
+impl Counters {
+    pub fn add(&mut self, f: AnalysisFlags) {
+        let bump = |c: &mut u64, yes: bool| *c += u64::from(yes);
+        bump(&mut self.retransmissions, f.is_any_retransmission());
+        bump(&mut self.fast_retransmissions, f.has(AnalysisFlags::FAST_RETRANSMISSION));
+        bump(&mut self.spurious_retransmissions, f.has(AnalysisFlags::SPURIOUS_RETRANSMISSION));
+        bump(&mut self.out_of_order, f.has(AnalysisFlags::OUT_OF_ORDER));
+        bump(&mut self.dup_acks, f.has(AnalysisFlags::DUPLICATE_ACK));
+        bump(&mut self.lost_segments, f.has(AnalysisFlags::LOST_PACKET));
+        bump(&mut self.zero_windows, f.has(AnalysisFlags::ZERO_WINDOW));
+        bump(&mut self.keep_alives, f.has(AnalysisFlags::KEEP_ALIVE));
+    }
+
+    pub fn merge(&mut self, o: &Counters) {
+        self.retransmissions += o.retransmissions;
+        self.fast_retransmissions += o.fast_retransmissions;
+        self.spurious_retransmissions += o.spurious_retransmissions;
+        self.out_of_order += o.out_of_order;
+        self.dup_acks += o.dup_acks;
+        self.lost_segments += o.lost_segments;
+        self.zero_windows += o.zero_windows;
+        self.keep_alives += o.keep_alives;
+    }
+}
+
+// History letters (Zeek): index into HISTORY_LETTERS.
+const H_SYN: u16 = 1 << 0;
+const H_SYNACK: u16 = 1 << 1;
+const H_ACK: u16 = 1 << 2;
+const H_DATA: u16 = 1 << 3;
+const H_FIN: u16 = 1 << 4;
+const H_RST: u16 = 1 << 5;
+const H_RETX: u16 = 1 << 6;
+const H_ZEROWIN: u16 = 1 << 7;
+const HISTORY_LETTERS: [(u16, char); 8] = [
+    (H_SYN, 's'),
+    (H_SYNACK, 'h'),
+    (H_ACK, 'a'),
+    (H_DATA, 'd'),
+    (H_FIN, 'f'),
+    (H_RST, 'r'),
+    (H_RETX, 't'),
+    (H_ZEROWIN, 'w'),
+];
+
+/// A TCP stream as Wireshark numbers it (`tcp.stream`).
+#[derive(Debug, Clone)]
+pub struct StreamSummary {
+    pub stream: u32,
+    /// The endpoint that sent the first packet we saw; `sides[0]` is its side.
+    pub first_src: SocketAddr,
+    pub first_dst: SocketAddr,
+    pub sides: [Side; 2],
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub counters: Counters,
+    pub rtt_ns: Option<i64>,
+    /// Order of first appearance of history letters, to render Zeek-style strings.
+    history_order: Vec<(u8, u16)>,
+    pub synack_frame: Option<u64>,
+}
+
+impl StreamSummary {
+    pub fn new(stream: u32, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> Self {
+        StreamSummary {
+            stream,
+            first_src: src,
+            first_dst: dst,
+            sides: [Side::default(), Side::default()],
+            first_frame: frame,
+            last_frame: frame,
+            start: ts,
+            end: ts,
+            counters: Counters::default(),
+            rtt_ns: None,
+            history_order: Vec::new(),
+            synack_frame: None,
+        }
+    }
+
+    /// Records one segment sent by side `dir` (0 = `first_src`).
+    pub fn record(&mut self, dir: usize, frame: u64, ts: Timestamp, wire_len: u32, flags: TcpFlags, seglen: u32, analysis: AnalysisFlags) {
+        self.last_frame = self.last_frame.max(frame);
+        if ts < self.start {
+            self.start = ts;
+        }
+        if ts > self.end {
+            self.end = ts;
+        }
+        self.counters.add(analysis);
+        let mut letters = 0u16;
+        if flags.syn() && !flags.ack() {
+            letters |= H_SYN;
+        }
+        if flags.syn() && flags.ack() {
+            letters |= H_SYNACK;
+            self.synack_frame.get_or_insert(frame);
+        }
+        if !flags.syn() && !flags.fin() && !flags.rst() && flags.ack() && seglen == 0 {
+            letters |= H_ACK;
+        }
+        if seglen > 0 {
+            letters |= H_DATA;
+        }
+        if flags.fin() {
+            letters |= H_FIN;
+        }
+        if flags.rst() {
+            letters |= H_RST;
+        }
+        if analysis.is_any_retransmission() && seglen > 0 {
+            letters |= H_RETX;
+        }
+        if analysis.has(AnalysisFlags::ZERO_WINDOW) {
+            letters |= H_ZEROWIN;
+        }
+        let Some(side) = self.sides.get_mut(dir) else { return };
+        side.packets += 1;
+        side.bytes += u64::from(wire_len);
+        side.payload_bytes += u64::from(seglen);
+        side.last_frame = Some(frame);
+        side.last_ts = Some(ts);
+        if flags.syn() {
+            side.syn_frame.get_or_insert(frame);
+        }
+        if flags.fin() {
+            side.fin_frame.get_or_insert(frame);
+        }
+        if flags.rst() {
+            side.rst_frame.get_or_insert(frame);
+        }
+        let new = letters & !side.history;
+        side.history |= letters;
+        for (bit, _) in HISTORY_LETTERS {
+            if new & bit != 0 {
+                self.history_order.push((dir as u8, bit));
+            }
+        }
+    }
+
+    /// Which side is the client (the SYN sender). Without a SYN: the side that received the
+    /// SYN/ACK; without either, the side using the higher port when only one is a
+    /// well-known port; else whoever spoke first.
+    pub fn client_side(&self) -> usize {
+        let [a, b] = &self.sides;
+        match (a.history & H_SYN != 0, b.history & H_SYN != 0) {
+            (true, false) => return 0,
+            (false, true) => return 1,
+            (true, true) => {
+                return if a.syn_frame <= b.syn_frame { 0 } else { 1 };
+            }
+            _ => {}
+        }
+        match (a.history & H_SYNACK != 0, b.history & H_SYNACK != 0) {
+            (true, false) => return 1,
+            (false, true) => return 0,
+            _ => {}
+        }
+        let (pa, pb) = (self.first_src.port(), self.first_dst.port());
+        if pa < 1024 && pb >= 1024 {
+            return 1;
+        }
+        0
+    }
+
+    pub fn endpoint(&self, side: usize) -> SocketAddr {
+        if side == 0 { self.first_src } else { self.first_dst }
+    }
+
+    pub fn client(&self) -> SocketAddr {
+        self.endpoint(self.client_side())
+    }
+    pub fn server(&self) -> SocketAddr {
+        self.endpoint(1 - self.client_side())
+    }
+    pub fn client_ip(&self) -> IpAddr {
+        self.client().ip()
+    }
+
+    /// Zeek's history string: letters in order of first appearance, upper case for the
+    /// originator (the client).
+    pub fn history(&self) -> String {
+        let orig = self.client_side() as u8;
+        self.history_order
+            .iter()
+            .filter_map(|&(dir, bit)| {
+                HISTORY_LETTERS.iter().find(|(b, _)| *b == bit).map(|(_, c)| if dir == orig { c.to_ascii_uppercase() } else { *c })
+            })
+            .collect()
+    }
+
+    /// Zeek's `conn_state`, from the client's point of view.
+    pub fn conn_state(&self) -> &'static str {
+        let c = self.client_side();
+        let (o, r) = (self.sides.get(c).map_or(0, |s| s.history), self.sides.get(1 - c).map_or(0, |s| s.history));
+        let o_syn = o & H_SYN != 0;
+        let r_synack = r & H_SYNACK != 0;
+        let o_fin = o & H_FIN != 0;
+        let r_fin = r & H_FIN != 0;
+        let o_rst = o & H_RST != 0;
+        let r_rst = r & H_RST != 0;
+        let established = o_syn && r_synack;
+        if !o_syn && !r_synack {
+            return "OTH";
+        }
+        if !established {
+            if o_syn && r_rst {
+                return "REJ";
+            }
+            if o_syn && o_rst {
+                return "RSTOS0";
+            }
+            if o_syn && o_fin {
+                return "SH";
+            }
+            if r_synack && r_rst {
+                return "RSTRH";
+            }
+            if r_synack && r_fin {
+                return "SHR";
+            }
+            if o_syn && r == 0 {
+                return "S0";
+            }
+            return if o_syn { "S0" } else { "OTH" };
+        }
+        if o_rst {
+            return "RSTO";
+        }
+        if r_rst {
+            return "RSTR";
+        }
+        match (o_fin, r_fin) {
+            (true, true) => "SF",
+            (true, false) => "S2",
+            (false, true) => "S3",
+            (false, false) => "S1",
+        }
+    }
+}
