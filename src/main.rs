@@ -5,8 +5,8 @@ impl Observer for Dump {
         let names: Vec<&str> = i.analysis.map(|a| a.field_names().collect()).unwrap_or_default();
         println!("{}\t{}\t{}", f.frame, i.placement.stream, names.join(","));
     }
-    fn on_quoted_tcp(&mut self, f: &pcapdoc::decode::Frame<'_>, s: u32) {
-        println!("{}\t{}\t", f.frame, s);
+    fn on_quoted_tcp(&mut self, f: &pcapdoc::decode::Frame<'_>) {
+        println!("{}\t\t", f.frame);
     }
 }
 fn main() {

