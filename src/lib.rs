@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod cli;
 pub mod decode;
 pub mod engine;
 pub mod flow;
+pub mod report;
 pub mod tcp;

@@ -129,17 +129,39 @@ impl fmt::Display for Format {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ReadIssue {
     /// The input ends inside a record; that record is dropped, as tshark drops it.
-    TruncatedRecord { offset: u64, after_frame: u64 },
+    TruncatedRecord {
+        offset: u64,
+        after_frame: u64,
+    },
     /// A record header that cannot be right (length beyond any limit, bad block length...).
-    CorruptRecord { offset: u64, after_frame: u64, reason: String },
+    CorruptRecord {
+        offset: u64,
+        after_frame: u64,
+        reason: String,
+    },
     /// After a corrupt record we found the next plausible record and went on reading.
     /// Wireshark stops at the corrupt record, so frames after `after_frame` do not exist there.
-    Resynchronised { offset: u64, skipped_bytes: u64, after_frame: u64 },
+    Resynchronised {
+        offset: u64,
+        skipped_bytes: u64,
+        after_frame: u64,
+    },
     /// A pcapng packet names an interface that was never described.
-    UnknownInterface { offset: u64, frame: u64, interface: u32 },
+    UnknownInterface {
+        offset: u64,
+        frame: u64,
+        interface: u32,
+    },
     /// An interface's `if_tsresol` could not be used; microseconds were assumed.
-    BadTimestampResolution { interface: u32, value: u8 },
-    Io { offset: u64, after_frame: u64, message: String },
+    BadTimestampResolution {
+        interface: u32,
+        value: u8,
+    },
+    Io {
+        offset: u64,
+        after_frame: u64,
+        message: String,
+    },
 }
 
 impl fmt::Display for ReadIssue {
@@ -158,14 +180,12 @@ impl fmt::Display for ReadIssue {
                 "skipped {skipped_bytes} damaged bytes and resumed at byte {offset}; Wireshark stops \
                  after frame {after_frame}, so later frame numbers do not exist there"
             ),
-            ReadIssue::UnknownInterface { offset, frame, interface } => write!(
-                f,
-                "frame {frame} (byte {offset}) names interface {interface}, which the file never describes"
-            ),
-            ReadIssue::BadTimestampResolution { interface, value } => write!(
-                f,
-                "interface {interface} has an unusable if_tsresol ({value}); microseconds assumed"
-            ),
+            ReadIssue::UnknownInterface { offset, frame, interface } => {
+                write!(f, "frame {frame} (byte {offset}) names interface {interface}, which the file never describes")
+            }
+            ReadIssue::BadTimestampResolution { interface, value } => {
+                write!(f, "interface {interface} has an unusable if_tsresol ({value}); microseconds assumed")
+            }
             ReadIssue::Io { offset, after_frame, message } => {
                 write!(f, "read error at byte {offset} after frame {after_frame}: {message}")
             }

@@ -106,14 +106,8 @@ impl PcapState {
             _ => LengthOrder::Normal,
         };
         src.consume(FILE_HEADER_LEN);
-        let mut state = PcapState {
-            big_endian,
-            variant: Variant::Standard,
-            lengths,
-            link,
-            snaplen,
-            last_good_ts: None,
-        };
+        let mut state =
+            PcapState { big_endian, variant: Variant::Standard, lengths, link, snaplen, last_good_ts: None };
         let only_standard = !matches!((major, minor), (2, 4));
         state.variant = match magic {
             MAGIC_NSEC => Variant::Nsec,
@@ -160,9 +154,7 @@ impl PcapState {
                 return false;
             }
             let Some(h) = self.header(rest) else { return false };
-            let sane = h.incl_len <= MAX_CAPLEN
-                && h.orig_len <= MAX_ORIG_LEN
-                && h.incl_len <= h.orig_len;
+            let sane = h.incl_len <= MAX_CAPLEN && h.orig_len <= MAX_ORIG_LEN && h.incl_len <= h.orig_len;
             if !sane {
                 return false;
             }
@@ -311,7 +303,8 @@ impl PcapState {
         let ts = self.timestamp(&h);
         // Within a day of the last good record: packets are written in time order.
         let time_ok = self.last_good_ts.is_none_or(|last| ts.since(last).abs() < 86_400_000_000_000);
-        (frac_ok && len_ok && time_ok && h.orig_len <= 65_535 * 4).then(|| self.variant.header_len() + h.incl_len as usize)
+        (frac_ok && len_ok && time_ok && h.orig_len <= 65_535 * 4)
+            .then(|| self.variant.header_len() + h.incl_len as usize)
     }
 }
 

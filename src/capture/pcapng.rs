@@ -214,18 +214,10 @@ impl PcapngState {
     /// interface id: timestamp high, low, captured length, original length, data.
     fn packet_block(&mut self, block_type: u32, body: &[u8], offset: u64, info: &mut CaptureInfo) -> Outcome {
         let be = self.big_endian;
-        let iface_id = if block_type == EPB {
-            read_u32(body, 0, be)
-        } else {
-            read_u16(body, 0, be).map(u32::from)
-        };
-        let (Some(iface_id), Some(hi), Some(lo), Some(caplen), Some(orig_len)) = (
-            iface_id,
-            read_u32(body, 4, be),
-            read_u32(body, 8, be),
-            read_u32(body, 12, be),
-            read_u32(body, 16, be),
-        ) else {
+        let iface_id = if block_type == EPB { read_u32(body, 0, be) } else { read_u16(body, 0, be).map(u32::from) };
+        let (Some(iface_id), Some(hi), Some(lo), Some(caplen), Some(orig_len)) =
+            (iface_id, read_u32(body, 4, be), read_u32(body, 8, be), read_u32(body, 12, be), read_u32(body, 16, be))
+        else {
             return Outcome::Corrupt("packet block shorter than its 20-byte fixed header".into());
         };
         let data_start = 20usize;

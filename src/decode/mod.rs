@@ -284,7 +284,8 @@ pub fn parse_tcp(b: &[u8], reported: usize) -> Result<Tcp<'_>, Anomaly> {
     let hl = usize::from(header_len);
     let seglen = reported.checked_sub(hl).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     let payload = if hl >= 20 { b.get(hl..).unwrap_or_default() } else { &[] };
-    let options = if hl > 20 { parse_tcp_options(b.get(20..hl.min(b.len())).unwrap_or_default()) } else { TcpOptions::default() };
+    let options =
+        if hl > 20 { parse_tcp_options(b.get(20..hl.min(b.len())).unwrap_or_default()) } else { TcpOptions::default() };
     Ok(Tcp { src_port, dst_port, seq, ack, flags, window, header_len, seglen, payload, options })
 }
 

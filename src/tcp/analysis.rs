@@ -77,9 +77,10 @@ impl AnalysisFlags {
     }
     /// The `tcp.analysis.*` fields this frame would show in Wireshark.
     pub fn field_names(self) -> impl Iterator<Item = &'static str> {
-        Self::NAMES.into_iter().filter(move |(bit, name)| {
-            self.has(*bit) || (*name == "retransmission" && self.is_any_retransmission())
-        }).map(|(_, n)| n)
+        Self::NAMES
+            .into_iter()
+            .filter(move |(bit, name)| self.has(*bit) || (*name == "retransmission" && self.is_any_retransmission()))
+            .map(|(_, n)| n)
     }
 }
 
@@ -197,8 +198,8 @@ impl ConvAnalysis {
             // WINDOW FULL: data reaching exactly the edge of the peer's advertised window.
             if seglen > 0 && rev.win_scale != -1 && plain {
                 let shift = if rev.is_first_ack || rev.win_scale == -2 { 0 } else { rev.win_scale.max(0) as u32 };
-                let edge = Seq(rev.lastack).add(rev.window.checked_shl(shift).unwrap_or(0));
-                if seq.add(seglen) == edge {
+                let edge = Seq(rev.lastack) + rev.window.checked_shl(shift).unwrap_or(0);
+                if seq + seglen == edge {
                     ta.set(AnalysisFlags::WINDOW_FULL);
                 }
             }
@@ -268,7 +269,7 @@ impl ConvAnalysis {
                 seq_not_advanced = false;
             }
             // SPURIOUS: everything in it was already ACKed.
-            if seglen > 0 && rev.lastack != 0 && seq.add(seglen).le(Seq(rev.lastack)) {
+            if seglen > 0 && rev.lastack != 0 && (seq + seglen).le(Seq(rev.lastack)) {
                 ta.set(AnalysisFlags::SPURIOUS_RETRANSMISSION);
                 break 'retrans;
             }
@@ -286,7 +287,7 @@ impl ConvAnalysis {
             // of this direction, and not ending where that segment ended.
             let since_highest = s.ts.since(fwd.nextseqtime);
             let ooo_thres = first_rtt.filter(|&r| r != 0).unwrap_or(DEFAULT_OOO_THRESHOLD_NS);
-            let expected_next = seq.add(seglen).add(u32::from(syn_or_fin));
+            let expected_next = seq + seglen + u32::from(syn_or_fin);
             if since_highest < ooo_thres && Seq(fwd.nextseq) != expected_next {
                 ta.set(AnalysisFlags::OUT_OF_ORDER);
                 break 'retrans;
@@ -294,10 +295,10 @@ impl ConvAnalysis {
             ta.set(AnalysisFlags::RETRANSMISSION);
         }
 
-        let mut nextseq = seq.add(seglen);
+        let mut nextseq = seq + seglen;
         if (seglen > 0 || syn_or_fin) && fwd.segments.len() < MAX_UNACKED_SEGMENTS {
             if syn_or_fin {
-                nextseq = nextseq.add(1);
+                nextseq = nextseq + 1;
             }
             fwd.segments.push(Unacked { seq, nextseq });
         }

@@ -25,18 +25,26 @@ impl Seq {
     pub fn ge(self, o: Seq) -> bool {
         self.diff(o) >= 0
     }
-    pub fn add(self, n: u32) -> Seq {
-        Seq(self.0.wrapping_add(n))
-    }
-    pub fn sub(self, n: u32) -> Seq {
-        Seq(self.0.wrapping_sub(n))
-    }
     /// Bytes from `earlier` to `self`, wrapping.
     pub fn since(self, earlier: Seq) -> u32 {
         self.0.wrapping_sub(earlier.0)
     }
     pub fn cmp_wrapping(self, o: Seq) -> Ordering {
         self.diff(o).cmp(&0)
+    }
+}
+
+impl std::ops::Add<u32> for Seq {
+    type Output = Seq;
+    fn add(self, n: u32) -> Seq {
+        Seq(self.0.wrapping_add(n))
+    }
+}
+
+impl std::ops::Sub<u32> for Seq {
+    type Output = Seq;
+    fn sub(self, n: u32) -> Seq {
+        Seq(self.0.wrapping_sub(n))
     }
 }
 
@@ -51,8 +59,8 @@ mod tests {
         assert!(before.lt(after));
         assert!(after.gt(before));
         assert_eq!(after.since(before), 16);
-        assert_eq!(before.add(16), after);
-        assert_eq!(after.sub(16), before);
+        assert_eq!(before + 16, after);
+        assert_eq!(after - 16, before);
         assert!(Seq(7).le(Seq(7)) && Seq(7).ge(Seq(7)));
     }
 }

@@ -122,7 +122,17 @@ impl StreamSummary {
     }
 
     /// Records one segment sent by side `dir` (0 = `first_src`).
-    pub fn record(&mut self, dir: usize, frame: u64, ts: Timestamp, wire_len: u32, flags: TcpFlags, seglen: u32, analysis: AnalysisFlags) {
+    #[allow(clippy::too_many_arguments)] // each is one column of the segment; a struct adds nothing
+    pub fn record(
+        &mut self,
+        dir: usize,
+        frame: u64,
+        ts: Timestamp,
+        wire_len: u32,
+        flags: TcpFlags,
+        seglen: u32,
+        analysis: AnalysisFlags,
+    ) {
         self.last_frame = self.last_frame.max(frame);
         if ts < self.start {
             self.start = ts;
@@ -227,7 +237,10 @@ impl StreamSummary {
         self.history_order
             .iter()
             .filter_map(|&(dir, bit)| {
-                HISTORY_LETTERS.iter().find(|(b, _)| *b == bit).map(|(_, c)| if dir == orig { c.to_ascii_uppercase() } else { *c })
+                HISTORY_LETTERS
+                    .iter()
+                    .find(|(b, _)| *b == bit)
+                    .map(|(_, c)| if dir == orig { c.to_ascii_uppercase() } else { *c })
             })
             .collect()
     }

@@ -1,0 +1,9 @@
+//! All integration tests build into this one binary (faster to link, as ripgrep does).
+// Tests may panic: a panic here is a failed test, not a crash on user data.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod support;
+
+mod cli;
+mod synthetic;
+mod tshark_agreement;
