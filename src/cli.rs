@@ -37,6 +37,9 @@ pub enum Command {
     /// Every TCP frame with its tcp.stream and tcp.analysis flags, tab-separated, in the same
     /// layout as scripts/tshark-golden writes (for checking pcapdoc against Wireshark).
     Frames { file: PathBuf },
+    /// Application events (TLS records, HTTP heads, DNS messages) by frame, for debugging.
+    #[command(hide = true)]
+    Events { file: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +112,13 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 out.write_all(text.as_bytes()).map_err(AppError::Output)?;
             }
         }
+        Command::Events { file } => {
+            let mut dump = EventDump { out: &mut out, err: None };
+            engine::run(open(&file)?, &mut dump);
+            if let Some(e) = dump.err {
+                return Err(AppError::Output(e));
+            }
+        }
         Command::Frames { file } => {
             let mut dump = FrameDump { out: &mut out, err: None };
             let analysis = engine::run(open(&file)?, &mut dump);
@@ -159,5 +169,28 @@ impl<W: Write> Observer for FrameDump<'_, W> {
     }
     fn on_quoted_tcp(&mut self, f: &crate::decode::Frame<'_>) {
         self.line(f.frame, None, "");
+    }
+}
+
+struct EventDump<'w, W: Write> {
+    out: &'w mut W,
+    err: Option<io::Error>,
+}
+
+impl<W: Write> Observer for EventDump<'_, W> {
+    fn on_app(
+        &mut self,
+        f: &crate::decode::Frame<'_>,
+        ctx: &engine::AppCtx,
+        ev: &crate::app::AppEvent,
+        _c: Option<&crate::flow::Conversation>,
+    ) {
+        if self.err.is_none() {
+            let stream = ctx.stream.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
+            let line = format!("{}\t{}\t{} -> {}\t{:?}", f.frame, stream, ctx.src, ctx.dst, ev);
+            if let Err(e) = writeln!(self.out, "{}", crate::report::escape_control(&line)) {
+                self.err = Some(e);
+            }
+        }
     }
 }

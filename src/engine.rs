@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use crate::app::{self, AppEvent, AppTable, SegmentIn};
 use crate::capture::{CaptureInfo, CaptureReader};
 use crate::decode::{self, Anomaly, Frame, L4, Tcp};
 use crate::flow::{Conversation, FlowTable, Placement};
@@ -27,8 +28,20 @@ pub trait Observer {
     fn on_tcp(&mut self, _frame: &Frame<'_>, _tcp: &Tcp<'_>, _info: &TcpInfo, _conv: &Conversation) {}
     /// An ICMP error quoting a TCP header (Wireshark shows `tcp` but no stream).
     fn on_quoted_tcp(&mut self, _frame: &Frame<'_>) {}
+    /// Something the application layer understood (a TLS record, an HTTP head, a DNS
+    /// message), attributed to the frame whose bytes completed it. `conv` is `None` for UDP.
+    fn on_app(&mut self, _frame: &Frame<'_>, _ctx: &AppCtx, _event: &AppEvent, _conv: Option<&Conversation>) {}
     /// Every frame, TCP or not, after the TCP callbacks.
     fn on_frame(&mut self, _frame: &Frame<'_>) {}
+}
+
+/// Where an application event travelled.
+#[derive(Debug, Clone, Copy)]
+pub struct AppCtx {
+    pub stream: Option<u32>,
+    pub dir: usize,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
 }
 
 /// An observer that sees nothing.
@@ -42,11 +55,15 @@ pub struct Analysis {
     pub conversations: Vec<Conversation>,
     /// Decode anomalies by kind.
     pub anomalies: BTreeMap<Anomaly, u64>,
+    /// DNS messages on port 53 that could not be parsed.
+    pub malformed_dns: u64,
 }
 
 /// Runs the whole pipeline over one capture.
 pub fn run(mut reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
     let mut flows = FlowTable::new();
+    let mut apps = AppTable::new();
+    let mut udp_malformed_dns = 0u64;
     let mut anomalies = BTreeMap::new();
     while let Some(rec) = reader.next_record() {
         let frame = decode::decode(&rec);
@@ -93,15 +110,53 @@ pub fn run(mut reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
                 conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
                 let info = TcpInfo { placement, analysis };
                 observer.on_tcp(&frame, tcp, &info, conv);
+                let seg = SegmentIn {
+                    stream: placement.stream,
+                    dir: placement.dir,
+                    seq: tcp.seq,
+                    syn: tcp.flags.syn(),
+                    fin: tcp.flags.fin(),
+                    seglen: tcp.seglen.unwrap_or(0),
+                    payload: tcp.payload,
+                    dns_port: tcp.src_port == 53 || tcp.dst_port == 53,
+                };
+                let ctx = AppCtx { stream: Some(placement.stream), dir: placement.dir, src, dst };
+                let conv: &Conversation = conv;
+                apps.tcp_segment(&seg, &mut |dir, ev| {
+                    let ctx = AppCtx { dir, ..ctx };
+                    observer.on_app(&frame, &ctx, &ev, Some(conv));
+                });
+                let sides = &conv.summary.sides;
+                if tcp.flags.rst() || sides.iter().all(|s| s.fin_frame.is_some()) {
+                    apps.close(placement.stream);
+                }
             }
             // tshark 4.0 shows the TCP header an ICMP error quotes, but gives it no
             // tcp.stream and creates no conversation (corpus: alexa-app frames 56, 115).
             (L4::Icmp(icmp), Some(_)) if icmp.quoted.is_some_and(|q| q.tcp.is_some()) => {
                 observer.on_quoted_tcp(&frame);
             }
+            (L4::Udp(udp), Some(ip)) if udp.src_port == 53 || udp.dst_port == 53 => {
+                let ev = app::udp_dns(udp.payload);
+                if ev == AppEvent::MalformedDns {
+                    udp_malformed_dns += 1;
+                }
+                let ctx = AppCtx {
+                    stream: None,
+                    dir: usize::from(udp.src_port == 53),
+                    src: SocketAddr::new(ip.src, udp.src_port),
+                    dst: SocketAddr::new(ip.dst, udp.dst_port),
+                };
+                observer.on_app(&frame, &ctx, &ev, None);
+            }
             _ => {}
         }
         observer.on_frame(&frame);
     }
-    Analysis { capture: reader.into_info(), conversations: flows.into_conversations(), anomalies }
+    Analysis {
+        capture: reader.into_info(),
+        conversations: flows.into_conversations(),
+        anomalies,
+        malformed_dns: udp_malformed_dns + apps.malformed_dns,
+    }
 }

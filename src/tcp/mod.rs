@@ -5,5 +5,6 @@
 //! `history`, handshake, closes, counters).
 
 pub mod analysis;
+pub mod reassembly;
 pub mod seq;
 pub mod stream;

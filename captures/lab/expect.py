@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Writes captures/<scenario>.expect.json from tshark's reading of the fresh captures, so the
+expected stream and key frames come from an oracle independent of pcapdoc."""
+import json
+import subprocess
+import sys
+
+
+def tshark(pcap, display_filter, *fields):
+    cmd = ["tshark", "-n", "-r", pcap, "-Y", display_filter, "-T", "fields", "-E", "separator=\t"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def first(rows, col=0, cast=int):
+    return cast(rows[0][col]) if rows else None
+
+
+def frames(rows, col=0):
+    return [int(r[col]) for r in rows]
+
+
+def main():
+    sc, out = sys.argv[1], sys.argv[2]
+    c = f"{out}/{sc}-client.pcap"
+    s = f"{out}/{sc}-server.pcap"
+    exp = {"scenario": sc, "client": f"{sc}-client.pcap", "server": f"{sc}-server.pcap", "expect": [], "silent": []}
+    if sc == "slb-idle-reset":
+        rst = tshark(c, "tcp.flags.reset==1", "frame.number", "tcp.stream")
+        post = tshark(c, "http.request.method==\"POST\"", "frame.number")
+        exp["expect"].append({"capture": "client", "detector": "idle-timeout", "stream": first(rst, 1),
+                              "frames": [first(post), first(rst)], "matches": "slb-http-keepalive"})
+        exp["compare"] = {"middlebox_rst_client_frame": first(rst), "post_client_frame": first(post),
+                          "post_seen_at_server": bool(tshark(s, "http.request.method==\"POST\"", "frame.number"))}
+    elif sc.startswith("tls-idle-close"):
+        alert = tshark(s, "tls.record.content_type==21", "frame.number", "tcp.stream")
+        fin = tshark(s, "tcp.flags.fin==1 && tcp.srcport==443", "frame.number")
+        exp["expect"].append({"capture": "server", "detector": "tls-alert-fin", "stream": first(alert, 1),
+                              "frames": [first(alert), first(fin)]})
+        calert = tshark(c, "tls.record.content_type==21", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "tls-alert-fin", "stream": first(calert, 1),
+                              "frames": [first(calert)]})
+    elif sc == "no-client-hello":
+        syns = tshark(c, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==443", "tcp.stream")
+        hello = {r[0] for r in tshark(c, "tls.handshake.type==1", "tcp.stream")}
+        bare = sorted({int(r[0]) for r in syns} - {int(h) for h in hello})
+        exp["expect"].append({"capture": "client", "detector": "no-client-hello", "streams": bare})
+    elif sc == "cname-hijack":
+        dns = tshark(c, "dns.flags.response==1 && dns.qry.name==\"pay.shop.example\"", "frame.number")
+        syn = tshark(c, "ip.dst==192.0.2.66 && tcp.flags.syn==1", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "dns-cname-hijack", "stream": first(syn, 1),
+                              "frames": frames(dns) + frames(syn)[:1],
+                              "chain": ["pay.shop.example", "gfvip09aj.hijack.example", "192.0.2.66"]})
+        exp["silent_names"] = ["www.shop.example", "api.shop.example"]
+    elif sc == "storm":
+        retx = tshark(c, "tcp.analysis.retransmission", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "retransmission-storm", "stream": first(retx, 1),
+                              "retransmissions_tshark": len(retx)})
+        sretx = tshark(s, "tcp.analysis.retransmission", "frame.number")
+        exp["compare"] = {"lossy_leg": "between the middle box and the client's side of the server",
+                          "server_retransmissions_tshark": len(sretx)}
+    elif sc == "tls-handshake-alert":
+        alert = tshark(c, "tls.alert_message.desc", "frame.number", "tcp.stream", "tls.alert_message.desc")
+        exp["expect"].append({"capture": "client", "detector": "tls-handshake-alert", "stream": first(alert, 1),
+                              "frames": frames(alert)[:1], "alert": first(alert, 2)})
+    elif sc == "tls-no-server-hello":
+        ch = tshark(c, "tls.handshake.type==1", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "tls-no-server-hello", "stream": first(ch, 1),
+                              "frames": frames(ch)[:1]})
+    if sc in ("clean", "storm-control"):
+        exp["silent"] = ["warning", "error"]
+    with open(f"{out}/{sc}.expect.json", "w") as f:
+        json.dump(exp, f, indent=2)
+        f.write("\n")
+    print(f"wrote {out}/{sc}.expect.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# The capture lab: real kernels, a real nginx, a real resolver and a real NAT, in three
+# network namespaces, captured at the client and at the server at the same time.
+#
+#   client (198.51.100.2) ── mid "SLB" (198.51.100.1, VIP 198.51.100.100 | 203.0.113.1) ── server (203.0.113.2)
+#
+# The middle box DNATs the VIP to the server and SNATs to its own address (full NAT, as a
+# cloud SLB does); its conntrack idle timeout is the SLB's idle timeout. It also runs the
+# resolver (dnsmasq) and blackholes 192.0.2.0/24, where the hijacked CNAME points.
+#
+# Usage (as root):  captures/lab/run.sh SCENARIO [OUTDIR]
+#   SCENARIO: slb-idle-reset | tls-idle-close-120 | tls-idle-close-75 | no-client-hello |
+#             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
+#             tls-no-server-hello | all
+# Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
+# its namespaces and processes. Traffic never leaves the namespaces; every address is from
+# the documentation ranges.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${2:-$(cd "$here/.." && pwd)}
+scenario=${1:?usage: run.sh SCENARIO [OUTDIR]}
+[ "$(id -u)" = 0 ] || { echo "run.sh needs root (network namespaces)" >&2; exit 2; }
+
+install_tools() {
+  local need=()
+  for t in nginx:nginx dnsmasq:dnsmasq-base tcpdump:tcpdump iptables:iptables ethtool:ethtool curl:curl openssl:openssl conntrack:conntrack tshark:tshark; do
+    command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+C=pd-client M=pd-mid S=pd-server
+VIP=198.51.100.100 CLIENT=198.51.100.2 MID_C=198.51.100.1 MID_S=203.0.113.1 SERVER=203.0.113.2
+work=$(mktemp -d /tmp/pcapdoc-lab.XXXXXX)
+
+cleanup() {
+  set +e
+  for ns in $C $M $S; do
+    ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
+  done
+  sleep 0.3
+  for ns in $C $M $S; do
+    ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns del $ns 2>/dev/null
+  done
+  rm -rf /etc/netns/$C "$work"
+}
+trap cleanup EXIT
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+build_net() {
+  cleanup 2>/dev/null || true
+  work=$(mktemp -d /tmp/pcapdoc-lab.XXXXXX)
+  for ns in $C $M $S; do
+    ip netns add $ns; nsx $ns ip link set lo up
+    # IPv4 only: no router solicitations or MLD reports in the captures.
+    nsx $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  ip link add pd-c0 type veth peer name pd-m0
+  ip link add pd-m1 type veth peer name pd-s0
+  ip link set pd-c0 netns $C; ip link set pd-m0 netns $M
+  ip link set pd-m1 netns $M; ip link set pd-s0 netns $S
+  nsx $C ip addr add $CLIENT/24 dev pd-c0; nsx $C ip link set pd-c0 up
+  nsx $M ip addr add $MID_C/24 dev pd-m0; nsx $M ip addr add $VIP/24 dev pd-m0; nsx $M ip link set pd-m0 up
+  nsx $M ip addr add $MID_S/24 dev pd-m1; nsx $M ip link set pd-m1 up
+  nsx $S ip addr add $SERVER/24 dev pd-s0; nsx $S ip link set pd-s0 up
+  nsx $C ip route add default via $MID_C
+  nsx $S ip route add default via $MID_S
+  # Wire-sized segments in the captures: no TSO/GSO/GRO on any veth.
+  for pair in "$C pd-c0" "$M pd-m0" "$M pd-m1" "$S pd-s0"; do
+    set -- $pair; nsx "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
+  done
+  nsx $M sysctl -qw net.ipv4.ip_forward=1
+  # The SLB: DNAT the VIP to the server, SNAT to the middle box (full NAT).
+  nsx $M iptables -t nat -A PREROUTING -d $VIP -p tcp -j DNAT --to-destination $SERVER
+  nsx $M iptables -t nat -A POSTROUTING -o pd-m1 -j MASQUERADE
+  # The hijacked CNAME's address goes nowhere, silently.
+  nsx $M ip route add blackhole 192.0.2.0/24
+  # Real conntrack idle behaviour: a packet of a forgotten connection is not picked up again.
+  nsx $M sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+  # The client resolves through the middle box.
+  mkdir -p /etc/netns/$C
+  echo "nameserver $MID_C" > /etc/netns/$C/resolv.conf
+  start_dns
+}
+
+start_dns() {
+  cat > "$work/dnsmasq.conf" <<DNS
+no-resolv
+no-hosts
+listen-address=$MID_C
+bind-interfaces
+port=53
+host-record=shop-vip.lb.example,$VIP
+host-record=api.shop.example,$VIP
+cname=www.shop.example,shop-vip.lb.example
+host-record=gfvip09aj.hijack.example,192.0.2.66
+cname=pay.shop.example,gfvip09aj.hijack.example
+local-ttl=600
+DNS
+  nsx $M dnsmasq --conf-file="$work/dnsmasq.conf" --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log"
+}
+
+start_nginx() {
+  local keepalive=$1
+  chmod 755 "$work"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=shop.example" \
+    -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+  mkdir -p "$work/www" "$work/nginx-tmp"
+  chmod 755 "$work"
+  echo "ok" > "$work/www/index.html"
+  head -c 12000000 /dev/zero | tr '\0' 'x' > "$work/www/big.bin"
+  cat > "$work/nginx.conf" <<NGX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 256; }
+http {
+  access_log $work/nginx-access.log;
+  client_body_temp_path $work/nginx-tmp; proxy_temp_path $work/nginx-tmp;
+  fastcgi_temp_path $work/nginx-tmp; uwsgi_temp_path $work/nginx-tmp; scgi_temp_path $work/nginx-tmp;
+  keepalive_timeout ${keepalive}s;
+  keepalive_requests 1000;
+  server {
+    listen 80; listen 443 ssl;
+    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384;
+    root $work/www;
+    location / { }
+    location /api { return 200 "posted\n"; }
+  }
+}
+NGX
+  nsx $S nginx -c "$work/nginx.conf"
+}
+
+capture_start() {
+  local name=$1 snap=${2:-0}
+  nsx $C tcpdump -i pd-c0 -s "$snap" -U -w "$work/$name-client.pcap" not arp >/dev/null 2>&1 &
+  nsx $S tcpdump -i pd-s0 -s "$snap" -U -w "$work/$name-server.pcap" not arp >/dev/null 2>&1 &
+  sleep 1.5
+}
+
+capture_stop() {
+  local name=$1
+  sleep 1
+  nsx $C pkill tcpdump || true; nsx $S pkill tcpdump || true
+  sleep 1
+  cp "$work/$name-client.pcap" "$work/$name-server.pcap" "$out/"
+  echo "wrote $out/$name-client.pcap $out/$name-server.pcap"
+}
+
+client() { nsx $C python3 "$here/client.py" "$@"; }
+
+run_one() {
+  local sc=$1
+  build_net
+  case $sc in
+    slb-idle-reset)
+      # Alibaba Cloud SLB's HTTP keep-alive idle timeout: 15 s.
+      nsx $M sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=15
+      start_nginx 300
+      capture_start $sc
+      client http-idle --host $VIP --idle 20
+      ;;
+    tls-idle-close-120|tls-idle-close-75)
+      start_nginx "${sc##*-}"
+      capture_start $sc
+      client tls-idle --host $VIP --idle $(( ${sc##*-} + 15 ))
+      ;;
+    no-client-hello)
+      start_nginx 60
+      capture_start $sc
+      client no-client-hello --host $VIP --count 3
+      ;;
+    cname-hijack)
+      start_nginx 60
+      capture_start $sc
+      client names --names www.shop.example pay.shop.example api.shop.example
+      ;;
+    storm|storm-control)
+      start_nginx 60
+      if [ $sc = storm ]; then
+        # Loss on one leg only: server -> client, between the middle box and the server side.
+        nsx $M iptables -A FORWARD -i pd-m1 -m statistic --mode random --probability 0.15 -j DROP
+      fi
+      capture_start $sc 128
+      client download --host $VIP --path /big.bin --timeout 150
+      ;;
+    clean)
+      start_nginx 60
+      capture_start $sc
+      client clean --name www.shop.example
+      ;;
+    tls-handshake-alert)
+      start_nginx 60
+      capture_start $sc
+      client tls-cipher-mismatch --host $VIP
+      ;;
+    tls-no-server-hello)
+      start_nginx 60
+      # A listener that accepts and never speaks TLS.
+      nsx $S python3 "$here/client.py" silent-server --port 8443 --seconds 30 &
+      sleep 1
+      capture_start $sc
+      client tls-no-answer --host $VIP --port 8443
+      ;;
+    *) echo "unknown scenario $sc" >&2; exit 2 ;;
+  esac
+  capture_stop $sc
+  python3 "$here/expect.py" "$sc" "$out" || echo "warning: expectations for $sc not written" >&2
+}
+
+install_tools
+if [ "$scenario" = all ]; then
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello slb-idle-reset storm-control storm tls-idle-close-75 tls-idle-close-120; do
+    run_one $sc
+  done
+else
+  run_one "$scenario"
+fi

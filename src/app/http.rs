@@ -1,0 +1,73 @@
+//! The first line and a few headers of HTTP/1.x requests and responses, from the first bytes
+//! of a stream direction. Bounded: at most 8 KiB of header is looked at.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpEvent {
+    Request { method: String, uri: String, host: Option<String>, user_agent: Option<String> },
+    Response { status: u16 },
+}
+
+pub const MAX_HEAD: usize = 8192;
+
+const METHODS: [&str; 9] = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "];
+
+pub fn looks_like_request(b: &[u8]) -> bool {
+    METHODS.iter().any(|m| b.starts_with(m.as_bytes()) || m.as_bytes().starts_with(b) && !b.is_empty())
+}
+
+pub fn looks_like_response(b: &[u8]) -> bool {
+    b.starts_with(b"HTTP/1.")
+}
+
+/// Parses a request or response head from `b` (which may be cut anywhere).
+pub fn parse_head(b: &[u8]) -> Option<HttpEvent> {
+    let b = b.get(..b.len().min(MAX_HEAD)).unwrap_or_default();
+    let text = String::from_utf8_lossy(b);
+    let mut lines = text.split("\r\n");
+    let first = lines.next()?;
+    let mut parts = first.split(' ');
+    let a = parts.next()?;
+    let second = parts.next()?;
+    if a.starts_with("HTTP/1.") {
+        return Some(HttpEvent::Response { status: second.get(..3)?.parse().ok()? });
+    }
+    if !METHODS.iter().any(|m| m.trim_end() == a) {
+        return None;
+    }
+    let mut host = None;
+    let mut user_agent = None;
+    for line in lines {
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "host" => host = Some(v.trim().to_string()),
+                "user-agent" => user_agent = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    Some(HttpEvent::Request { method: a.to_string(), uri: second.to_string(), host, user_agent })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_line_and_headers() {
+        let e = parse_head(b"POST /api/pay HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: curl/8\r\n\r\n{}").unwrap();
+        assert_eq!(
+            e,
+            HttpEvent::Request {
+                method: "POST".into(),
+                uri: "/api/pay".into(),
+                host: Some("shop.example".into()),
+                user_agent: Some("curl/8".into())
+            }
+        );
+        assert_eq!(parse_head(b"HTTP/1.1 502 Bad Gateway\r\n"), Some(HttpEvent::Response { status: 502 }));
+        assert_eq!(parse_head(b"\x16\x03\x01"), None);
+    }
+}

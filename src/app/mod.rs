@@ -1,0 +1,163 @@
+//! Application layer: what the reassembled bytes of a stream say (TLS records, HTTP heads,
+//! DNS messages), as events for the detectors.
+//!
+//! A stream's protocol is decided by its first payload bytes, whichever side sends first:
+//! a TLS record header, an HTTP request or status line, or port 53. Anything else is
+//! opaque, and its bytes are no longer reassembled (so bulk transfers cost nothing here).
+
+pub mod dns;
+pub mod http;
+pub mod tls;
+
+use std::collections::HashMap;
+
+use crate::tcp::reassembly::{Chunk, DEFAULT_CAP, Reassembler};
+use crate::tcp::seq::Seq;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    Tls(tls::TlsEvent),
+    Http(http::HttpEvent),
+    Dns(dns::DnsMessage),
+    /// Bytes on a DNS port that dns-parser could not read.
+    MalformedDns,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Undecided,
+    Tls,
+    Http,
+    Dns,
+    Opaque,
+}
+
+/// Per-stream application state, kept only for streams that carry payload.
+#[derive(Debug)]
+pub struct StreamApp {
+    pub kind: Kind,
+    reasm: [Reassembler; 2],
+    tls: [tls::TlsTracker; 2],
+    dns: [dns::TcpDnsFramer; 2],
+}
+
+impl StreamApp {
+    fn new() -> Self {
+        StreamApp {
+            kind: Kind::Undecided,
+            reasm: [Reassembler::new(DEFAULT_CAP), Reassembler::new(DEFAULT_CAP)],
+            tls: [tls::TlsTracker::new(), tls::TlsTracker::new()],
+            dns: Default::default(),
+        }
+    }
+}
+
+/// One TCP segment's worth of input.
+pub struct SegmentIn<'a> {
+    pub stream: u32,
+    pub dir: usize,
+    pub seq: u32,
+    pub syn: bool,
+    pub fin: bool,
+    pub seglen: u32,
+    pub payload: &'a [u8],
+    pub dns_port: bool,
+}
+
+#[derive(Default)]
+pub struct AppTable {
+    streams: HashMap<u32, StreamApp>,
+    pub malformed_dns: u64,
+}
+
+impl AppTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn kind(&self, stream: u32) -> Kind {
+        self.streams.get(&stream).map_or(Kind::Undecided, |s| s.kind)
+    }
+
+    /// Feeds one TCP segment; `emit` gets (direction, event) in stream order.
+    pub fn tcp_segment(&mut self, s: &SegmentIn<'_>, emit: &mut dyn FnMut(usize, AppEvent)) {
+        if s.seglen == 0 && !s.syn && !s.fin {
+            return;
+        }
+        let app = self.streams.entry(s.stream).or_insert_with(StreamApp::new);
+        if app.kind == Kind::Opaque {
+            return;
+        }
+        let dir = s.dir.min(1);
+        let StreamApp { kind, reasm, tls, dns } = app;
+        let mut malformed = 0u64;
+        let Some(r) = reasm.get_mut(dir) else { return };
+        r.push(Seq(s.seq), s.syn, s.fin, s.seglen, s.payload, &mut |chunk| {
+            if *kind == Kind::Undecided {
+                if let Chunk::Data(d) = chunk {
+                    *kind = if tls::looks_like_tls(d) {
+                        Kind::Tls
+                    } else if s.dns_port {
+                        Kind::Dns
+                    } else if http::looks_like_request(d) || http::looks_like_response(d) {
+                        Kind::Http
+                    } else {
+                        Kind::Opaque
+                    };
+                }
+            }
+            match (*kind, chunk) {
+                (Kind::Tls, Chunk::Data(d)) => {
+                    if let Some(t) = tls.get_mut(dir) {
+                        t.feed(d, &mut |e| emit(dir, AppEvent::Tls(e)));
+                    }
+                }
+                (Kind::Tls, Chunk::Gap(n)) => {
+                    if let Some(t) = tls.get_mut(dir) {
+                        t.gap(n);
+                    }
+                }
+                (Kind::Http, Chunk::Data(d)) => {
+                    if http::looks_like_request(d) || http::looks_like_response(d) {
+                        if let Some(e) = http::parse_head(d) {
+                            emit(dir, AppEvent::Http(e));
+                        }
+                    }
+                }
+                (Kind::Dns, Chunk::Data(d)) => {
+                    if let Some(f) = dns.get_mut(dir) {
+                        f.feed(d, &mut |m| match dns::parse(m) {
+                            Some(msg) => emit(dir, AppEvent::Dns(msg)),
+                            None => {
+                                malformed += 1;
+                                emit(dir, AppEvent::MalformedDns);
+                            }
+                        });
+                    }
+                }
+                (Kind::Dns, Chunk::Gap(_)) => {
+                    if let Some(f) = dns.get_mut(dir) {
+                        f.gap();
+                    }
+                }
+                _ => {}
+            }
+        });
+        self.malformed_dns += malformed;
+        // Once both directions of a TLS stream are out of sync, or the stream is plain
+        // bulk HTTP past its heads, the state is of no more use.
+        if app.kind == Kind::Tls && app.tls.iter().all(|t| !t.active()) {
+            app.kind = Kind::Opaque;
+        }
+    }
+
+    /// A stream is over (both sides closed, or reset): drop its state.
+    pub fn close(&mut self, stream: u32) {
+        self.streams.remove(&stream);
+    }
+}
+
+/// Parses a UDP payload on port 53.
+pub fn udp_dns(payload: &[u8]) -> AppEvent {
+    dns::parse(payload).map_or(AppEvent::MalformedDns, AppEvent::Dns)
+}
