@@ -117,11 +117,9 @@ impl AppTable {
                         t.gap(n);
                     }
                 }
-                (Kind::Http, Chunk::Data(d)) => {
-                    if http::looks_like_request(d) || http::looks_like_response(d) {
-                        if let Some(e) = http::parse_head(d) {
-                            emit(dir, AppEvent::Http(e));
-                        }
+                (Kind::Http, Chunk::Data(d)) if http::looks_like_request(d) || http::looks_like_response(d) => {
+                    if let Some(e) = http::parse_head(d) {
+                        emit(dir, AppEvent::Http(e));
                     }
                 }
                 (Kind::Dns, Chunk::Data(d)) => {

@@ -298,7 +298,7 @@ mod tests {
         let sni_name = b"a.example";
         let mut sni = vec![0, 0];
         let list_len = (3 + sni_name.len()) as u16;
-        sni.extend(((list_len + 2) as u16).to_be_bytes());
+        sni.extend((list_len + 2).to_be_bytes());
         sni.extend(list_len.to_be_bytes());
         sni.push(0);
         sni.extend((sni_name.len() as u16).to_be_bytes());
