@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::capture::{CaptureReader, OpenError};
+use crate::detect::{self, Config, Severity};
 use crate::engine::{self, Analysis, Observer, TcpInfo};
-use crate::report::flows::{FlowsReport, capture_lines};
+use crate::report::analyze::AnalyzeReport;
+use crate::report::flows::FlowsReport;
+use crate::text::{Lang, Texts};
 
 #[derive(Debug, Parser)]
 #[command(name = "pcapdoc", version, about = "Diagnose cloud network failures from packet captures")]
@@ -23,10 +26,18 @@ pub enum Command {
     /// Diagnose one or more captures and print the findings.
     Analyze {
         /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "list_detectors")]
         files: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        opts: DetectOpts,
+        /// List the detectors, one line each, and exit.
+        #[arg(long)]
+        list_detectors: bool,
+        /// Exit with status 1 when a finding is at least this severe (for CI use).
+        #[arg(long, value_enum)]
+        fail_on: Option<Severity>,
     },
     /// One row per TCP stream, numbered as Wireshark's tcp.stream.
     Flows {
@@ -42,6 +53,60 @@ pub enum Command {
     Events { file: PathBuf },
 }
 
+/// Detector settings shared by `analyze` and `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DetectOpts {
+    /// Run only these detectors (comma-separated ids; see --list-detectors).
+    #[arg(long, value_delimiter = ',')]
+    pub detectors: Vec<String>,
+    /// Add or override an idle timeout: NAME=DURATION, e.g. my-lb=30s (repeatable).
+    #[arg(long = "timeout", value_name = "NAME=DURATION")]
+    pub timeouts: Vec<String>,
+    /// A TOML file of idle timeouts shaped like data/timeouts.toml, merged over the built-in ones.
+    #[arg(long = "timeouts", value_name = "FILE")]
+    pub timeouts_file: Option<PathBuf>,
+    /// Another port where TLS is expected (repeatable).
+    #[arg(long = "tls-port", value_name = "PORT")]
+    pub tls_ports: Vec<u16>,
+    /// NAME=SUFFIX: CNAMEs for NAME (or its subdomains) must end in SUFFIX (repeatable).
+    #[arg(long = "expect-cname", value_name = "NAME=SUFFIX")]
+    pub expect_cname: Vec<String>,
+    /// Language of summaries, explanations and recommendations.
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
+}
+
+impl DetectOpts {
+    /// Checks the raw flags once and builds the detectors' configuration.
+    pub fn config(&self) -> Result<Config, AppError> {
+        let mut c = Config { texts: Texts::new(self.lang), tls_ports: self.tls_ports.clone(), ..Config::default() };
+        if let Some(path) = &self.timeouts_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| AppError::Usage(format!("cannot read --timeouts {path:?}: {e}")))?;
+            c.timeouts.merge_file(&text).map_err(|e| AppError::Usage(format!("--timeouts {path:?}: {e}")))?;
+        }
+        for t in &self.timeouts {
+            c.timeouts.merge_arg(t).map_err(AppError::Usage)?;
+        }
+        for e in &self.expect_cname {
+            let (name, suffix) = e
+                .split_once('=')
+                .ok_or_else(|| AppError::Usage(format!("--expect-cname {e:?}: expected NAME=SUFFIX")))?;
+            c.expect_cname.push((name.to_string(), suffix.to_string()));
+        }
+        let known = crate::detect::all_ids();
+        for d in &self.detectors {
+            if !known.contains(&d.as_str()) {
+                return Err(AppError::Usage(format!(
+                    "unknown detector {d:?}; known: {} (pcapdoc analyze --list-detectors)",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(c)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -55,6 +120,8 @@ pub enum AppError {
     Open(#[from] OpenError),
     #[error("cannot write the output: {0}")]
     Output(io::Error),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl AppError {
@@ -93,23 +160,38 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             };
             out.write_all(text.as_bytes()).map_err(AppError::Output)?;
         }
-        Command::Analyze { files, format } => {
-            for file in files {
-                let analysis = engine::run(open(&file)?, &mut engine::NoObserver);
+        Command::Analyze { files, format, opts, list_detectors, fail_on } => {
+            if list_detectors {
+                for e in detect::REGISTRY {
+                    writeln!(out, "{:<22} {}", e.id, e.about).map_err(AppError::Output)?;
+                }
+                for (id, owner) in detect::EXTRA_IDS {
+                    writeln!(out, "{id:<22} (reported by {owner})").map_err(AppError::Output)?;
+                }
+                return Ok(0);
+            }
+            let config = opts.config()?;
+            let mut reports = Vec::new();
+            for file in &files {
+                let (analysis, findings) = detect::run(open(file)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
-                let report = FlowsReport::new(&analysis);
-                let text = match format {
-                    Format::Json => {
-                        serde_json::to_string_pretty(&serde_json::json!({
-                            "capture": report.capture,
-                            "findings": [],
-                        }))
-                        .unwrap_or_default()
-                            + "\n"
-                    }
-                    Format::Table => capture_lines(&report.capture),
-                };
-                out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+                reports.push(AnalyzeReport::new(&analysis, findings));
+            }
+            let text = match format {
+                Format::Json if reports.len() == 1 => reports.iter().map(|r| r.to_json()).collect::<String>() + "\n",
+                Format::Json => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
+                Format::Table => {
+                    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    reports.iter().map(|r| r.to_table(terminal_width(), color)).collect::<Vec<_>>().join("\n")
+                }
+            };
+            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+            out.flush().map_err(AppError::Output)?;
+            let worst = reports.iter().filter_map(|r| r.worst()).max();
+            if let (Some(threshold), Some(w)) = (fail_on, worst) {
+                if w >= threshold {
+                    return Ok(1);
+                }
             }
         }
         Command::Events { file } => {

@@ -1,0 +1,246 @@
+//! `dns-cname-hijack`: a DNS answer whose CNAME chain leads somewhere it should not.
+//!
+//! DNS over UDP and TCP is parsed (dns-parser), queries are paired with responses, and each
+//! CNAME chain is followed to its addresses. A chain is flagged when
+//! (a) a CNAME target lies outside the suffix the user expects (`--expect-cname NAME=SUFFIX`);
+//! (b) every TCP connection to the chain's addresses got no SYN/ACK or was reset, while
+//!     connections to other names' addresses worked;
+//! (c) one query got two answers with different address sets (an injection race; identical
+//!     duplicates are not);
+//! (d) the same name resolved to different CNAME chains in one capture (reported as info:
+//!     CDNs rotate too).
+//! Seed case: 002 "高防链接超时": pay.com CNAME → gfvip09aj.com → 108.160.166.142, and every
+//! connection to that address timed out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
+
+use super::{Config, Detector, Finding, Severity};
+use crate::app::AppEvent;
+use crate::app::dns::{Answer, DnsMessage};
+use crate::capture::Timestamp;
+use crate::decode::Frame;
+use crate::engine::{Analysis, AppCtx, Observer};
+use crate::flow::Conversation;
+
+pub const ABOUT: &str = "DNS answers whose CNAME chain is unexpected, dead, raced or split";
+
+#[derive(Debug, Clone)]
+struct Resolution {
+    frame: u64,
+    ts: Timestamp,
+    client: SocketAddr,
+    server: SocketAddr,
+    id: u16,
+    name: String,
+    /// name, cname1, cname2, ...
+    chain: Vec<String>,
+    addrs: BTreeSet<IpAddr>,
+}
+
+#[derive(Default)]
+pub struct DnsHijack {
+    resolutions: Vec<Resolution>,
+    queries: BTreeMap<(u16, SocketAddr), (u64, Timestamp)>,
+}
+
+/// Per server address: connections, how many were established, and the dead ones
+/// (stream, SYN frame, time).
+type Outcomes = (u32, u32, Vec<(u32, u64, Timestamp)>);
+
+pub fn make(_: &Config) -> Box<dyn Detector> {
+    Box::new(DnsHijack::default())
+}
+
+/// Follows CNAMEs from `name` through the answer section; returns the chain and the
+/// addresses of its last name (or of any name, when the chain is incomplete).
+fn follow(name: &str, m: &DnsMessage) -> (Vec<String>, BTreeSet<IpAddr>) {
+    let mut chain = vec![name.to_string()];
+    let mut cur = name.to_ascii_lowercase();
+    for _ in 0..16 {
+        let next = m.answers.iter().find_map(|r| match &r.data {
+            Answer::Cname(t) if r.name.eq_ignore_ascii_case(&cur) => Some(t.clone()),
+            _ => None,
+        });
+        match next {
+            Some(t) if !chain.iter().any(|c| c.eq_ignore_ascii_case(&t)) => {
+                cur = t.to_ascii_lowercase();
+                chain.push(t);
+            }
+            _ => break,
+        }
+    }
+    let mut addrs: BTreeSet<IpAddr> = m
+        .answers
+        .iter()
+        .filter_map(|r| match r.data {
+            Answer::A(ip) if r.name.eq_ignore_ascii_case(&cur) => Some(ip),
+            _ => None,
+        })
+        .collect();
+    if addrs.is_empty() {
+        addrs = m.answers.iter().filter_map(|r| if let Answer::A(ip) = r.data { Some(ip) } else { None }).collect();
+    }
+    (chain, addrs)
+}
+
+impl Observer for DnsHijack {
+    fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
+        let AppEvent::Dns(m) = e else { return };
+        if !m.response {
+            self.queries.entry((m.id, ctx.src)).or_insert((f.frame, f.ts));
+            return;
+        }
+        let Some((name, _)) = &m.question else { return };
+        if m.answers.is_empty() || self.resolutions.len() >= 100_000 {
+            return;
+        }
+        let (chain, addrs) = follow(name, m);
+        self.resolutions.push(Resolution {
+            frame: f.frame,
+            ts: f.ts,
+            client: ctx.dst,
+            server: ctx.src,
+            id: m.id,
+            name: name.clone(),
+            chain,
+            addrs,
+        });
+    }
+}
+
+fn chain_text(r: &Resolution) -> String {
+    let mut parts = r.chain.clone();
+    let addrs: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
+    if !addrs.is_empty() {
+        parts.push(addrs.join(", "));
+    }
+    parts.join(" → ")
+}
+
+fn suffix_matches(name: &str, pattern: &str) -> bool {
+    let (n, p) = (name.trim_end_matches('.').to_ascii_lowercase(), pattern.trim_end_matches('.').to_ascii_lowercase());
+    p == "*" || n == p || n.ends_with(&format!(".{p}"))
+}
+
+impl Detector for DnsHijack {
+    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+        let t = &cfg.texts;
+        // Connection outcomes per server address.
+        let mut by_ip: BTreeMap<IpAddr, Outcomes> = BTreeMap::new();
+        for c in &a.conversations {
+            let s = &c.summary;
+            let e = by_ip.entry(s.server().ip()).or_default();
+            e.0 += 1;
+            let established = s.synack_frame.is_some() && !matches!(s.conn_state(), "REJ");
+            if established {
+                e.1 += 1;
+            } else if let Some(syn) = s.sides.get(s.client_side()).and_then(|d| d.syn_frame) {
+                e.2.push((s.stream, syn, s.start));
+            }
+        }
+        let mut out = Vec::new();
+        let mut reported: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
+        for r in &self.resolutions {
+            let key = (r.name.to_ascii_lowercase(), r.chain.clone());
+            let mut why = Vec::new();
+            let mut sev = Severity::Info;
+            let mut f = Finding::new("dns-cname-hijack", Severity::Info, None).evidence(r.frame, r.ts, "DNS answer");
+            if let Some(&(qf, qts)) = self.queries.get(&(r.id, r.client)) {
+                f = f.evidence(qf, qts, "DNS query");
+            }
+            let has_cname = r.chain.len() > 1;
+            // (a) unexpected CNAME target
+            for (pattern, suffix) in &cfg.expect_cname {
+                if !suffix_matches(&r.name, pattern) {
+                    continue;
+                }
+                if let Some(bad) = r.chain.iter().skip(1).find(|c| !suffix_matches(c, suffix)) {
+                    why.push(t.get("dns.why.suffix", &[("target", bad.clone()), ("suffix", suffix.clone())]));
+                    sev = sev.max(Severity::Warning);
+                }
+            }
+            // (b) every connection to the chain's addresses failed, others worked
+            let (mut tried, mut worked) = (0, 0);
+            let mut dead_streams = Vec::new();
+            for ip in &r.addrs {
+                if let Some((total, est, dead)) = by_ip.get(ip) {
+                    tried += total;
+                    worked += est;
+                    dead_streams.extend(dead.iter().copied());
+                }
+            }
+            let others_work = by_ip.iter().any(|(ip, (_, est, _))| !r.addrs.contains(ip) && *est > 0);
+            if has_cname && tried > 0 && worked == 0 && others_work {
+                let addrs: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
+                why.push(t.get("dns.why.dead", &[("n", tried.to_string()), ("addrs", addrs.join(", "))]));
+                sev = Severity::Error;
+                for (stream, syn, ts) in dead_streams.iter().take(3) {
+                    f = f.evidence(*syn, *ts, format!("SYN in stream {stream}, never answered"));
+                }
+                if let Some((stream, _, _)) = dead_streams.first() {
+                    f.stream = Some(*stream);
+                }
+            }
+            // (c) the same query answered twice, differently
+            let rivals: Vec<&Resolution> = self
+                .resolutions
+                .iter()
+                .filter(|o| {
+                    o.id == r.id && o.client == r.client && o.name.eq_ignore_ascii_case(&r.name) && o.addrs != r.addrs
+                })
+                .collect();
+            if !rivals.is_empty() {
+                let mut answers = vec![chain_text(r)];
+                answers.extend(rivals.iter().map(|o| chain_text(o)));
+                why.push(t.get("dns.why.race", &[("n", answers.len().to_string()), ("answers", answers.join(" | "))]));
+                sev = sev.max(Severity::Warning);
+                for o in &rivals {
+                    f = f.evidence(o.frame, o.ts, format!("another answer from {}", o.server));
+                }
+            }
+            // (d) the same name, different chains
+            let other_chains: BTreeSet<Vec<String>> = self
+                .resolutions
+                .iter()
+                .filter(|o| o.name.eq_ignore_ascii_case(&r.name) && o.chain != r.chain && has_cname)
+                .map(|o| o.chain.clone())
+                .collect();
+            if !other_chains.is_empty() && why.is_empty() {
+                let chains: Vec<String> =
+                    std::iter::once(r.chain.join(" → ")).chain(other_chains.iter().map(|c| c.join(" → "))).collect();
+                why.push(t.get("dns.why.split", &[("chains", chains.join(" | "))]));
+            }
+            if why.is_empty() || !reported.insert(key) {
+                continue;
+            }
+            f.severity = sev;
+            let chain = chain_text(r);
+            f.summary =
+                t.get("dns.summary", &[("name", r.name.clone()), ("chain", chain.clone()), ("why", why.join("; "))]);
+            let detail = format!("{} ", why.join("; "));
+            f.explanation = t.get(
+                "dns.explanation",
+                &[("frame", r.frame.to_string()), ("name", r.name.clone()), ("chain", chain), ("detail", detail)],
+            );
+            f.recommendations = vec![
+                t.get("dns.rec.resolver", &[("name", r.name.clone())]),
+                t.get("dns.rec.pin", &[("name", r.name.clone())]),
+                t.get("dns.rec.isp", &[("name", r.name.clone())]),
+            ];
+            let addr_filter: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
+            f.display_filter = if addr_filter.is_empty() {
+                format!("dns.qry.name == \"{}\"", r.name)
+            } else {
+                format!("dns.qry.name == \"{}\" || ip.addr in {{{}}}", r.name, addr_filter.join(" "))
+            };
+            let f = f
+                .fact("name", r.name.clone())
+                .fact("chain", r.chain.clone())
+                .fact("addresses", r.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+                .fact("resolver", r.server.to_string());
+            out.push(f.seal());
+        }
+        out
+    }
+}

@@ -1,0 +1,234 @@
+//! Detectors: judgement, kept apart from parsing (as Zeek keeps policy apart from its event
+//! engine). Each detector is one file: an engine [`Observer`] that watches frames, stream
+//! state and application events read-only, and at the end returns typed [`Finding`]s with
+//! evidence frames, a Wireshark display filter and recommendations.
+//!
+//! Adding a detector: write `src/detect/<name>.rs` with a type implementing [`Detector`],
+//! and add one line to [`REGISTRY`].
+
+pub mod dns_hijack;
+pub mod idle_timeout;
+pub mod no_client_hello;
+pub mod storm;
+pub mod timeouts;
+pub mod tls_alert_fin;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+use serde::Serialize;
+
+use crate::capture::{CaptureReader, Timestamp};
+use crate::decode::{Frame, Tcp};
+use crate::engine::{self, Analysis, AppCtx, Observer, TcpInfo};
+use crate::flow::Conversation;
+use crate::text::{Lang, Texts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One frame that proves a finding, and what it is.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evidence {
+    pub frame: u64,
+    /// Seconds since the epoch.
+    pub time: f64,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub detector: &'static str,
+    pub severity: Severity,
+    pub summary: String,
+    pub explanation: String,
+    pub stream: Option<u32>,
+    /// Every evidence frame number, sorted.
+    pub frames: Vec<u64>,
+    pub evidence: Vec<Evidence>,
+    pub display_filter: String,
+    pub recommendations: Vec<String>,
+    /// Measured facts, for machines: idle seconds, catalogue key, counts.
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    /// When it happened (the first evidence frame), seconds since the epoch.
+    pub time: f64,
+}
+
+impl Finding {
+    pub fn new(detector: &'static str, severity: Severity, stream: Option<u32>) -> Self {
+        Finding {
+            detector,
+            severity,
+            summary: String::new(),
+            explanation: String::new(),
+            stream,
+            frames: Vec::new(),
+            evidence: Vec::new(),
+            display_filter: String::new(),
+            recommendations: Vec::new(),
+            facts: serde_json::Map::new(),
+            time: 0.0,
+        }
+    }
+
+    pub fn evidence(mut self, frame: u64, ts: Timestamp, role: impl Into<String>) -> Self {
+        self.evidence.push(Evidence { frame, time: ts.as_secs_f64(), role: role.into() });
+        self
+    }
+
+    pub fn fact(mut self, key: &str, v: impl Into<serde_json::Value>) -> Self {
+        self.facts.insert(key.into(), v.into());
+        self
+    }
+
+    /// Sorts evidence by frame and fills `frames` and `time`.
+    pub fn seal(mut self) -> Self {
+        self.evidence.sort_by_key(|e| e.frame);
+        self.evidence.dedup_by_key(|e| e.frame);
+        self.frames = self.evidence.iter().map(|e| e.frame).collect::<BTreeSet<_>>().into_iter().collect();
+        self.time = self.evidence.first().map_or(0.0, |e| e.time);
+        self
+    }
+}
+
+/// Settings the detectors read.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub timeouts: timeouts::Catalogue,
+    /// Ports where TLS is expected, beyond the built-in list.
+    pub tls_ports: Vec<u16>,
+    /// (name or suffix pattern, expected CNAME suffix)
+    pub expect_cname: Vec<(String, String)>,
+    pub texts: Texts,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            timeouts: timeouts::Catalogue::builtin(),
+            tls_ports: Vec::new(),
+            expect_cname: Vec::new(),
+            texts: Texts::new(Lang::En),
+        }
+    }
+}
+
+/// A detector: watches the capture go by, then says what it found.
+pub trait Detector: Observer {
+    fn finish(&mut self, analysis: &Analysis, config: &Config) -> Vec<Finding>;
+}
+
+pub struct Entry {
+    pub id: &'static str,
+    pub about: &'static str,
+    pub make: fn(&Config) -> Box<dyn Detector>,
+}
+
+/// Every detector, in report order. One line each.
+pub const REGISTRY: &[Entry] = &[
+    Entry { id: "idle-timeout", about: idle_timeout::ABOUT, make: idle_timeout::make },
+    Entry { id: "tls-alert-fin", about: tls_alert_fin::ABOUT, make: tls_alert_fin::make },
+    Entry { id: "no-client-hello", about: no_client_hello::ABOUT, make: no_client_hello::make },
+    Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make },
+    Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make },
+];
+
+/// Ids a detector may emit besides its own (the TLS handshake family shares one observer).
+pub const EXTRA_IDS: &[(&str, &str)] =
+    &[("tls-no-server-hello", "no-client-hello"), ("tls-handshake-alert", "no-client-hello")];
+
+/// Fans every engine callback out to several detectors.
+struct Fanout(Vec<Box<dyn Detector>>);
+
+impl Observer for Fanout {
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
+        for d in &mut self.0 {
+            d.on_tcp(f, t, i, c);
+        }
+    }
+    fn on_quoted_tcp(&mut self, f: &Frame<'_>) {
+        for d in &mut self.0 {
+            d.on_quoted_tcp(f);
+        }
+    }
+    fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &crate::app::AppEvent, c: Option<&Conversation>) {
+        for d in &mut self.0 {
+            d.on_app(f, ctx, e, c);
+        }
+    }
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        for d in &mut self.0 {
+            d.on_frame(f);
+        }
+    }
+}
+
+/// Runs the engine with the selected detectors (all when `only` is empty) and returns the
+/// analysis and the findings, sorted by time, then severity, then detector.
+pub fn run(reader: CaptureReader, config: &Config, only: &[String]) -> (Analysis, Vec<Finding>) {
+    let wanted = |id: &str| {
+        only.is_empty()
+            || only.iter().any(|o| o == id)
+            || EXTRA_IDS.iter().any(|(extra, owner)| *owner == id && only.iter().any(|o| o == extra))
+    };
+    let detectors: Vec<Box<dyn Detector>> =
+        REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
+    let mut fan = Fanout(detectors);
+    let analysis = engine::run(reader, &mut fan);
+    let mut findings: Vec<Finding> = fan
+        .0
+        .iter_mut()
+        .flat_map(|d| d.finish(&analysis, config))
+        .filter(|f| only.is_empty() || only.iter().any(|o| o == f.detector))
+        .collect();
+    findings.sort_by(|a, b| {
+        a.time
+            .total_cmp(&b.time)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.detector.cmp(b.detector))
+            .then(a.stream.cmp(&b.stream))
+    });
+    (analysis, findings)
+}
+
+/// All detector ids, including the ones that share an observer.
+pub fn all_ids() -> Vec<&'static str> {
+    let mut v: Vec<&str> = REGISTRY.iter().map(|e| e.id).collect();
+    v.extend(EXTRA_IDS.iter().map(|(id, _)| *id));
+    v
+}
+
+// ---- helpers shared by detectors
+
+/// `a.b.c.d:port` or `[v6]:port`.
+pub fn ep(a: SocketAddr) -> String {
+    a.to_string()
+}
+
+/// Seconds with two decimals, as a string for sentences.
+pub fn secs(ns: i64) -> String {
+    format!("{:.2}", ns as f64 / 1e9)
+}
+
+/// A display filter that shows one stream from a frame on.
+pub fn stream_filter(stream: u32, from_frame: Option<u64>) -> String {
+    match from_frame {
+        Some(f) => format!("tcp.stream eq {stream} && frame.number >= {f}"),
+        None => format!("tcp.stream eq {stream}"),
+    }
+}

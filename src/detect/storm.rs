@@ -1,0 +1,206 @@
+//! `retransmission-storm`: loss on one leg of the path, and connection attempts that are
+//! never answered.
+//!
+//! Per sender → receiver host pair, the retransmitted data segments (every frame with
+//! `tcp.analysis.retransmission`, which includes fast and spurious ones) are counted against
+//! the data segments sent. A storm is at least [`MIN_RETX`] retransmissions and at least
+//! [`MIN_RATIO`] of the data segments (warning; twice that ratio is an error). The peak is
+//! the most retransmissions in any one-second window. Whether the originals were captured
+//! (no "previous segment not captured" in that direction) tells which side of the loss the
+//! capture point is on.
+//! SYNs retransmitted with back-off and never answered are reported per client → server.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+
+use super::{Config, Detector, Finding, Severity, ep};
+use crate::capture::Timestamp;
+use crate::decode::{Frame, Tcp};
+use crate::engine::{Analysis, Observer, TcpInfo};
+use crate::flow::Conversation;
+use crate::tcp::analysis::AnalysisFlags;
+
+pub const ABOUT: &str =
+    "retransmissions over 5% of a path's data segments, and SYNs retried with back-off into silence";
+
+/// At least this many retransmitted segments, so a few in a healthy capture are not a storm.
+const MIN_RETX: u64 = 10;
+/// And at least this share of the data segments (RFC 6298-style loss above ~1-2% already
+/// hurts throughput badly; 5% is unmistakable).
+const MIN_RATIO: f64 = 0.05;
+const MIN_SYN_RETRIES: usize = 2;
+
+#[derive(Default)]
+struct Leg {
+    data_segments: u64,
+    retx: u64,
+    fast: u64,
+    lost_markers: u64,
+    window: VecDeque<Timestamp>,
+    peak: usize,
+    first_retx: Option<(u64, Timestamp)>,
+    per_stream: BTreeMap<u32, u64>,
+}
+
+#[derive(Default)]
+pub struct Storm {
+    legs: HashMap<(IpAddr, IpAddr), Leg>,
+    syns: HashMap<u32, Vec<(u64, Timestamp)>>,
+}
+
+/// A stream's SYNs: (stream, [(frame, time)]).
+type SynTry = (u32, Vec<(u64, Timestamp)>);
+
+pub fn make(_: &Config) -> Box<dyn Detector> {
+    Box::new(Storm::default())
+}
+
+impl Observer for Storm {
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
+        let Some(ip) = f.ip else { return };
+        if t.flags.syn() && !t.flags.ack() {
+            let v = self.syns.entry(i.placement.stream).or_default();
+            if v.len() < 16 {
+                v.push((f.frame, f.ts));
+            }
+        }
+        let Some(a) = i.analysis else { return };
+        if t.seglen.unwrap_or(0) == 0 {
+            return;
+        }
+        let leg = self.legs.entry((ip.src, ip.dst)).or_default();
+        leg.data_segments += 1;
+        if a.has(AnalysisFlags::LOST_PACKET) {
+            leg.lost_markers += 1;
+        }
+        if a.is_any_retransmission() {
+            leg.retx += 1;
+            if a.has(AnalysisFlags::FAST_RETRANSMISSION) {
+                leg.fast += 1;
+            }
+            *leg.per_stream.entry(i.placement.stream).or_default() += 1;
+            leg.first_retx.get_or_insert((f.frame, f.ts));
+            leg.window.push_back(f.ts);
+            while leg.window.front().is_some_and(|&t0| f.ts.since(t0) > 1_000_000_000) {
+                leg.window.pop_front();
+            }
+            leg.peak = leg.peak.max(leg.window.len());
+        }
+    }
+}
+
+impl Detector for Storm {
+    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+        let t = &cfg.texts;
+        let mut out = Vec::new();
+        let mut legs: Vec<(&(IpAddr, IpAddr), &Leg)> = self.legs.iter().collect();
+        legs.sort_by_key(|(k, _)| **k);
+        for ((src, dst), leg) in legs {
+            let ratio = leg.retx as f64 / leg.data_segments.max(1) as f64;
+            if leg.retx < MIN_RETX || ratio < MIN_RATIO {
+                continue;
+            }
+            let sev = if ratio >= 2.0 * MIN_RATIO { Severity::Error } else { Severity::Warning };
+            let mut top: Vec<(u32, u64)> = leg.per_stream.iter().map(|(s, n)| (*s, *n)).collect();
+            top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            top.truncate(5);
+            let main_stream = top.first().map(|x| x.0);
+            let mut f = Finding::new("retransmission-storm", sev, main_stream);
+            if let Some((frame, ts)) = leg.first_retx {
+                f = f.evidence(frame, ts, "first retransmission");
+            }
+            if let Some(c) = main_stream.and_then(|s| a.conversations.get(s as usize)) {
+                f = f.evidence(c.summary.first_frame, c.summary.start, "start of the most affected stream");
+            }
+            let (sender, receiver) = (src.to_string(), dst.to_string());
+            // Originals missing from the capture mean the capture point is past the loss.
+            let where_ = if leg.lost_markers * 2 >= leg.retx {
+                "downstream of the loss (the originals never reached the capture point)"
+            } else {
+                "upstream of the loss (the originals passed the capture point)"
+            };
+            f.summary = t.get(
+                "storm.summary",
+                &[
+                    ("retx", leg.retx.to_string()),
+                    ("pct", format!("{:.1}", ratio * 100.0)),
+                    ("segments", leg.data_segments.to_string()),
+                    ("sender", sender.clone()),
+                    ("receiver", receiver.clone()),
+                    ("peak", leg.peak.to_string()),
+                ],
+            );
+            f.explanation = t.get(
+                "storm.explanation",
+                &[
+                    ("sender", sender.clone()),
+                    ("receiver", receiver.clone()),
+                    ("fast", leg.fast.to_string()),
+                    ("rto", (leg.retx - leg.fast).to_string()),
+                    ("where", where_.to_string()),
+                ],
+            );
+            f.recommendations = vec![
+                t.get("storm.rec.path", &[("sender", sender.clone()), ("receiver", receiver.clone())]),
+                t.get("storm.rec.capacity", &[]),
+            ];
+            f.display_filter = format!("ip.src == {src} && ip.dst == {dst} && tcp.analysis.retransmission");
+            let f = f
+                .fact("retransmissions", leg.retx)
+                .fact("data_segments", leg.data_segments)
+                .fact("ratio", (ratio * 1000.0).round() / 1000.0)
+                .fact("peak_per_second", leg.peak)
+                .fact("sender", sender)
+                .fact("receiver", receiver)
+                .fact("capture_point", if leg.lost_markers * 2 >= leg.retx { "after-loss" } else { "before-loss" })
+                .fact(
+                    "top_streams",
+                    top.iter().map(|(s, n)| serde_json::json!({"stream": s, "retransmissions": n})).collect::<Vec<_>>(),
+                );
+            out.push(f.seal());
+        }
+        // SYNs into silence, grouped by client → server.
+        let mut groups: BTreeMap<(IpAddr, SocketAddr), Vec<SynTry>> = BTreeMap::new();
+        for c in &a.conversations {
+            let s = &c.summary;
+            let Some(syns) = self.syns.get(&s.stream) else { continue };
+            if s.synack_frame.is_some() || syns.len() < 1 + MIN_SYN_RETRIES {
+                continue;
+            }
+            let answered = s.sides.get(1 - s.client_side()).is_some_and(|d| d.packets > 0);
+            if answered {
+                continue;
+            }
+            groups.entry((s.client_ip(), s.server())).or_default().push((s.stream, syns.clone()));
+        }
+        for ((client, server), streams) in groups {
+            let Some((stream, syns)) = streams.first() else { continue };
+            let gaps: Vec<String> = syns
+                .iter()
+                .zip(syns.iter().skip(1))
+                .map(|(a, b)| format!("{:.1}s", b.1.since(a.1) as f64 / 1e9))
+                .collect();
+            let total_syns: usize = streams.iter().map(|(_, v)| v.len()).sum();
+            let mut f = Finding::new("retransmission-storm", Severity::Warning, Some(*stream));
+            for (frame, ts) in syns.iter().take(4) {
+                f = f.evidence(*frame, *ts, "SYN");
+            }
+            f.summary = t.get(
+                "storm.syn.summary",
+                &[
+                    ("client", client.to_string()),
+                    ("server", ep(server)),
+                    ("syns", total_syns.to_string()),
+                    ("backoff", gaps.join(", ")),
+                ],
+            );
+            f.explanation = t.get("storm.syn.explanation", &[]);
+            f.recommendations = vec![t.get("storm.syn.rec", &[("server", ep(server))])];
+            f.display_filter =
+                format!("ip.dst == {} && tcp.dstport == {} && tcp.flags.syn == 1", server.ip(), server.port());
+            let f = f.fact("syn_backoff_s", gaps).fact("attempts", streams.len()).fact("server", ep(server));
+            out.push(f.seal());
+        }
+        out
+    }
+}
