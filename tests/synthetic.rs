@@ -25,6 +25,38 @@ fn committed_synthetic_captures_are_what_the_generator_writes() {
 }
 
 #[test]
+fn committed_edge_case_captures_are_what_the_helper_writes() {
+    let dir = support::root().join("captures/edge");
+    if std::env::var_os("PCAPDOC_REGENERATE").is_some() {
+        fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in support::craft::edge_cases() {
+            fs::write(dir.join(name), bytes).unwrap();
+        }
+    }
+    for (name, bytes) in support::craft::edge_cases() {
+        let committed = fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e} (PCAPDOC_REGENERATE=1 writes it)"));
+        assert!(committed == bytes, "{name} differs from the helper's output; regenerate with PCAPDOC_REGENERATE=1");
+    }
+}
+
+#[test]
+fn edge_cases_read_as_they_should() {
+    let dir = support::root().join("captures/edge");
+    let run = |name: &str| engine::run(CaptureReader::open(&dir.join(name)).unwrap(), &mut NoObserver);
+    let wrap = run("seq-wraparound.pcap");
+    let s = &wrap.conversations[0].summary;
+    assert_eq!(s.conn_state(), "SF");
+    assert_eq!(s.counters.retransmissions + s.counters.lost_segments + s.counters.out_of_order, 0, "wraparound is seamless");
+    let ka = run("keepalive-probes.pcap");
+    assert_eq!(ka.conversations[0].summary.counters.keep_alives, 3);
+    let reuse = run("port-reuse-new-isn.pcap");
+    assert_eq!(reuse.conversations.len(), 2, "a new ISN on the same 4-tuple is a new stream");
+    let cut = run("cut-mid-record.pcap");
+    assert_eq!(cut.capture.packets, 3);
+    assert!(matches!(cut.capture.issues.as_slice(), [pcapdoc::capture::ReadIssue::TruncatedRecord { .. }]));
+}
+
+#[test]
 fn every_variant_reads_to_the_same_streams_and_counters() {
     let dir = support::root().join("captures/synthetic");
     let mut reference: Option<(u64, Vec<String>)> = None;

@@ -5,5 +5,6 @@
 mod support;
 
 mod cli;
+mod detectors;
 mod synthetic;
 mod tshark_agreement;

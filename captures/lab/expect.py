@@ -31,14 +31,15 @@ def main():
         rst = tshark(c, "tcp.flags.reset==1", "frame.number", "tcp.stream")
         post = tshark(c, "http.request.method==\"POST\"", "frame.number")
         exp["expect"].append({"capture": "client", "detector": "idle-timeout", "stream": first(rst, 1),
-                              "frames": [first(post), first(rst)], "matches": "slb-http-keepalive"})
+                              "frames": [first(post), first(rst)], "matches": "aliyun-clb-http"})
         exp["compare"] = {"middlebox_rst_client_frame": first(rst), "post_client_frame": first(post),
                           "post_seen_at_server": bool(tshark(s, "http.request.method==\"POST\"", "frame.number"))}
     elif sc.startswith("tls-idle-close"):
         alert = tshark(s, "tls.record.content_type==21", "frame.number", "tcp.stream")
         fin = tshark(s, "tcp.flags.fin==1 && tcp.srcport==443", "frame.number")
+        key = "aliyun-waf" if sc.endswith("120") else "nginx-keepalive"
         exp["expect"].append({"capture": "server", "detector": "tls-alert-fin", "stream": first(alert, 1),
-                              "frames": [first(alert), first(fin)]})
+                              "frames": [first(alert), first(fin)], "matches": key})
         calert = tshark(c, "tls.record.content_type==21", "frame.number", "tcp.stream")
         exp["expect"].append({"capture": "client", "detector": "tls-alert-fin", "stream": first(calert, 1),
                               "frames": [first(calert)]})

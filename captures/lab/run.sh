@@ -113,6 +113,7 @@ start_nginx() {
   chmod 755 "$work"
   echo "ok" > "$work/www/index.html"
   head -c 12000000 /dev/zero | tr '\0' 'x' > "$work/www/big.bin"
+  head -c 3000000 /dev/zero | tr '\0' 'x' > "$work/www/mid.bin"
   cat > "$work/nginx.conf" <<NGX
 worker_processes 1;
 pid $work/nginx.pid;
@@ -189,7 +190,9 @@ run_one() {
         nsx $M iptables -A FORWARD -i pd-m1 -m statistic --mode random --probability 0.15 -j DROP
       fi
       capture_start $sc 128
-      client download --host $VIP --path /big.bin --timeout 150
+      # The lossy run moves 12 MB (over 1,000 retransmissions); the control run 3 MB.
+      local path=/big.bin; [ $sc = storm-control ] && path=/mid.bin
+      client download --host $VIP --path $path --timeout 150
       ;;
     clean)
       start_nginx 60

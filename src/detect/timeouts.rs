@@ -169,9 +169,9 @@ mod tests {
     fn command_line_overrides_and_extends() {
         let mut c = Catalogue::builtin();
         c.merge_arg("aliyun-clb-http=30s").unwrap();
-        c.merge_arg("my-proxy=2m").unwrap();
+        c.merge_arg("my-proxy=2.5m").unwrap();
         assert!(c.exceeded_by(20.0).is_empty());
-        assert_eq!(c.exceeded_by(125.0)[0].key, "my-proxy");
+        assert_eq!(c.exceeded_by(155.0)[0].key, "my-proxy");
         assert!(c.merge_arg("nonsense").is_err());
         assert_eq!(parse_duration("1.5h"), Some(5400.0));
         assert_eq!(parse_duration("-3"), None);

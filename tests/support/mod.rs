@@ -1,5 +1,6 @@
 //! Test helpers: a packet builder for synthetic captures, and paths.
 
+pub mod craft;
 pub mod synth;
 
 use std::path::{Path, PathBuf};
