@@ -44,7 +44,10 @@ fn each_detector_fires_on_its_lab_capture_with_the_expected_stream_and_frames() 
             let fs = findings(&path);
             let hit = fs.iter().find(|f| f.detector == detector);
             let Some(f) = hit else {
-                failures.push(format!("{name}-{side}: no {detector} finding; got {:?}", fs.iter().map(|f| f.detector).collect::<Vec<_>>()));
+                failures.push(format!(
+                    "{name}-{side}: no {detector} finding; got {:?}",
+                    fs.iter().map(|f| f.detector).collect::<Vec<_>>()
+                ));
                 continue;
             };
             checked += 1;
@@ -71,7 +74,10 @@ fn each_detector_fires_on_its_lab_capture_with_the_expected_stream_and_frames() 
             }
             if let Some(key) = e["matches"].as_str() {
                 if f.facts.get("matches").and_then(Value::as_str) != Some(key) {
-                    failures.push(format!("{name}-{side}: {detector} matches {:?}, expected {key}", f.facts.get("matches")));
+                    failures.push(format!(
+                        "{name}-{side}: {detector} matches {:?}, expected {key}",
+                        f.facts.get("matches")
+                    ));
                 }
             }
             if let Some(chain) = e["chain"].as_array() {
@@ -107,7 +113,11 @@ fn clean_and_control_captures_raise_nothing_at_warning_or_above() {
 fn healthy_cname_chains_are_not_flagged() {
     let fs = findings(&support::root().join("captures/cname-hijack-client.pcap"));
     for f in fs.iter().filter(|f| f.detector == "dns-cname-hijack") {
-        assert!(!f.summary.starts_with("www.shop.example") && !f.summary.starts_with("api.shop.example"), "{}", f.summary);
+        assert!(
+            !f.summary.starts_with("www.shop.example") && !f.summary.starts_with("api.shop.example"),
+            "{}",
+            f.summary
+        );
     }
     let clean = findings(&support::root().join("captures/clean-client.pcap"));
     assert!(clean.iter().all(|f| f.detector != "dns-cname-hijack"), "clean capture's CNAME flagged");
@@ -213,7 +223,11 @@ mod edge_cases {
         c.tcp(sv, cl, ss, cs + 9, "FA", &[], 64);
         c.tcp(cl, sv, cs + 9, ss + 1, "FA", &[], 64);
         let fs = findings(&c.write(dir.path(), "split.pcap"));
-        assert!(fs.iter().all(|f| f.detector != "no-client-hello"), "{:?}", fs.iter().map(|f| &f.summary).collect::<Vec<_>>());
+        assert!(
+            fs.iter().all(|f| f.detector != "no-client-hello"),
+            "{:?}",
+            fs.iter().map(|f| &f.summary).collect::<Vec<_>>()
+        );
         // And without any ClientHello the same connection is reported.
         let mut c = Craft::new();
         let (cs, ss) = handshake(&mut c, 40003, 443);
@@ -229,7 +243,11 @@ mod edge_cases {
         let mut c = Craft::new();
         let resolver = ([198, 51, 100, 1], 53);
         let dead = [203, 0, 113, 66];
-        c.udp(resolver, (C, 5353), &dns_response(7, "pay.shop.example", &["a.cdn.example", "b.cdn.example", "c.evil.example"], dead.into()));
+        c.udp(
+            resolver,
+            (C, 5353),
+            &dns_response(7, "pay.shop.example", &["a.cdn.example", "b.cdn.example", "c.evil.example"], dead.into()),
+        );
         // A working name, for contrast.
         c.udp(resolver, (C, 5354), &dns_response(8, "www.shop.example", &["vip.lb.example"], S.into()));
         let (cs, ss) = handshake(&mut c, 40010, 80);
@@ -241,7 +259,11 @@ mod edge_cases {
         let fs = findings(&c.write(dir.path(), "dns.pcap"));
         let hij: Vec<_> = fs.iter().filter(|f| f.detector == "dns-cname-hijack").collect();
         assert_eq!(hij.len(), 1, "{:?}", hij.iter().map(|f| &f.summary).collect::<Vec<_>>());
-        assert!(hij[0].summary.contains("a.cdn.example → b.cdn.example → c.evil.example → 203.0.113.66"), "{}", hij[0].summary);
+        assert!(
+            hij[0].summary.contains("a.cdn.example → b.cdn.example → c.evil.example → 203.0.113.66"),
+            "{}",
+            hij[0].summary
+        );
         assert_eq!(hij[0].severity, Severity::Error);
     }
 

@@ -34,7 +34,8 @@ fn committed_edge_case_captures_are_what_the_helper_writes() {
         }
     }
     for (name, bytes) in support::craft::edge_cases() {
-        let committed = fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e} (PCAPDOC_REGENERATE=1 writes it)"));
+        let committed =
+            fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e} (PCAPDOC_REGENERATE=1 writes it)"));
         assert!(committed == bytes, "{name} differs from the helper's output; regenerate with PCAPDOC_REGENERATE=1");
     }
 }
@@ -46,7 +47,11 @@ fn edge_cases_read_as_they_should() {
     let wrap = run("seq-wraparound.pcap");
     let s = &wrap.conversations[0].summary;
     assert_eq!(s.conn_state(), "SF");
-    assert_eq!(s.counters.retransmissions + s.counters.lost_segments + s.counters.out_of_order, 0, "wraparound is seamless");
+    assert_eq!(
+        s.counters.retransmissions + s.counters.lost_segments + s.counters.out_of_order,
+        0,
+        "wraparound is seamless"
+    );
     let ka = run("keepalive-probes.pcap");
     assert_eq!(ka.conversations[0].summary.counters.keep_alives, 3);
     let reuse = run("port-reuse-new-isn.pcap");

@@ -35,7 +35,16 @@ impl Craft {
 
     /// A TCP segment; `flags` from "SAFRP", `ttl` usually 64.
     #[allow(clippy::too_many_arguments)]
-    pub fn tcp(&mut self, src: ([u8; 4], u16), dst: ([u8; 4], u16), seq: u32, ack: u32, flags: &str, payload: &[u8], ttl: u8) -> &mut Self {
+    pub fn tcp(
+        &mut self,
+        src: ([u8; 4], u16),
+        dst: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+        flags: &str,
+        payload: &[u8],
+        ttl: u8,
+    ) -> &mut Self {
         let mut b = PacketBuilder::ipv4(src.0, dst.0, ttl).tcp(src.1, dst.1, seq, 64240);
         for f in flags.chars() {
             b = match f {
@@ -134,9 +143,17 @@ pub fn edge_cases() -> Vec<(&'static str, Vec<u8>)> {
     }
     q.extend([0, 0, 1, 0, 1]);
     c.udp((C, 5353), resolver, &q).wait(0.002);
-    c.udp(resolver, (C, 5353), &dns_response(0x4a11, "pay.shop.example", &["gfvip09aj.hijack.example"], [192, 0, 2, 66].into()));
+    c.udp(
+        resolver,
+        (C, 5353),
+        &dns_response(0x4a11, "pay.shop.example", &["gfvip09aj.hijack.example"], [192, 0, 2, 66].into()),
+    );
     c.wait(0.003);
-    c.udp(resolver, (C, 5353), &dns_response(0x4a11, "pay.shop.example", &["shop-vip.lb.example"], [198, 51, 100, 100].into()));
+    c.udp(
+        resolver,
+        (C, 5353),
+        &dns_response(0x4a11, "pay.shop.example", &["shop-vip.lb.example"], [198, 51, 100, 100].into()),
+    );
     v.push(("dns-injection-race.pcap", c.bytes()));
 
     // Sequence numbers that wrap past 2^32 in the middle of a transfer.
