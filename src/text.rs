@@ -220,8 +220,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "storm.explanation",
-        "Segments from {sender} to {receiver} were lost and sent again ({fast} fast retransmissions after duplicate ACKs, {rto} after a timeout). The loss is on the leg that carries {sender}'s data towards {receiver}: this capture saw the retransmissions {where}.",
-        "从 {sender} 到 {receiver} 的报文段丢失后被重新发送（{fast} 次为收到重复 ACK 后的快速重传，{rto} 次为超时重传）。丢包发生在承载 {sender} 数据发往 {receiver} 的链路上：本抓包{where}看到了这些重传。",
+        "Segments from {sender} to {receiver} were lost and sent again ({fast} fast retransmissions after duplicate ACKs, {rto} others, after a timeout or during SACK recovery{backoff}). The loss is on the leg that carries {sender}'s data towards {receiver}: this capture saw the retransmissions {where}.",
+        "从 {sender} 到 {receiver} 的报文段丢失后被重新发送（{fast} 次为收到重复 ACK 后的快速重传，{rto} 次为超时或 SACK 恢复期间的重传{backoff}）。丢包发生在承载 {sender} 数据发往 {receiver} 的链路上：本抓包{where}看到了这些重传。",
     ),
     (
         "storm.rec.path",

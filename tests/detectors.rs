@@ -283,3 +283,25 @@ mod edge_cases {
         assert!(fs.iter().all(|f| f.detector != "dns-cname-hijack"), "identical duplicates are not a race");
     }
 }
+
+#[test]
+fn a_segment_retried_with_rto_back_off_is_reported_with_its_chain() {
+    use crate::support::craft::{C, Craft, S, handshake};
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Craft::new();
+    let (cs, ss) = handshake(&mut c, 40500, 80);
+    let (cl, sv) = ((C, 40500), (S, 80));
+    c.tcp(sv, cl, ss, cs, "PA", &[b'd'; 500], 64);
+    let mut gap = 0.2;
+    for _ in 0..11 {
+        c.wait(gap);
+        c.tcp(sv, cl, ss, cs, "PA", &[b'd'; 500], 64);
+        gap *= 2.0;
+    }
+    let fs = findings(&c.write(dir.path(), "rto.pcap"));
+    let f = fs.iter().find(|f| f.detector == "retransmission-storm").expect("11 retransmissions of 12 segments");
+    let chain: Vec<f64> =
+        f.facts["rto_backoff_s"].as_array().unwrap().iter().filter_map(serde_json::Value::as_f64).collect();
+    assert_eq!(chain.len(), 10);
+    assert!(chain.windows(2).all(|w| (w[1] / w[0] - 2.0).abs() < 0.01), "doubling: {chain:?}");
+}

@@ -6,5 +6,6 @@ mod support;
 
 mod cli;
 mod detectors;
+mod reader;
 mod synthetic;
 mod tshark_agreement;

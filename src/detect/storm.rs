@@ -29,6 +29,7 @@ const MIN_RETX: u64 = 10;
 /// hurts throughput badly; 5% is unmistakable).
 const MIN_RATIO: f64 = 0.05;
 const MIN_SYN_RETRIES: usize = 2;
+const MAX_TRACKED_SEQS: usize = 10_000;
 
 #[derive(Default)]
 struct Leg {
@@ -39,7 +40,12 @@ struct Leg {
     window: VecDeque<Timestamp>,
     peak: usize,
     first_retx: Option<(u64, Timestamp)>,
-    per_stream: BTreeMap<u32, u64>,
+    /// Per stream: (retransmissions, data segments) in this direction.
+    per_stream: BTreeMap<u32, (u64, u64)>,
+    /// Repeated retransmissions of one sequence number: (stream, seq) -> (last time, gaps),
+    /// at most [`MAX_TRACKED_SEQS`] entries; the longest run is the RTO back-off chain.
+    repeats: HashMap<(u32, u32), (Timestamp, Vec<f64>)>,
+    longest_chain: Vec<f64>,
 }
 
 #[derive(Default)]
@@ -70,6 +76,7 @@ impl Observer for Storm {
         }
         let leg = self.legs.entry((ip.src, ip.dst)).or_default();
         leg.data_segments += 1;
+        leg.per_stream.entry(i.placement.stream).or_default().1 += 1;
         if a.has(AnalysisFlags::LOST_PACKET) {
             leg.lost_markers += 1;
         }
@@ -78,7 +85,28 @@ impl Observer for Storm {
             if a.has(AnalysisFlags::FAST_RETRANSMISSION) {
                 leg.fast += 1;
             }
-            *leg.per_stream.entry(i.placement.stream).or_default() += 1;
+            leg.per_stream.entry(i.placement.stream).or_default().0 += 1;
+            if !a.has(AnalysisFlags::FAST_RETRANSMISSION) {
+                let key = (i.placement.stream, t.seq);
+                let room = leg.repeats.len() < MAX_TRACKED_SEQS;
+                match leg.repeats.get_mut(&key) {
+                    Some((last, gaps)) => {
+                        // Linux's minimum RTO is 200 ms; closer repeats are duplicates.
+                        let gap = f.ts.since(*last) as f64 / 1e9;
+                        if gap >= 0.1 {
+                            gaps.push(gap);
+                        }
+                        *last = f.ts;
+                        if gaps.len() > leg.longest_chain.len() {
+                            leg.longest_chain = gaps.clone();
+                        }
+                    }
+                    None if room => {
+                        leg.repeats.insert(key, (f.ts, Vec::new()));
+                    }
+                    None => {}
+                }
+            }
             leg.first_retx.get_or_insert((f.frame, f.ts));
             leg.window.push_back(f.ts);
             while leg.window.front().is_some_and(|&t0| f.ts.since(t0) > 1_000_000_000) {
@@ -97,11 +125,15 @@ impl Detector for Storm {
         legs.sort_by_key(|(k, _)| **k);
         for ((src, dst), leg) in legs {
             let ratio = leg.retx as f64 / leg.data_segments.max(1) as f64;
-            if leg.retx < MIN_RETX || ratio < MIN_RATIO {
+            let storm = |retx: u64, ratio: f64| retx >= MIN_RETX && ratio >= MIN_RATIO;
+            // A storm on the host pair as a whole, or on any one of its streams.
+            let stream_storm = leg.per_stream.values().any(|(r, d)| storm(*r, *r as f64 / (*d).max(1) as f64));
+            if !storm(leg.retx, ratio) && !stream_storm {
                 continue;
             }
             let sev = if ratio >= 2.0 * MIN_RATIO { Severity::Error } else { Severity::Warning };
-            let mut top: Vec<(u32, u64)> = leg.per_stream.iter().map(|(s, n)| (*s, *n)).collect();
+            let mut top: Vec<(u32, u64)> =
+                leg.per_stream.iter().filter(|(_, n)| n.0 > 0).map(|(s, n)| (*s, n.0)).collect();
             top.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
             top.truncate(5);
             let main_stream = top.first().map(|x| x.0);
@@ -137,6 +169,15 @@ impl Detector for Storm {
                     ("receiver", receiver.clone()),
                     ("fast", leg.fast.to_string()),
                     ("rto", (leg.retx - leg.fast).to_string()),
+                    (
+                        "backoff",
+                        if !leg.longest_chain.is_empty() {
+                            let g: Vec<String> = leg.longest_chain.iter().map(|g| format!("{g:.2}s")).collect();
+                            format!("; one segment was retried after {}", g.join(", "))
+                        } else {
+                            String::new()
+                        },
+                    ),
                     ("where", where_.to_string()),
                 ],
             );
@@ -153,6 +194,10 @@ impl Detector for Storm {
                 .fact("sender", sender)
                 .fact("receiver", receiver)
                 .fact("capture_point", if leg.lost_markers * 2 >= leg.retx { "after-loss" } else { "before-loss" })
+                .fact(
+                    "rto_backoff_s",
+                    leg.longest_chain.iter().map(|g| (g * 1000.0).round() / 1000.0).collect::<Vec<f64>>(),
+                )
                 .fact(
                     "top_streams",
                     top.iter().map(|(s, n)| serde_json::json!({"stream": s, "retransmissions": n})).collect::<Vec<_>>(),
