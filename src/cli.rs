@@ -39,6 +39,16 @@ pub enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<Severity>,
     },
+    /// Line up a capture taken at the client with one taken at the server: matched flows
+    /// (through NAT), the clock offset, and what was lost or made on the path.
+    Compare {
+        client: PathBuf,
+        server: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        opts: DetectOpts,
+    },
     /// One row per TCP stream, numbered as Wireshark's tcp.stream.
     Flows {
         file: PathBuf,
@@ -193,6 +203,15 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     return Ok(1);
                 }
             }
+        }
+        Command::Compare { client, server, format, opts } => {
+            let config = opts.config()?;
+            let report = crate::compare::compare(open(&client)?, open(&server)?, &config);
+            let text = match format {
+                Format::Json => crate::report::compare::to_json(&report) + "\n",
+                Format::Table => crate::report::compare::to_table(&report, terminal_width()),
+            };
+            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
         }
         Command::Events { file } => {
             let mut dump = EventDump { out: &mut out, err: None };

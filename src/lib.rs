@@ -8,6 +8,7 @@
 pub mod app;
 pub mod capture;
 pub mod cli;
+pub mod compare;
 pub mod decode;
 pub mod detect;
 pub mod engine;

@@ -248,6 +248,62 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Check the security group / firewall rules for {server} and that the address is the one you expect (DNS).",
         "检查 {server} 的安全组/防火墙规则，并确认该地址是否是预期的地址（DNS 解析）。",
     ),
+    // ---- compare
+    (
+        "cmp.injected.summary",
+        "{kind} at {here} frame {frame} was not sent by the {sender}; a device between them sent it",
+        "{here} 抓包第 {frame} 帧的 {kind} 并非 {sender} 发送，而是两者之间的设备发送的",
+    ),
+    (
+        "cmp.injected.explanation",
+        "The {sender}'s own capture holds no such {kind}: it was created on the path, by a load balancer, NAT, firewall or proxy that no longer recognised the connection (an expired session) or that ended it on purpose. {ttl}",
+        "{sender} 自己的抓包中没有这个 {kind}：它是在路径上产生的，由不再识别该连接（会话已过期）或主动终止连接的负载均衡、NAT、防火墙或代理发送。{ttl}",
+    ),
+    (
+        "cmp.ttl",
+        "Its TTL ({ttl}) also differs from the {sender}'s usual {usual}.",
+        "它的 TTL（{ttl}）也与 {sender} 通常的 {usual} 不同。",
+    ),
+    (
+        "cmp.injected.rec",
+        "Check the session or idle timeouts and the logs of the devices between the two capture points (SLB, WAF, NAT, security group), and capture on them if you can.",
+        "检查两个抓包点之间设备（SLB、WAF、NAT、安全组）的会话/空闲超时和日志，如有可能在这些设备上抓包。",
+    ),
+    (
+        "cmp.never.summary",
+        "client data at frame {frame} ({len} bytes, sent {tries} time(s)) never reached the server",
+        "客户端第 {frame} 帧的数据（{len} 字节，发送 {tries} 次）始终没有到达服务端",
+    ),
+    (
+        "cmp.flow.summary",
+        "the connection from {client} to {server} ({packets} packets at the client) never reached the server",
+        "{client} 到 {server} 的连接（客户端抓到 {packets} 个报文）始终没有到达服务端",
+    ),
+    (
+        "cmp.never.explanation",
+        "The server's capture holds no segment with this data, not even a retransmission: the request was dropped or answered on the path. Combined with a RST the server never sent, the device in between forgot the connection.",
+        "服务端抓包中没有包含这段数据的报文，连重传也没有：请求在路径上被丢弃或被中间设备应答。如果同时出现服务端从未发送的 RST，说明中间设备已经忘记了这个连接。",
+    ),
+    (
+        "cmp.never.rec",
+        "Find which device between the two capture points answered or dropped the request; see the middlebox findings for this flow.",
+        "找出两个抓包点之间应答或丢弃该请求的设备；参见该连接的中间设备结论。",
+    ),
+    (
+        "cmp.lost.summary",
+        "{lost} of {sent} data segments ({pct}%) sent {leg} never reached the other capture",
+        "{leg} 方向发送的 {sent} 个数据段中有 {lost} 个（{pct}%）没有到达对端抓包点",
+    ),
+    (
+        "cmp.lost.explanation",
+        "Each of these segments is in the sender's capture and missing from the receiver's: the loss is on the {leg} leg, between the two capture points. The sender retransmitted {retx} times.",
+        "这些报文段都出现在发送方抓包中而不在接收方抓包中：丢包发生在两个抓包点之间 {leg} 方向的链路上。发送方共重传 {retx} 次。",
+    ),
+    (
+        "cmp.lost.rec",
+        "Look for drops on the {leg} path between the capture points: interface and security-group drop counters, rate limits, and mtr along that direction.",
+        "检查两个抓包点之间 {leg} 方向路径上的丢包：接口和安全组的丢包计数、限速，以及沿该方向的 mtr。",
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, Default)]

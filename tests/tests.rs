@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod compare;
 mod detectors;
 mod reader;
 mod synthetic;

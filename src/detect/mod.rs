@@ -153,34 +153,48 @@ pub const EXTRA_IDS: &[(&str, &str)] =
     &[("tls-no-server-hello", "no-client-hello"), ("tls-handshake-alert", "no-client-hello")];
 
 /// Fans every engine callback out to several detectors.
-struct Fanout(Vec<Box<dyn Detector>>);
+struct Fanout<'x>(Vec<Box<dyn Detector>>, &'x mut dyn Observer);
 
-impl Observer for Fanout {
+impl Observer for Fanout<'_> {
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
         for d in &mut self.0 {
             d.on_tcp(f, t, i, c);
         }
+        self.1.on_tcp(f, t, i, c);
     }
     fn on_quoted_tcp(&mut self, f: &Frame<'_>) {
         for d in &mut self.0 {
             d.on_quoted_tcp(f);
         }
+        self.1.on_quoted_tcp(f);
     }
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &crate::app::AppEvent, c: Option<&Conversation>) {
         for d in &mut self.0 {
             d.on_app(f, ctx, e, c);
         }
+        self.1.on_app(f, ctx, e, c);
     }
     fn on_frame(&mut self, f: &Frame<'_>) {
         for d in &mut self.0 {
             d.on_frame(f);
         }
+        self.1.on_frame(f);
     }
 }
 
 /// Runs the engine with the selected detectors (all when `only` is empty) and returns the
 /// analysis and the findings, sorted by time, then severity, then detector.
 pub fn run(reader: CaptureReader, config: &Config, only: &[String]) -> (Analysis, Vec<Finding>) {
+    run_with(reader, config, only, &mut engine::NoObserver)
+}
+
+/// [`run`], with one more observer watching the same pass (compare's packet collector).
+pub fn run_with(
+    reader: CaptureReader,
+    config: &Config,
+    only: &[String],
+    extra: &mut dyn Observer,
+) -> (Analysis, Vec<Finding>) {
     let wanted = |id: &str| {
         only.is_empty()
             || only.iter().any(|o| o == id)
@@ -188,7 +202,7 @@ pub fn run(reader: CaptureReader, config: &Config, only: &[String]) -> (Analysis
     };
     let detectors: Vec<Box<dyn Detector>> =
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
-    let mut fan = Fanout(detectors);
+    let mut fan = Fanout(detectors, extra);
     let analysis = engine::run(reader, &mut fan);
     let mut findings: Vec<Finding> = fan
         .0

@@ -1,6 +1,7 @@
 //! Reports: the last step of the pipeline. One model per view, several renderers.
 
 pub mod analyze;
+pub mod compare;
 pub mod flows;
 
 /// Shows control characters from packet data as escapes, so a capture cannot drive the

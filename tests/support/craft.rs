@@ -21,6 +21,16 @@ impl Craft {
         Craft { packets: Vec::new(), t: Duration::from_secs(1_700_000_000) }
     }
 
+    /// The clock value [`Craft::new`] starts from.
+    pub const START: Duration = Duration::from_secs(1_700_000_000);
+
+    /// Sets the clock to `secs` after this capture's start.
+    pub fn at(&mut self, start: Duration, secs: f64) -> &mut Self {
+        self.t =
+            if secs >= 0.0 { start + Duration::from_secs_f64(secs) } else { start - Duration::from_secs_f64(-secs) };
+        self
+    }
+
     /// Advances the clock.
     pub fn wait(&mut self, secs: f64) -> &mut Self {
         self.t += Duration::from_secs_f64(secs);
