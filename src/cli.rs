@@ -28,8 +28,8 @@ pub enum Command {
         /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input.
         #[arg(required_unless_present = "list_detectors")]
         files: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        output: OutputOpts,
         #[command(flatten)]
         opts: DetectOpts,
         /// List the detectors, one line each, and exit.
@@ -44,8 +44,8 @@ pub enum Command {
     Compare {
         client: PathBuf,
         server: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        output: OutputOpts,
         #[command(flatten)]
         opts: DetectOpts,
     },
@@ -120,7 +120,58 @@ impl DetectOpts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
+    Md,
     Json,
+    Html,
+}
+
+impl Format {
+    /// The format an output file's extension implies.
+    fn from_path(p: &Path) -> Option<Format> {
+        match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Some(Format::Md),
+            "json" => Some(Format::Json),
+            "html" | "htm" => Some(Format::Html),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Where a report goes and in which format: `--format` wins, else the `-o` extension, else
+/// the terminal table.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputOpts {
+    /// Output format [default: from the -o extension, else table]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl OutputOpts {
+    fn format(&self) -> Format {
+        self.format.or_else(|| self.output.as_deref().and_then(Format::from_path)).unwrap_or(Format::Table)
+    }
+
+    /// Writes `text` to the output file or standard output.
+    fn write(&self, text: &str) -> Result<(), AppError> {
+        match &self.output {
+            Some(p) => std::fs::write(p, text).map_err(|e| AppError::Usage(format!("cannot write {p:?}: {e}"))),
+            None => {
+                let mut out = io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|_| out.flush()).map_err(AppError::Output)
+            }
+        }
+    }
+
+    fn color(&self) -> bool {
+        self.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    }
 }
 
 /// A fatal error: the message names the file and says what to do.
@@ -166,11 +217,11 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             let report = FlowsReport::new(&analysis);
             let text = match format {
                 Format::Json => report.to_json() + "\n",
-                Format::Table => report.to_table(terminal_width()),
+                Format::Table | Format::Md | Format::Html => report.to_table(terminal_width()),
             };
             out.write_all(text.as_bytes()).map_err(AppError::Output)?;
         }
-        Command::Analyze { files, format, opts, list_detectors, fail_on } => {
+        Command::Analyze { files, output, opts, list_detectors, fail_on } => {
             if list_detectors {
                 for e in detect::REGISTRY {
                     writeln!(out, "{:<22} {}", e.id, e.about).map_err(AppError::Output)?;
@@ -181,22 +232,31 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 return Ok(0);
             }
             let config = opts.config()?;
+            let format = output.format();
+            if format == Format::Html && files.len() > 1 {
+                return Err(AppError::Usage("an HTML report covers one capture; run analyze once per file".into()));
+            }
             let mut reports = Vec::new();
             for file in &files {
                 let (analysis, findings) = detect::run(open(file)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
-                reports.push(AnalyzeReport::new(&analysis, findings));
+                let mut report = AnalyzeReport::new(&analysis, findings, &config.texts);
+                report.timelines = crate::report::timeline::collect(file, &report.findings).into_values().collect();
+                reports.push(report);
             }
+            let t = &config.texts;
             let text = match format {
                 Format::Json if reports.len() == 1 => reports.iter().map(|r| r.to_json()).collect::<String>() + "\n",
                 Format::Json => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
+                Format::Md => {
+                    reports.iter().map(|r| crate::report::markdown::analyze(r, t)).collect::<Vec<_>>().join("\n---\n\n")
+                }
+                Format::Html => reports.iter().map(|r| crate::report::html::analyze(r, t)).collect::<String>(),
                 Format::Table => {
-                    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                    reports.iter().map(|r| r.to_table(terminal_width(), color)).collect::<Vec<_>>().join("\n")
+                    reports.iter().map(|r| r.to_table(terminal_width(), output.color())).collect::<Vec<_>>().join("\n")
                 }
             };
-            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
-            out.flush().map_err(AppError::Output)?;
+            output.write(&text)?;
             let worst = reports.iter().filter_map(|r| r.worst()).max();
             if let (Some(threshold), Some(w)) = (fail_on, worst) {
                 if w >= threshold {
@@ -204,14 +264,17 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 }
             }
         }
-        Command::Compare { client, server, format, opts } => {
+        Command::Compare { client, server, output, opts } => {
             let config = opts.config()?;
             let report = crate::compare::compare(open(&client)?, open(&server)?, &config);
-            let text = match format {
+            let t = &config.texts;
+            let text = match output.format() {
                 Format::Json => crate::report::compare::to_json(&report) + "\n",
+                Format::Md => crate::report::markdown::compare(&report, t),
+                Format::Html => crate::report::html::compare(&report, t),
                 Format::Table => crate::report::compare::to_table(&report, terminal_width()),
             };
-            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+            output.write(&text)?;
         }
         Command::Events { file } => {
             let mut dump = EventDump { out: &mut out, err: None };

@@ -8,5 +8,6 @@ mod cli;
 mod compare;
 mod detectors;
 mod reader;
+mod reports;
 mod synthetic;
 mod tshark_agreement;

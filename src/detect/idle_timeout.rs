@@ -277,7 +277,7 @@ impl Detector for IdleTimeout {
             match best {
                 Some(e) => {
                     if !e.fix.is_empty() {
-                        recs.push(t.get("idle.rec.raise", &[("fix", e.fix.clone())]));
+                        recs.push(t.get("idle.rec.raise", &[("fix", e.fix_in(t.lang))]));
                     }
                     let pool = (e.seconds * 0.66).floor().max(1.0);
                     recs.push(t.get("idle.rec.pool", &[("seconds", fmt_s(e.seconds)), ("pool", fmt_s(pool))]));

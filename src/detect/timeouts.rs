@@ -15,6 +15,9 @@ pub struct Entry {
     pub closes: String,
     #[serde(default)]
     pub fix: String,
+    /// The fix in Chinese, for `--lang zh`.
+    #[serde(default)]
+    pub fix_zh: String,
     #[serde(default)]
     pub source: String,
     #[serde(default)]
@@ -67,6 +70,7 @@ impl Catalogue {
                 seconds,
                 closes: String::new(),
                 fix: String::new(),
+                fix_zh: String::new(),
                 source: "command line".into(),
                 checked: "set on the command line".into(),
             },
@@ -94,6 +98,13 @@ impl Catalogue {
             self.entries.iter().filter(|e| gap >= e.seconds * (1.0 - TOLERANCE_FRACTION) - TOLERANCE_SECONDS).collect();
         v.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then_with(|| a.key.cmp(&b.key)));
         v
+    }
+}
+
+impl Entry {
+    /// The fix in the report's language (English when there is no translation).
+    pub fn fix_in(&self, lang: crate::text::Lang) -> String {
+        if lang == crate::text::Lang::Zh && !self.fix_zh.is_empty() { self.fix_zh.clone() } else { self.fix.clone() }
     }
 }
 
@@ -145,6 +156,7 @@ mod tests {
             assert!(keys.contains(&k), "{k} missing");
         }
         assert!(c.entries.iter().all(|e| !e.source.is_empty()), "every entry cites a source");
+        assert!(c.entries.iter().all(|e| !e.fix_zh.is_empty()), "every fix exists in Chinese too");
     }
 
     #[test]

@@ -188,7 +188,7 @@ impl Detector for TlsAlertFin {
                 &[("seconds", format!("{seconds:.0}")), ("pool", format!("{:.0}", (seconds * 0.8).floor().max(1.0)))],
             ));
             if let Some(e) = best.filter(|e| !e.fix.is_empty()) {
-                f.recommendations.push(t.get("alertfin.rec.server", &[("fix", e.fix.clone())]));
+                f.recommendations.push(t.get("alertfin.rec.server", &[("fix", e.fix_in(t.lang))]));
             }
             f.display_filter = stream_filter(c.stream, Some(c.before.frame));
             let mut f = f.fact("idle_s", (idle_s * 1000.0).round() / 1000.0);

@@ -10,6 +10,7 @@ use super::escape_control;
 use super::flows::{CaptureSummary, FlowsReport, StreamRow, capture_lines};
 use crate::detect::{Finding, Severity};
 use crate::engine::Analysis;
+use crate::text::Texts;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -21,18 +22,21 @@ pub struct AnalyzeReport {
     pub verdict: Option<String>,
     pub findings: Vec<Finding>,
     pub streams: Vec<StreamRow>,
+    /// Key frames of the streams behind the findings.
+    pub timelines: Vec<super::timeline::Timeline>,
 }
 
 impl AnalyzeReport {
-    pub fn new(a: &Analysis, findings: Vec<Finding>) -> Self {
+    pub fn new(a: &Analysis, findings: Vec<Finding>, t: &Texts) -> Self {
         let flows = FlowsReport::new(a);
-        let verdict = verdict(&findings);
+        let verdict = verdict(&findings, t);
         AnalyzeReport {
             schema_version: SCHEMA_VERSION,
             capture: flows.capture,
             verdict,
             findings,
             streams: flows.streams,
+            timelines: Vec::new(),
         }
     }
 
@@ -109,11 +113,11 @@ impl AnalyzeReport {
     }
 }
 
-fn verdict(findings: &[Finding]) -> Option<String> {
+fn verdict(findings: &[Finding], t: &Texts) -> Option<String> {
     let worst = findings.iter().max_by(|a, b| a.severity.cmp(&b.severity).then(b.time.total_cmp(&a.time)))?;
     if worst.severity == Severity::Info {
-        return Some(format!("no problems found ({} informational finding(s)).", findings.len()));
+        return Some(t.get("ui.no_problems", &[]));
     }
-    let rec = worst.recommendations.first().map(|r| format!(" Fix: {r}")).unwrap_or_default();
+    let rec = worst.recommendations.first().map(|r| format!(" {}: {r}", t.get("ui.fix", &[]))).unwrap_or_default();
     Some(format!("{}.{}", worst.summary.trim_end_matches('.'), rec))
 }

@@ -3,6 +3,9 @@
 pub mod analyze;
 pub mod compare;
 pub mod flows;
+pub mod html;
+pub mod markdown;
+pub mod timeline;
 
 /// Shows control characters from packet data as escapes, so a capture cannot drive the
 /// user's terminal (ANSI sequences, bells, carriage returns).

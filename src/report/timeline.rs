@@ -1,0 +1,142 @@
+//! Timelines of the streams behind findings: the key frames of each, in the manner of a
+//! Wireshark packet list, with the gap since the previous packet.
+//!
+//! Collected by a second, bounded pass over the capture (only the streams that have
+//! findings, at most [`MAX_PER_STREAM`] packets each), so the first pass keeps no per-packet
+//! state. Standard input cannot be read twice: there, reports have no timelines.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::capture::{CaptureReader, Timestamp};
+use crate::decode::{Frame, Tcp};
+use crate::detect::Finding;
+use crate::engine::{self, Observer, TcpInfo};
+use crate::flow::Conversation;
+
+const MAX_PER_STREAM: usize = 5_000;
+/// Rows shown per timeline: the handshake, and a few packets around each evidence frame.
+const CONTEXT: usize = 3;
+const MAX_ROWS: usize = 40;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub frame: u64,
+    /// Seconds since the stream's first packet.
+    pub time: f64,
+    /// Seconds since the previous row's packet in the stream (not the previous row).
+    pub gap: f64,
+    /// true: client → server.
+    pub c2s: bool,
+    pub flags: String,
+    pub len: u32,
+    /// The evidence role, when the frame is evidence.
+    pub what: String,
+    /// Rows were left out before this one.
+    pub skipped_before: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub stream: u32,
+    pub client: String,
+    pub server: String,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct P {
+    frame: u64,
+    ts: Timestamp,
+    c2s: bool,
+    flags: crate::decode::TcpFlags,
+    len: u32,
+}
+
+struct Collect {
+    wanted: BTreeSet<u32>,
+    pkts: BTreeMap<u32, Vec<P>>,
+    ends: BTreeMap<u32, (String, String)>,
+}
+
+impl Observer for Collect {
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
+        let s = i.placement.stream;
+        if !self.wanted.contains(&s) {
+            return;
+        }
+        let v = self.pkts.entry(s).or_default();
+        if v.len() < MAX_PER_STREAM {
+            v.push(P {
+                frame: f.frame,
+                ts: f.ts,
+                c2s: i.placement.dir == c.summary.client_side(),
+                flags: t.flags,
+                len: t.seglen.unwrap_or(0),
+            });
+        }
+        self.ends.insert(s, (c.summary.client().to_string(), c.summary.server().to_string()));
+    }
+}
+
+/// Timelines for the streams of `findings`, read again from `path`.
+pub fn collect(path: &Path, findings: &[Finding]) -> BTreeMap<u32, Timeline> {
+    let wanted: BTreeSet<u32> = findings.iter().filter_map(|f| f.stream).collect();
+    if wanted.is_empty() || path == Path::new("-") {
+        return BTreeMap::new();
+    }
+    let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
+    let mut c = Collect { wanted, pkts: BTreeMap::new(), ends: BTreeMap::new() };
+    engine::run(reader, &mut c);
+    let mut roles: BTreeMap<(u32, u64), String> = BTreeMap::new();
+    for f in findings {
+        if let Some(s) = f.stream {
+            for e in &f.evidence {
+                roles.entry((s, e.frame)).or_insert_with(|| e.role.clone());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (stream, pkts) in c.pkts {
+        let Some(first) = pkts.first() else { continue };
+        let start = first.ts;
+        // Which packets to show: the first CONTEXT, and CONTEXT around each evidence frame.
+        let mut keep = BTreeSet::new();
+        for i in 0..CONTEXT.min(pkts.len()) {
+            keep.insert(i);
+        }
+        for (i, p) in pkts.iter().enumerate() {
+            if roles.contains_key(&(stream, p.frame)) {
+                for k in i.saturating_sub(CONTEXT)..=(i + CONTEXT).min(pkts.len() - 1) {
+                    keep.insert(k);
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        let mut last_kept: Option<usize> = None;
+        for &i in keep.iter().take(MAX_ROWS) {
+            let Some(p) = pkts.get(i) else { continue };
+            let prev_ts = i.checked_sub(1).and_then(|j| pkts.get(j)).map_or(p.ts, |q| q.ts);
+            rows.push(Row {
+                frame: p.frame,
+                time: round6(p.ts.since(start) as f64 / 1e9),
+                gap: round6(p.ts.since(prev_ts) as f64 / 1e9),
+                c2s: p.c2s,
+                flags: p.flags.describe(),
+                len: p.len,
+                what: roles.get(&(stream, p.frame)).cloned().unwrap_or_default(),
+                skipped_before: last_kept.is_some_and(|l| i > l + 1),
+            });
+            last_kept = Some(i);
+        }
+        let (client, server) = c.ends.get(&stream).cloned().unwrap_or_default();
+        out.insert(stream, Timeline { stream, client, server, rows });
+    }
+    out
+}
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}

@@ -1,0 +1,109 @@
+//! Reports as users receive them: snapshots of every format for lab captures (stable order,
+//! relative paths, no clock times of the run), and packet strings that try to break out.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::support::{
+    self,
+    craft::{C, Craft},
+};
+
+fn pcapdoc() -> Command {
+    let mut c = Command::cargo_bin("pcapdoc").unwrap();
+    c.current_dir(support::root()).env_remove("COLUMNS").env("NO_COLOR", "1");
+    c
+}
+
+fn run(args: &[&str]) -> String {
+    let out = pcapdoc().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn analyze_snapshots() {
+    for cap in ["slb-idle-reset-client", "tls-idle-close-120-client", "cname-hijack-client"] {
+        let path = format!("captures/{cap}.pcap");
+        for format in ["table", "md", "json", "html"] {
+            let text = run(&["analyze", "--format", format, &path]);
+            insta::assert_snapshot!(format!("analyze__{cap}__{format}"), text);
+        }
+    }
+}
+
+#[test]
+fn compare_snapshots() {
+    for format in ["table", "md", "json", "html"] {
+        let text = run(&[
+            "compare",
+            "--format",
+            format,
+            "captures/slb-idle-reset-client.pcap",
+            "captures/slb-idle-reset-server.pcap",
+        ]);
+        insta::assert_snapshot!(format!("compare__slb-idle-reset__{format}"), text);
+    }
+}
+
+#[test]
+fn chinese_reports_use_the_chinese_catalogue() {
+    let md = run(&["analyze", "--lang", "zh", "--format", "md", "captures/slb-idle-reset-client.pcap"]);
+    assert!(md.contains("结论") && md.contains("空闲") && md.contains("建议"), "{md}");
+    assert!(!md.contains("Keep connections busier"), "an English recommendation leaked");
+}
+
+#[test]
+fn the_format_is_guessed_from_the_output_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    for (ext, probe) in [("html", "<!DOCTYPE html>"), ("md", "# pcapdoc report"), ("json", "\"schema_version\"")] {
+        let out = dir.path().join(format!("r.{ext}"));
+        pcapdoc().args(["analyze", "captures/clean-client.pcap", "-o"]).arg(&out).assert().success();
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(probe), "{ext}: {}", &text[..text.len().min(200)]);
+    }
+}
+
+/// A capture whose DNS name carries markup, a table pipe, a backtick and an ANSI escape,
+/// and gets two different answers (so that a finding quotes the name).
+fn hostile_capture(dir: &Path) -> std::path::PathBuf {
+    let name = "x<script>alert(1)</script>|`\x1b[31mred.example";
+    let resolver = ([198, 51, 100, 1], 53);
+    let mut c = Craft::new();
+    let a = support::craft::dns_response(3, name, &["a.example"], [198, 51, 100, 5].into());
+    let b = support::craft::dns_response(3, name, &["b.example"], [203, 0, 113, 6].into());
+    c.udp(resolver, (C, 5353), &a).udp(resolver, (C, 5353), &b);
+    c.write(dir, "hostile.pcap")
+}
+
+#[test]
+fn packet_strings_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = hostile_capture(dir.path());
+    let cap = cap.to_str().unwrap();
+    let html = run(&["analyze", "--format", "html", cap]);
+    assert!(html.contains("dns-cname-hijack"), "the hostile name must reach a finding");
+    assert!(!html.contains("<script>"), "raw markup in HTML");
+    assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"));
+    assert!(!html.contains('\x1b'), "ESC in HTML");
+    assert!(!html.contains("http://") || !html.contains("src=\"http"), "external resources");
+    let md = run(&["analyze", "--format", "md", cap]);
+    // Markup may appear only inside code spans, where Markdown shows it as text (and where
+    // a display filter must stay copy-pasteable).
+    let outside_code = |l: &str| -> String { l.split("``").step_by(2).collect::<Vec<_>>().join(" ") };
+    let bad: Vec<&str> = md.lines().filter(|l| outside_code(l).contains("<script>") || l.contains('\x1b')).collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert!(md.contains("\\|") && md.contains("\\`"), "pipes and backticks escaped");
+    let table = run(&["analyze", "--format", "table", cap]);
+    assert!(!table.contains('\x1b'), "ESC reached the terminal");
+    assert!(table.contains("\\u{1b}"), "shown as an escape instead");
+}
+
+#[test]
+fn html_loads_nothing_from_outside() {
+    let html = run(&["analyze", "--format", "html", "captures/slb-idle-reset-client.pcap"]);
+    for needle in ["<script", "<link", "src=", "@import", "url(http"] {
+        assert!(!html.contains(needle), "HTML contains {needle}");
+    }
+}
