@@ -35,6 +35,9 @@ pub enum Command {
         /// List the detectors, one line each, and exit.
         #[arg(long)]
         list_detectors: bool,
+        /// Also write the packets behind the findings, with comments naming them, as pcapng.
+        #[arg(long, value_name = "FILE.pcapng")]
+        evidence: Option<PathBuf>,
         /// Exit with status 1 when a finding is at least this severe (for CI use).
         #[arg(long, value_enum)]
         fail_on: Option<Severity>,
@@ -151,9 +154,28 @@ pub struct OutputOpts {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and
+    /// in the evidence capture).
+    #[arg(long)]
+    pub anonymize: bool,
+    /// The anonymization key (any text); the same key gives the same pseudonyms. Without it a
+    /// random key is used and printed once on standard error.
+    #[arg(long, value_name = "KEY", requires = "anonymize")]
+    pub anonymize_key: Option<String>,
 }
 
 impl OutputOpts {
+    fn anonymizer(&self) -> Option<crate::anonymize::Anonymizer> {
+        if !self.anonymize {
+            return None;
+        }
+        let (a, printed) = crate::anonymize::Anonymizer::from_key_arg(self.anonymize_key.as_deref());
+        if let Some(key) = printed {
+            eprintln!("pcapdoc: anonymization key {key} (pass --anonymize-key {key} to get the same pseudonyms again)");
+        }
+        Some(a)
+    }
+
     fn format(&self) -> Format {
         self.format.or_else(|| self.output.as_deref().and_then(Format::from_path)).unwrap_or(Format::Table)
     }
@@ -221,7 +243,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             };
             out.write_all(text.as_bytes()).map_err(AppError::Output)?;
         }
-        Command::Analyze { files, output, opts, list_detectors, fail_on } => {
+        Command::Analyze { files, output, opts, list_detectors, fail_on, evidence } => {
             if list_detectors {
                 for e in detect::REGISTRY {
                     writeln!(out, "{:<22} {}", e.id, e.about).map_err(AppError::Output)?;
@@ -236,6 +258,10 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             if format == Format::Html && files.len() > 1 {
                 return Err(AppError::Usage("an HTML report covers one capture; run analyze once per file".into()));
             }
+            if evidence.is_some() && files.len() > 1 {
+                return Err(AppError::Usage("--evidence takes one capture; run analyze once per file".into()));
+            }
+            let anonymizer = output.anonymizer();
             let mut reports = Vec::new();
             for file in &files {
                 let (analysis, findings) = detect::run(open(file)?, &config, &opts.detectors);
@@ -256,7 +282,16 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     reports.iter().map(|r| r.to_table(terminal_width(), output.color())).collect::<Vec<_>>().join("\n")
                 }
             };
+            let text = match &anonymizer {
+                Some(a) => a.text(&text),
+                None => text,
+            };
             output.write(&text)?;
+            if let (Some(dest), Some(file), Some(report)) = (&evidence, files.first(), reports.first()) {
+                let n = crate::report::evidence::write(file, &report.findings, dest, anonymizer.as_ref())
+                    .map_err(AppError::Usage)?;
+                eprintln!("pcapdoc: wrote {n} packets behind {} finding(s) to {dest:?}", report.findings.len());
+            }
             let worst = reports.iter().filter_map(|r| r.worst()).max();
             if let (Some(threshold), Some(w)) = (fail_on, worst) {
                 if w >= threshold {
@@ -273,6 +308,10 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 Format::Md => crate::report::markdown::compare(&report, t),
                 Format::Html => crate::report::html::compare(&report, t),
                 Format::Table => crate::report::compare::to_table(&report, terminal_width()),
+            };
+            let text = match output.anonymizer() {
+                Some(a) => a.text(&text),
+                None => text,
             };
             output.write(&text)?;
         }

@@ -5,6 +5,7 @@
 //! → detectors → findings → report.
 #![forbid(unsafe_code)]
 
+pub mod anonymize;
 pub mod app;
 pub mod capture;
 pub mod cli;

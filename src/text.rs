@@ -402,6 +402,21 @@ fn fill(template: &str, args: &[(&str, String)]) -> String {
     out
 }
 
+/// IP addresses that appear in the catalogue itself (public resolvers in advice). They are
+/// pcapdoc's words, not data from the capture.
+pub fn constant_addresses() -> Vec<std::net::IpAddr> {
+    let mut v: Vec<std::net::IpAddr> = TEXTS
+        .iter()
+        .flat_map(|(_, en, zh)| [*en, *zh])
+        .flat_map(|t| t.split(|c: char| !(c.is_ascii_digit() || c == '.')))
+        .filter(|w| w.split('.').count() == 4)
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
 /// Every key, for tests.
 pub fn keys() -> impl Iterator<Item = &'static str> {
     TEXTS.iter().map(|(k, _, _)| *k)

@@ -24,6 +24,9 @@ pub struct Frame<'a> {
     pub frame: u64,
     pub ts: Timestamp,
     pub wire_len: u32,
+    /// The record as captured, and its link type (for writing evidence captures).
+    pub raw: &'a [u8],
+    pub link: crate::capture::LinkType,
     pub ip: Option<IpInfo>,
     pub l4: L4<'a>,
     pub anomaly: Option<Anomaly>,
@@ -178,8 +181,16 @@ const PROTO_ICMPV6: u8 = 58;
 
 /// Decodes one record. Never panics.
 pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
-    let mut frame =
-        Frame { frame: rec.frame, ts: rec.ts, wire_len: rec.orig_len, ip: None, l4: L4::None, anomaly: None };
+    let mut frame = Frame {
+        frame: rec.frame,
+        ts: rec.ts,
+        wire_len: rec.orig_len,
+        raw: rec.data,
+        link: rec.link,
+        ip: None,
+        l4: L4::None,
+        anomaly: None,
+    };
     let sliced = match link::strip(rec.link, rec.data) {
         None => {
             frame.anomaly = Some(Anomaly::UnsupportedLink);

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod compare;
+pub mod evidence;
 pub mod flows;
 pub mod html;
 pub mod markdown;

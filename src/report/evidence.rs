@@ -1,0 +1,143 @@
+//! `--evidence FILE.pcapng`: only the packets behind the findings (every packet of each
+//! cited stream, and every other cited frame, such as DNS exchanges), each with a pcapng
+//! comment naming the finding it supports. A support engineer opens this instead of the
+//! 2 GB original; frame numbers differ, so each comment also gives the original frame number.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::time::Duration;
+
+use pcap_file::DataLink;
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+use pcap_file::pcapng::blocks::interface_description::{InterfaceDescriptionBlock, InterfaceDescriptionOption};
+
+use crate::anonymize::Anonymizer;
+use crate::capture::{CaptureReader, LinkType};
+use crate::decode::{Frame, Tcp};
+use crate::detect::Finding;
+use crate::engine::{self, Observer, TcpInfo};
+use crate::flow::Conversation;
+
+struct Writer<'a> {
+    out: PcapNgWriter<BufWriter<File>>,
+    interfaces: HashMap<LinkType, u32>,
+    /// stream -> "detector (severity)" labels
+    streams: BTreeMap<u32, Vec<String>>,
+    /// frame -> roles
+    frames: BTreeMap<u64, Vec<String>>,
+    written: u64,
+    error: Option<String>,
+    anonymizer: Option<&'a Anonymizer>,
+    current_stream: Option<u32>,
+}
+
+impl Writer<'_> {
+    fn interface(&mut self, link: LinkType) -> Option<u32> {
+        if let Some(&id) = self.interfaces.get(&link) {
+            return Some(id);
+        }
+        let idb = InterfaceDescriptionBlock {
+            linktype: DataLink::from(link.0),
+            snaplen: 0,
+            options: vec![InterfaceDescriptionOption::IfTsResol(9)],
+        };
+        if let Err(e) = self.out.write_pcapng_block(idb) {
+            self.error = Some(e.to_string());
+            return None;
+        }
+        let id = self.interfaces.len() as u32;
+        self.interfaces.insert(link, id);
+        Some(id)
+    }
+
+    fn write(&mut self, f: &Frame<'_>, stream: Option<u32>) {
+        if self.error.is_some() {
+            return;
+        }
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(s) = stream.and_then(|s| self.streams.get(&s)) {
+            notes.extend(s.iter().cloned());
+        }
+        if let Some(roles) = self.frames.get(&f.frame) {
+            notes.extend(roles.iter().cloned());
+        }
+        if notes.is_empty() {
+            return;
+        }
+        let Some(iface) = self.interface(f.link) else { return };
+        let data = match self.anonymizer {
+            Some(a) => Cow::Owned(a.packet(f.raw, f.link)),
+            None => Cow::Borrowed(f.raw),
+        };
+        let mut comment = format!("pcapdoc: original frame {}; {}", f.frame, notes.join("; "));
+        if let Some(a) = self.anonymizer {
+            comment = a.text(&comment);
+        }
+        let epb = EnhancedPacketBlock {
+            interface_id: iface,
+            timestamp: Duration::from_nanos(u64::try_from(f.ts.0).unwrap_or(0)),
+            original_len: f.wire_len,
+            data,
+            options: vec![EnhancedPacketOption::Comment(Cow::Owned(comment))],
+        };
+        match self.out.write_pcapng_block(epb) {
+            Ok(_) => self.written += 1,
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+}
+
+impl Observer for Writer<'_> {
+    fn on_tcp(&mut self, _f: &Frame<'_>, _t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
+        self.current_stream = Some(i.placement.stream);
+    }
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        let stream = self.current_stream.take();
+        self.write(f, stream);
+    }
+}
+
+/// Writes the evidence capture; returns how many packets it holds.
+pub fn write(source: &Path, findings: &[Finding], dest: &Path, anonymizer: Option<&Anonymizer>) -> Result<u64, String> {
+    if source == Path::new("-") {
+        return Err("--evidence needs a capture file: standard input cannot be read twice".into());
+    }
+    let reader = CaptureReader::open(source).map_err(|e| e.to_string())?;
+    let file = File::create(dest).map_err(|e| format!("cannot create {dest:?}: {e}"))?;
+    let out = PcapNgWriter::new(BufWriter::new(file)).map_err(|e| format!("cannot write {dest:?}: {e}"))?;
+    let mut streams: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut frames: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for f in findings {
+        let label = format!("{} ({})", f.detector, f.severity.as_str());
+        // The main stream, and every stream the finding lists (no-client-hello cites several).
+        let listed = f.facts.get("streams").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_u64());
+        for s in f.stream.into_iter().chain(listed.filter_map(|s| u32::try_from(s).ok())) {
+            let v = streams.entry(s).or_default();
+            if !v.contains(&label) {
+                v.push(label.clone());
+            }
+        }
+        for e in &f.evidence {
+            frames.entry(e.frame).or_default().push(format!("{}: {}", f.detector, e.role));
+        }
+    }
+    let mut w = Writer {
+        out,
+        interfaces: HashMap::new(),
+        streams,
+        frames,
+        written: 0,
+        error: None,
+        anonymizer,
+        current_stream: None,
+    };
+    engine::run(reader, &mut w);
+    if let Some(e) = w.error {
+        return Err(format!("cannot write {dest:?}: {e}"));
+    }
+    Ok(w.written)
+}
