@@ -221,6 +221,33 @@ fn open(path: &Path) -> Result<CaptureReader, AppError> {
     Ok(CaptureReader::open(path)?)
 }
 
+/// Files above this size get a progress bar (on a terminal, without --quiet).
+const PROGRESS_MIN_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Opens a capture with a progress bar on standard error when it is large and stderr is a
+/// terminal.
+fn open_with_progress(path: &Path, quiet: bool) -> Result<CaptureReader, AppError> {
+    let mut r = open(path)?;
+    let big = r.file_size().is_some_and(|s| s >= PROGRESS_MIN_BYTES);
+    if big && !quiet && io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(r.file_size().unwrap_or(0));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message(path.display().to_string());
+        r.set_progress(Box::new(move |done, total| {
+            bar.set_position(done);
+            if done >= total {
+                bar.finish_and_clear();
+            }
+        }));
+    }
+    Ok(r)
+}
+
 fn terminal_width() -> Option<u16> {
     if !io::stdout().is_terminal() {
         return None;
@@ -264,7 +291,8 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             let anonymizer = output.anonymizer();
             let mut reports = Vec::new();
             for file in &files {
-                let (analysis, findings) = detect::run(open(file)?, &config, &opts.detectors);
+                let (analysis, findings) =
+                    detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings, &config.texts);
                 report.timelines = crate::report::timeline::collect(file, &report.findings).into_values().collect();
@@ -301,7 +329,11 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         }
         Command::Compare { client, server, output, opts } => {
             let config = opts.config()?;
-            let report = crate::compare::compare(open(&client)?, open(&server)?, &config);
+            let report = crate::compare::compare(
+                open_with_progress(&client, output.quiet)?,
+                open_with_progress(&server, output.quiet)?,
+                &config,
+            );
             let t = &config.texts;
             let text = match output.format() {
                 Format::Json => crate::report::compare::to_json(&report) + "\n",

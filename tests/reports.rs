@@ -207,3 +207,80 @@ fn evidence_holds_exactly_the_cited_streams_with_comments() {
     let bytes = std::fs::read(&ev).unwrap();
     assert!(bytes.windows(25).any(|w| w == b"pcapdoc: original frame 1"), "comments are written");
 }
+
+/// Field names documented in the first table that follows `heading` in docs/JSON.md.
+fn documented_fields(heading: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(support::root().join("docs/JSON.md")).unwrap();
+    let section = doc.split(heading).nth(1).unwrap_or_else(|| panic!("docs/JSON.md has no {heading:?}"));
+    let mut fields = Vec::new();
+    let mut in_table = false;
+    for line in section.lines() {
+        if line.starts_with('|') {
+            in_table = true;
+            let first = line.split('|').nth(1).unwrap_or("").trim();
+            if first == "field" || first.starts_with("---") {
+                continue;
+            }
+            // `a`, `b` ... `c` forms list several fields in one row.
+            for part in first.split('`').skip(1).step_by(2) {
+                fields.push(part.to_string());
+            }
+        } else if in_table {
+            break;
+        }
+    }
+    fields
+}
+
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn json_output_matches_docs_json_md() {
+    let flows: serde_json::Value =
+        serde_json::from_str(&run(&["flows", "--format", "json", "captures/slb-idle-reset-client.pcap"])).unwrap();
+    let mut cap = documented_fields("## Shared: `capture`");
+    cap.sort();
+    assert_eq!(keys(&flows["capture"]), cap, "capture fields vs docs/JSON.md");
+    // The stream table uses "... keep_alives" for the counters in between.
+    let documented = documented_fields("## `pcapdoc flows --format json`");
+    let got = keys(&flows["streams"][0]);
+    for d in &documented {
+        assert!(got.contains(d), "documented stream field {d} missing from the output");
+    }
+    for g in &got {
+        let counter = [
+            "fast_retransmissions",
+            "spurious_retransmissions",
+            "out_of_order",
+            "dup_acks",
+            "lost_segments",
+            "zero_windows",
+        ]
+        .contains(&g.as_str());
+        assert!(documented.contains(g) || counter, "stream field {g} is not documented");
+    }
+    let analyze: serde_json::Value =
+        serde_json::from_str(&run(&["analyze", "--format", "json", "captures/slb-idle-reset-client.pcap"])).unwrap();
+    let mut fnd = documented_fields("Each finding:");
+    fnd.sort();
+    assert_eq!(keys(&analyze["findings"][0]), fnd, "finding fields vs docs/JSON.md");
+    assert_eq!(analyze["schema_version"], 1);
+    for k in ["schema_version", "capture", "verdict", "findings", "streams"] {
+        assert!(analyze.get(k).is_some(), "{k}");
+    }
+    let cmp: serde_json::Value = serde_json::from_str(&run(&[
+        "compare",
+        "--format",
+        "json",
+        "captures/slb-idle-reset-client.pcap",
+        "captures/slb-idle-reset-server.pcap",
+    ]))
+    .unwrap();
+    for k in ["client", "server", "clock_offset_ms", "matched", "unmatched_client", "unmatched_server", "findings"] {
+        assert!(cmp.get(k).is_some(), "compare.{k} (the contract in issue 5)");
+    }
+}

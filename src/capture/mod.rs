@@ -235,20 +235,58 @@ pub struct CaptureReader {
     inner: Inner,
     info: CaptureInfo,
     done: bool,
+    /// Bytes read from the underlying file (compressed bytes for gzip), and its size.
+    disk: Option<(std::sync::Arc<std::sync::atomic::AtomicU64>, u64)>,
+    progress: Option<Box<dyn FnMut(u64, u64)>>,
 }
+
+/// Counts the bytes read through it, for progress reporting.
+struct Counting<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// How often (in records) the progress hook is called.
+const PROGRESS_EVERY: u64 = 8192;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 impl CaptureReader {
     /// Opens a file, or standard input when `path` is `-`.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
-        let input: Box<dyn Read + Send> = if path == Path::new("-") {
-            Box::new(io::stdin())
-        } else {
-            let file = File::open(path).map_err(|source| OpenError::Io { path: path.into(), source })?;
-            Box::new(file)
-        };
-        Self::from_reader(input, path)
+        if path == Path::new("-") {
+            return Self::from_reader(Box::new(io::stdin()), path);
+        }
+        let file = File::open(path).map_err(|source| OpenError::Io { path: path.into(), source })?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut r = Self::from_reader(Box::new(Counting { inner: file, count: count.clone() }), path)?;
+        r.disk = Some((count, size));
+        Ok(r)
+    }
+
+    /// Size of the file on disk, when known (not for standard input).
+    pub fn file_size(&self) -> Option<u64> {
+        self.disk.as_ref().map(|d| d.1)
+    }
+
+    /// Calls `hook(bytes read from disk, file size)` every few thousand records and at the end.
+    pub fn set_progress(&mut self, hook: Box<dyn FnMut(u64, u64)>) {
+        self.progress = Some(hook);
+    }
+
+    fn report_progress(&mut self) {
+        if let (Some(hook), Some((count, size))) = (self.progress.as_mut(), self.disk.as_ref()) {
+            hook(count.load(std::sync::atomic::Ordering::Relaxed), *size);
+        }
     }
 
     /// Opens from any reader; `path` is only used in messages and the summary.
@@ -278,7 +316,7 @@ impl CaptureReader {
         } else {
             return Err(OpenError::NotACapture { path: path.into(), found: describe_magic(magic) });
         };
-        Ok(Self { src, inner, info, done: false })
+        Ok(Self { src, inner, info, done: false, disk: None, progress: None })
     }
 
     /// The next packet record, or `None` at the end of the readable part of the file.
@@ -293,9 +331,13 @@ impl CaptureReader {
         let Some(raw) = found else {
             self.done = true;
             self.info.bytes_read = self.src.offset();
+            self.report_progress();
             return None;
         };
         self.info.packets += 1;
+        if self.info.packets % PROGRESS_EVERY == 0 {
+            self.report_progress();
+        }
         self.info.first_ts.get_or_insert(raw.ts);
         self.info.last_ts = Some(raw.ts);
         let data = self.src.bytes(raw.data);
