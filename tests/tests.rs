@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod compare;
 mod detectors;
+mod hostile;
 mod reader;
 mod reports;
 mod synthetic;
