@@ -23,6 +23,9 @@ use crate::decode::Frame;
 use crate::engine::{Analysis, AppCtx, Observer};
 use crate::flow::Conversation;
 
+/// Queries remembered for pairing, at most (and as many resolutions).
+const MAX_QUERIES: usize = 100_000;
+
 pub const ABOUT: &str = "DNS answers whose CNAME chain is unexpected, dead, raced or split";
 
 #[derive(Debug, Clone)]
@@ -88,11 +91,14 @@ impl Observer for DnsHijack {
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
         let AppEvent::Dns(m) = e else { return };
         if !m.response {
-            self.queries.entry((m.id, ctx.src)).or_insert((f.frame, f.ts));
+            // Bounded: a query flood must not grow memory without end.
+            if self.queries.len() < MAX_QUERIES {
+                self.queries.entry((m.id, ctx.src)).or_insert((f.frame, f.ts));
+            }
             return;
         }
         let Some((name, _)) = &m.question else { return };
-        if m.answers.is_empty() || self.resolutions.len() >= 100_000 {
+        if m.answers.is_empty() || self.resolutions.len() >= MAX_QUERIES {
             return;
         }
         let (chain, addrs) = follow(name, m);
