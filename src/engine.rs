@@ -57,6 +57,9 @@ pub struct Analysis {
     pub anomalies: BTreeMap<Anomaly, u64>,
     /// DNS messages on port 53 that could not be parsed.
     pub malformed_dns: u64,
+    /// Out-of-order bytes dropped at the reassembly cap, and bytes missing from streams.
+    pub reassembly_dropped_bytes: u64,
+    pub reassembly_gap_bytes: u64,
 }
 
 /// Runs the whole pipeline over one capture.
@@ -153,10 +156,13 @@ pub fn run(mut reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
         }
         observer.on_frame(&frame);
     }
+    apps.finish();
     Analysis {
         capture: reader.into_info(),
         conversations: flows.into_conversations(),
         anomalies,
         malformed_dns: udp_malformed_dns + apps.malformed_dns,
+        reassembly_dropped_bytes: apps.reassembly_dropped_bytes,
+        reassembly_gap_bytes: apps.reassembly_gap_bytes,
     }
 }

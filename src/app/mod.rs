@@ -68,6 +68,10 @@ pub struct SegmentIn<'a> {
 pub struct AppTable {
     streams: HashMap<u32, StreamApp>,
     pub malformed_dns: u64,
+    /// Out-of-order bytes not buffered because a direction's reassembly cap was reached.
+    pub reassembly_dropped_bytes: u64,
+    /// Bytes declared missing (holes never filled, snaplen cuts).
+    pub reassembly_gap_bytes: u64,
 }
 
 impl AppTable {
@@ -149,9 +153,26 @@ impl AppTable {
         }
     }
 
-    /// A stream is over (both sides closed, or reset): drop its state.
+    /// A stream is over (both sides closed, or reset): drop its state, keeping its counts.
     pub fn close(&mut self, stream: u32) {
-        self.streams.remove(&stream);
+        if let Some(app) = self.streams.remove(&stream) {
+            self.count(&app);
+        }
+    }
+
+    fn count(&mut self, app: &StreamApp) {
+        for r in &app.reasm {
+            self.reassembly_dropped_bytes += r.dropped_bytes;
+            self.reassembly_gap_bytes += r.gap_bytes;
+        }
+    }
+
+    /// Totals at the end of the capture, including streams still open.
+    pub fn finish(&mut self) {
+        let open: Vec<StreamApp> = self.streams.drain().map(|(_, a)| a).collect();
+        for app in &open {
+            self.count(app);
+        }
     }
 }
 

@@ -619,7 +619,7 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
     let unmatched_server = s.streams.keys().filter(|k| !ms.contains(k)).map(|k| flow_ref(&s, *k)).collect();
     findings.sort_by(|a, b| a.time.total_cmp(&b.time).then(b.severity.cmp(&a.severity)));
     let side = |x: &Side| SideReport {
-        capture: CaptureSummary::new(&x.analysis.capture, &x.analysis.anomalies, x.analysis.conversations.len()),
+        capture: CaptureSummary::from_analysis(&x.analysis),
         findings: x.findings.clone(),
         packets_not_compared: x.dropped,
     };

@@ -33,9 +33,30 @@ pub struct CaptureSummary {
     pub anomalies: BTreeMap<Anomaly, u64>,
     /// Damage to the file itself, as sentences.
     pub read_issues: Vec<String>,
+    /// What bounded buffers had to let go of (see docs/LIMITS.md).
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Limits {
+    pub reassembly_cap_bytes: usize,
+    pub reassembly_dropped_bytes: u64,
+    pub reassembly_gap_bytes: u64,
+    pub malformed_dns: u64,
 }
 
 impl CaptureSummary {
+    pub fn from_analysis(a: &crate::engine::Analysis) -> Self {
+        let mut c = Self::new(&a.capture, &a.anomalies, a.conversations.len());
+        c.limits = Limits {
+            reassembly_cap_bytes: crate::tcp::reassembly::DEFAULT_CAP,
+            reassembly_dropped_bytes: a.reassembly_dropped_bytes,
+            reassembly_gap_bytes: a.reassembly_gap_bytes,
+            malformed_dns: a.malformed_dns,
+        };
+        c
+    }
+
     pub fn new(info: &CaptureInfo, anomalies: &BTreeMap<Anomaly, u64>, tcp_streams: usize) -> Self {
         let first = info.first_ts.map(|t| t.as_secs_f64());
         let last = info.last_ts.map(|t| t.as_secs_f64());
@@ -54,6 +75,7 @@ impl CaptureSummary {
             interface_drops: info.interface_drops,
             anomalies: anomalies.iter().filter(|(a, _)| **a != Anomaly::NotIp).map(|(a, n)| (*a, *n)).collect(),
             read_issues: info.issues.iter().map(|i| i.to_string()).collect(),
+            limits: Limits::default(),
         }
     }
 }
@@ -108,7 +130,7 @@ impl FlowsReport {
                 }
             })
             .collect();
-        FlowsReport { capture: CaptureSummary::new(&a.capture, &a.anomalies, a.conversations.len()), streams }
+        FlowsReport { capture: CaptureSummary::from_analysis(a), streams }
     }
 
     pub fn to_json(&self) -> String {
@@ -173,6 +195,12 @@ pub fn capture_lines(c: &CaptureSummary) -> String {
     );
     for issue in &c.read_issues {
         s.push_str(&format!("warning: {issue}\n"));
+    }
+    if c.limits.reassembly_dropped_bytes > 0 {
+        s.push_str(&format!(
+            "note: {} out-of-order bytes were not reassembled (cap {} bytes per direction)\n",
+            c.limits.reassembly_dropped_bytes, c.limits.reassembly_cap_bytes
+        ));
     }
     if !c.anomalies.is_empty() {
         let parts: Vec<String> = c.anomalies.iter().map(|(k, v)| format!("{v} {}", anomaly_name(*k))).collect();
