@@ -93,21 +93,7 @@ impl AnalyzeReport {
         out.push_str(&t.to_string());
         out.push('\n');
         for (i, f) in self.findings.iter().enumerate() {
-            out.push_str(&format!(
-                "\n[{}] {} {}: {}\n",
-                i + 1,
-                f.severity.as_str(),
-                f.detector,
-                escape_control(&f.summary)
-            ));
-            out.push_str(&format!("    {}\n", escape_control(&f.explanation)));
-            for e in &f.evidence {
-                out.push_str(&format!("    frame {:>7}  {}\n", e.frame, escape_control(&e.role)));
-            }
-            out.push_str(&format!("    Wireshark: {}\n", escape_control(&f.display_filter)));
-            for r in &f.recommendations {
-                out.push_str(&format!("    - {}\n", escape_control(r)));
-            }
+            super::finding_text(&mut out, i, f);
         }
         out
     }

@@ -71,20 +71,7 @@ pub fn to_table(r: &CompareReport, width: Option<u16>) -> String {
         }
     }
     for (i, f) in r.findings.iter().enumerate() {
-        out.push_str(&format!(
-            "\n[{}] {} {}: {}\n",
-            i + 1,
-            f.severity.as_str(),
-            f.detector,
-            escape_control(&f.summary)
-        ));
-        out.push_str(&format!("    {}\n", escape_control(&f.explanation)));
-        for e in &f.evidence {
-            out.push_str(&format!("    frame {:>7}  {}\n", e.frame, escape_control(&e.role)));
-        }
-        for rec in &f.recommendations {
-            out.push_str(&format!("    - {}\n", escape_control(rec)));
-        }
+        super::finding_text(&mut out, i, f);
     }
     for tl in &r.timelines {
         let mut t = table(width);

@@ -21,3 +21,23 @@ pub fn escape_control(s: &str) -> String {
     }
     out
 }
+
+/// A finding as terminal text: severity, detector, summary, explanation, evidence frames,
+/// display filter and recommendations. Shared by the `analyze` and `compare` tables.
+pub fn finding_text(out: &mut String, index: usize, f: &crate::detect::Finding) {
+    out.push_str(&format!(
+        "\n[{}] {} {}: {}\n",
+        index + 1,
+        f.severity.as_str(),
+        f.detector,
+        escape_control(&f.summary)
+    ));
+    out.push_str(&format!("    {}\n", escape_control(&f.explanation)));
+    for e in &f.evidence {
+        out.push_str(&format!("    frame {:>7}  {}\n", e.frame, escape_control(&e.role)));
+    }
+    out.push_str(&format!("    Wireshark: {}\n", escape_control(&f.display_filter)));
+    for r in &f.recommendations {
+        out.push_str(&format!("    - {}\n", escape_control(r)));
+    }
+}
