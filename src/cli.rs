@@ -87,12 +87,20 @@ pub struct DetectOpts {
     /// Language of summaries, explanations and recommendations.
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    /// Out-of-order bytes held per stream direction for reassembly (docs/LIMITS.md).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::tcp::reassembly::DEFAULT_CAP)]
+    pub reassembly_cap: usize,
 }
 
 impl DetectOpts {
     /// Checks the raw flags once and builds the detectors' configuration.
     pub fn config(&self) -> Result<Config, AppError> {
-        let mut c = Config { texts: Texts::new(self.lang), tls_ports: self.tls_ports.clone(), ..Config::default() };
+        let mut c = Config {
+            texts: Texts::new(self.lang),
+            tls_ports: self.tls_ports.clone(),
+            engine: engine::Options { reassembly_cap: self.reassembly_cap },
+            ..Config::default()
+        };
         if let Some(path) = &self.timeouts_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| AppError::Usage(format!("cannot read --timeouts {path:?}: {e}")))?;

@@ -60,12 +60,31 @@ pub struct Analysis {
     /// Out-of-order bytes dropped at the reassembly cap, and bytes missing from streams.
     pub reassembly_dropped_bytes: u64,
     pub reassembly_gap_bytes: u64,
+    pub reassembly_cap: usize,
+}
+
+/// Engine settings: the bounds of its buffers (docs/LIMITS.md).
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Out-of-order bytes held per stream direction for reassembly.
+    pub reassembly_cap: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { reassembly_cap: crate::tcp::reassembly::DEFAULT_CAP }
+    }
+}
+
+/// Runs the whole pipeline over one capture with default bounds.
+pub fn run(reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
+    run_with_options(reader, observer, &Options::default())
 }
 
 /// Runs the whole pipeline over one capture.
-pub fn run(mut reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
+pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, options: &Options) -> Analysis {
     let mut flows = FlowTable::new();
-    let mut apps = AppTable::new();
+    let mut apps = AppTable::new(options.reassembly_cap);
     let mut udp_malformed_dns = 0u64;
     let mut anomalies = BTreeMap::new();
     while let Some(rec) = reader.next_record() {
@@ -164,5 +183,6 @@ pub fn run(mut reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
         malformed_dns: udp_malformed_dns + apps.malformed_dns,
         reassembly_dropped_bytes: apps.reassembly_dropped_bytes,
         reassembly_gap_bytes: apps.reassembly_gap_bytes,
+        reassembly_cap: options.reassembly_cap,
     }
 }

@@ -248,3 +248,38 @@ fn tls_records_longer_than_2_14_and_garbage_on_443() {
     let (n, _) = pipeline(&c.bytes()).unwrap();
     assert_eq!(n, 6);
 }
+
+#[test]
+fn a_reassembly_cap_that_is_reached_is_reported_not_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Craft::new();
+    let (cs, ss) = handshake(&mut c, 40700, 80);
+    c.tcp((C, 40700), (S, 80), cs, ss, "PA", b"GET / HTTP/1.1\r\n\r\n", 64);
+    // Ten out-of-order 500-byte segments after a hole: 5,000 bytes to hold.
+    for k in 0..10u32 {
+        c.tcp((S, 80), (C, 40700), ss + 1000 + k * 500, cs + 18, "PA", &[b'h'; 500], 64);
+    }
+    let path = c.write(dir.path(), "ooo.pcap");
+    let run = |cap: &str| -> serde_json::Value {
+        let out = assert_cmd::Command::cargo_bin("pcapdoc")
+            .unwrap()
+            .args(["flows", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let _ = cap;
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // With the default cap the held segments wait for the hole: no gap is declared.
+    assert_eq!(run("")["capture"]["limits"]["reassembly_gap_bytes"], 0);
+    let out = assert_cmd::Command::cargo_bin("pcapdoc")
+        .unwrap()
+        .args(["analyze", "--format", "json", "--reassembly-cap", "1000"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["capture"]["limits"]["reassembly_cap_bytes"], 1000);
+    // At the cap the oldest hole is given up as a gap and delivery goes on: said, not silent.
+    assert!(v["capture"]["limits"]["reassembly_gap_bytes"].as_u64().unwrap() > 0, "{}", v["capture"]["limits"]);
+}

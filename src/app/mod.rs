@@ -11,7 +11,7 @@ pub mod tls;
 
 use std::collections::HashMap;
 
-use crate::tcp::reassembly::{Chunk, DEFAULT_CAP, Reassembler};
+use crate::tcp::reassembly::{Chunk, Reassembler};
 use crate::tcp::seq::Seq;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +42,10 @@ pub struct StreamApp {
 }
 
 impl StreamApp {
-    fn new() -> Self {
+    fn new(cap: usize) -> Self {
         StreamApp {
             kind: Kind::Undecided,
-            reasm: [Reassembler::new(DEFAULT_CAP), Reassembler::new(DEFAULT_CAP)],
+            reasm: [Reassembler::new(cap), Reassembler::new(cap)],
             tls: [tls::TlsTracker::new(), tls::TlsTracker::new()],
             dns: Default::default(),
         }
@@ -64,9 +64,9 @@ pub struct SegmentIn<'a> {
     pub dns_port: bool,
 }
 
-#[derive(Default)]
 pub struct AppTable {
     streams: HashMap<u32, StreamApp>,
+    cap: usize,
     pub malformed_dns: u64,
     /// Out-of-order bytes not buffered because a direction's reassembly cap was reached.
     pub reassembly_dropped_bytes: u64,
@@ -75,8 +75,15 @@ pub struct AppTable {
 }
 
 impl AppTable {
-    pub fn new() -> Self {
-        Self::default()
+    /// `cap`: out-of-order bytes held per stream direction.
+    pub fn new(cap: usize) -> Self {
+        AppTable {
+            streams: HashMap::new(),
+            cap,
+            malformed_dns: 0,
+            reassembly_dropped_bytes: 0,
+            reassembly_gap_bytes: 0,
+        }
     }
 
     pub fn kind(&self, stream: u32) -> Kind {
@@ -88,7 +95,8 @@ impl AppTable {
         if s.seglen == 0 && !s.syn && !s.fin {
             return;
         }
-        let app = self.streams.entry(s.stream).or_insert_with(StreamApp::new);
+        let cap = self.cap;
+        let app = self.streams.entry(s.stream).or_insert_with(|| StreamApp::new(cap));
         if app.kind == Kind::Opaque {
             return;
         }

@@ -115,6 +115,8 @@ pub struct Config {
     /// (name or suffix pattern, expected CNAME suffix)
     pub expect_cname: Vec<(String, String)>,
     pub texts: Texts,
+    /// Bounds of the engine's buffers.
+    pub engine: engine::Options,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for Config {
             tls_ports: Vec::new(),
             expect_cname: Vec::new(),
             texts: Texts::new(Lang::En),
+            engine: engine::Options::default(),
         }
     }
 }
@@ -203,7 +206,7 @@ pub fn run_with(
     let detectors: Vec<Box<dyn Detector>> =
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
     let mut fan = Fanout(detectors, extra);
-    let analysis = engine::run(reader, &mut fan);
+    let analysis = engine::run_with_options(reader, &mut fan, &config.engine);
     let mut findings: Vec<Finding> = fan
         .0
         .iter_mut()

@@ -49,7 +49,7 @@ impl CaptureSummary {
     pub fn from_analysis(a: &crate::engine::Analysis) -> Self {
         let mut c = Self::new(&a.capture, &a.anomalies, a.conversations.len());
         c.limits = Limits {
-            reassembly_cap_bytes: crate::tcp::reassembly::DEFAULT_CAP,
+            reassembly_cap_bytes: a.reassembly_cap,
             reassembly_dropped_bytes: a.reassembly_dropped_bytes,
             reassembly_gap_bytes: a.reassembly_gap_bytes,
             malformed_dns: a.malformed_dns,
