@@ -274,7 +274,12 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             let report = FlowsReport::new(&analysis);
             let text = match format {
                 Format::Json => report.to_json() + "\n",
-                Format::Table | Format::Md | Format::Html => report.to_table(terminal_width()),
+                Format::Table => report.to_table(terminal_width()),
+                Format::Md | Format::Html => {
+                    return Err(AppError::Usage(
+                        "flows prints table or json; for a Markdown or HTML report use pcapdoc analyze".into(),
+                    ));
+                }
             };
             out.write_all(text.as_bytes()).map_err(AppError::Output)?;
         }
