@@ -415,8 +415,8 @@ impl<W: Write> Observer for FrameDump<'_, W> {
         let names: Vec<&str> = i.analysis.map(|a| a.field_names().collect()).unwrap_or_default();
         self.line(f.frame, Some(i.placement.stream), &names.join(","));
     }
-    fn on_quoted_tcp(&mut self, f: &crate::decode::Frame<'_>) {
-        self.line(f.frame, None, "");
+    fn on_quoted_tcp(&mut self, f: &crate::decode::Frame<'_>, stream: Option<u32>) {
+        self.line(f.frame, stream, "");
     }
 }
 

@@ -26,8 +26,8 @@ pub struct TcpInfo {
 pub trait Observer {
     /// A TCP segment, after analysis; `conv` is its stream's state.
     fn on_tcp(&mut self, _frame: &Frame<'_>, _tcp: &Tcp<'_>, _info: &TcpInfo, _conv: &Conversation) {}
-    /// An ICMP error quoting a TCP header (Wireshark shows `tcp` but no stream).
-    fn on_quoted_tcp(&mut self, _frame: &Frame<'_>) {}
+    /// An ICMP error quoting a TCP header, with the stream of its connection if known.
+    fn on_quoted_tcp(&mut self, _frame: &Frame<'_>, _stream: Option<u32>) {}
     /// Something the application layer understood (a TLS record, an HTTP head, a DNS
     /// message), attributed to the frame whose bytes completed it. `conv` is `None` for UDP.
     fn on_app(&mut self, _frame: &Frame<'_>, _ctx: &AppCtx, _event: &AppEvent, _conv: Option<&Conversation>) {}
@@ -153,10 +153,15 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                     apps.close(placement.stream);
                 }
             }
-            // tshark 4.0 shows the TCP header an ICMP error quotes, but gives it no
-            // tcp.stream and creates no conversation (corpus: alexa-app frames 56, 115).
-            (L4::Icmp(icmp), Some(_)) if icmp.quoted.is_some_and(|q| q.tcp.is_some()) => {
-                observer.on_quoted_tcp(&frame);
+            // tshark 4.0 shows the TCP header an ICMP error quotes with the tcp.stream of its
+            // connection when one exists, and creates none otherwise (corpus alexa-app frames
+            // 56 and 115; lab connect-failures frame 14).
+            (L4::Icmp(icmp), Some(_)) if icmp.quoted.is_some_and(|q| q.protocol == decode::PROTO_TCP) => {
+                let stream = icmp
+                    .quoted
+                    .filter(|q| q.tcp.is_some())
+                    .and_then(|q| flows.lookup(SocketAddr::new(q.src, q.src_port), SocketAddr::new(q.dst, q.dst_port)));
+                observer.on_quoted_tcp(&frame, stream);
             }
             (L4::Udp(udp), Some(ip)) if udp.src_port == 53 || udp.dst_port == 53 => {
                 let ev = app::udp_dns(udp.payload);

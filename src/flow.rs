@@ -96,6 +96,13 @@ impl FlowTable {
         self.convs
     }
 
+    /// The stream a 4-tuple currently belongs to, without creating one (for TCP headers
+    /// quoted in ICMP errors: Wireshark 4.0 numbers them into an existing conversation and
+    /// creates none; corpus alexa-app frames 56/115, lab connect-failures frame 14).
+    pub fn lookup(&self, a: SocketAddr, b: SocketAddr) -> Option<u32> {
+        self.current.get(&FlowKey::new(a, b)).copied()
+    }
+
     fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {
         let stream = self.convs.len() as u32;
         self.convs.push(Conversation::new(stream, src, dst, frame, ts));

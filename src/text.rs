@@ -235,8 +235,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "storm.syn.summary",
-        "{client} sent {syns} SYNs to {server} with back-off ({backoff}) and never got an answer",
-        "{client} 向 {server} 发送了 {syns} 个 SYN（退避间隔 {backoff}），始终没有收到回应",
+        "{client} sent {syns} SYNs to {server} (retried after {backoff}) and never got an answer",
+        "{client} 向 {server} 发送了 {syns} 个 SYN（重试间隔 {backoff}），始终没有收到回应",
     ),
     (
         "storm.syn.explanation",
@@ -247,6 +247,68 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "storm.syn.rec",
         "Check the security group / firewall rules for {server} and that the address is the one you expect (DNS).",
         "检查 {server} 的安全组/防火墙规则，并确认该地址是否是预期的地址（DNS 解析）。",
+    ),
+    // ---- connect-failure (seed 000)
+    ("cf.partial", "; {n} other source(s) connected to it", "；另有 {n} 个来源可以正常连接"),
+    (
+        "cf.refused.summary",
+        "{n} connection attempt(s) to {server} refused with a RST over {span} s{partial}",
+        "{span} 秒内到 {server} 的 {n} 次连接被 RST 拒绝{partial}",
+    ),
+    (
+        "cf.refused.explanation",
+        "{server} (or a device in front of it) answered the SYN with a RST: nothing listens on that port, or a load balancer listener has no healthy backend behind it.",
+        "{server}（或其前面的设备）用 RST 回应了 SYN：该端口没有服务监听，或负载均衡监听后端没有健康的服务器。",
+    ),
+    (
+        "cf.refused.rec",
+        "Check that the service listens on port {port} (ss -lntp on the server) and, behind a load balancer, that the listener's backends pass their health checks.",
+        "检查服务是否在 {port} 端口监听（在服务器上执行 ss -lntp）；如果在负载均衡后面，检查监听的后端服务器健康检查是否正常。",
+    ),
+    (
+        "cf.icmp.summary",
+        "{n} connection attempt(s) to {server} got ICMP {what}{partial}",
+        "到 {server} 的 {n} 次连接收到 ICMP {what}{partial}",
+    ),
+    (
+        "cf.icmp.explanation",
+        "The SYN was answered by an ICMP error ({what}) from a router or firewall on the path: the packet was rejected before it reached a listening socket.",
+        "路径上的路由器或防火墙用 ICMP 错误（{what}）回应了 SYN：报文在到达监听端口之前就被拒绝了。",
+    ),
+    (
+        "cf.icmp.rec",
+        "Find the rule that rejects traffic to {server}: security group inbound rules, network ACLs, host firewall (iptables REJECT), and for 'prohibited' the device that sent the ICMP.",
+        "找出拒绝访问 {server} 的规则：安全组入方向规则、网络 ACL、主机防火墙（iptables REJECT）；若为 prohibited，查看发送该 ICMP 的设备。",
+    ),
+    (
+        "cf.silent.summary",
+        "{n} connection attempt(s) to {server} got no answer at all over {span} s{partial}",
+        "{span} 秒内到 {server} 的 {n} 次连接没有任何回应{partial}",
+    ),
+    (
+        "cf.silent.explanation",
+        "The SYNs went out and nothing came back: a security group or firewall DROP rule, a blackhole route, an address that is down, or a wrong address (DNS).",
+        "SYN 已发出但没有任何回应：安全组或防火墙的 DROP 规则、黑洞路由、主机宕机，或地址错误（DNS 解析）。",
+    ),
+    (
+        "cf.silent.rec",
+        "Check the security group inbound rule and the SLB listener whitelist for port {port}, the route to {server}, and that {server} is the address you expect.",
+        "检查安全组入方向规则和 SLB 监听白名单中的 {port} 端口、到 {server} 的路由，并确认 {server} 是预期的地址。",
+    ),
+    (
+        "cf.noack.summary",
+        "{n} connection(s) to {server}: the SYN/ACK was never acknowledged{partial}",
+        "到 {server} 的 {n} 个连接：SYN/ACK 始终没有被确认{partial}",
+    ),
+    (
+        "cf.noack.explanation",
+        "{server} answered with a SYN/ACK, but the client's final ACK never came: the SYN/ACK did not reach the client (asymmetric routing, a firewall on the return path) or the client dropped it.",
+        "{server} 回应了 SYN/ACK，但客户端的最后一个 ACK 始终没有出现：SYN/ACK 没有到达客户端（非对称路由、回程路径上的防火墙），或被客户端丢弃。",
+    ),
+    (
+        "cf.noack.rec",
+        "Capture at the client to see whether the SYN/ACK arrives; check the return route and stateful firewalls between the two.",
+        "在客户端抓包确认 SYN/ACK 是否到达；检查回程路由和两者之间的状态防火墙。",
     ),
     // ---- report labels
     ("ui.title", "pcapdoc report", "pcapdoc 诊断报告"),

@@ -26,8 +26,8 @@ impl Observer for Collect {
         names.sort_unstable();
         self.0.insert(f.frame, (i.placement.stream.to_string(), names.join(",")));
     }
-    fn on_quoted_tcp(&mut self, f: &Frame<'_>) {
-        self.0.insert(f.frame, (String::new(), String::new()));
+    fn on_quoted_tcp(&mut self, f: &Frame<'_>, stream: Option<u32>) {
+        self.0.insert(f.frame, (stream.map(|s| s.to_string()).unwrap_or_default(), String::new()));
     }
 }
 

@@ -185,6 +185,20 @@ def tls_no_answer(a):
     raw.close()
 
 
+def ports(a):
+    """One connection attempt per port, 4 s each at most."""
+    for port in a.ports:
+        try:
+            s = socket.create_connection((a.host, port), timeout=4)
+            if port == 80:
+                s.sendall(http_get(a.host, keepalive=False))
+                read_to_eof(s)
+            s.close()
+            log(port, "connected")
+        except OSError as e:
+            log(port, "failed:", e)
+
+
 def silent_server(a):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -213,11 +227,12 @@ def main():
     x = sub.add_parser("clean"); x.add_argument("--name")
     x = sub.add_parser("tls-cipher-mismatch"); x.add_argument("--host")
     x = sub.add_parser("tls-no-answer"); x.add_argument("--host"); x.add_argument("--port", type=int)
+    x = sub.add_parser("ports"); x.add_argument("--host"); x.add_argument("--ports", type=int, nargs="+")
     x = sub.add_parser("silent-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     a = p.parse_args()
     {"http-idle": http_idle, "tls-idle": tls_idle, "no-client-hello": no_client_hello, "names": names,
      "download": download, "clean": clean, "tls-cipher-mismatch": tls_cipher_mismatch,
-     "tls-no-answer": tls_no_answer, "silent-server": silent_server}[a.cmd](a)
+     "tls-no-answer": tls_no_answer, "silent-server": silent_server, "ports": ports}[a.cmd](a)
 
 
 if __name__ == "__main__":

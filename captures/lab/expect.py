@@ -70,6 +70,11 @@ def main():
         ch = tshark(c, "tls.handshake.type==1", "frame.number", "tcp.stream")
         exp["expect"].append({"capture": "client", "detector": "tls-no-server-hello", "stream": first(ch, 1),
                               "frames": frames(ch)[:1]})
+    elif sc == "connect-failures":
+        for port in (81, 82, 83, 84):
+            syn = tshark(c, f"tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport=={port}", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": "client", "detector": "connect-failure", "stream": first(syn, 1),
+                                  "frames": frames(syn)[:1], "port": port})
     if sc in ("clean", "storm-control"):
         exp["silent"] = ["warning", "error"]
     with open(f"{out}/{sc}.expect.json", "w") as f:

@@ -11,7 +11,7 @@
 # Usage (as root):  captures/lab/run.sh SCENARIO [OUTDIR]
 #   SCENARIO: slb-idle-reset | tls-idle-close-120 | tls-idle-close-75 | no-client-hello |
 #             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
-#             tls-no-server-hello | all
+#             tls-no-server-hello | connect-failures | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -75,7 +75,9 @@ build_net() {
   done
   nsx $M sysctl -qw net.ipv4.ip_forward=1
   # The SLB: DNAT the VIP to the server, SNAT to the middle box (full NAT).
-  nsx $M iptables -t nat -A PREROUTING -d $VIP -p tcp -j DNAT --to-destination $SERVER
+  # Only the service ports go to the server; other VIP ports end at the middle box itself
+  # (the connect-failures scenario puts its security-group-like rules there).
+  nsx $M iptables -t nat -A PREROUTING -d $VIP -p tcp -m multiport --dports 80,443,8443 -j DNAT --to-destination $SERVER
   nsx $M iptables -t nat -A POSTROUTING -o pd-m1 -j MASQUERADE
   # The hijacked CNAME's address goes nowhere, silently.
   nsx $M ip route add blackhole 192.0.2.0/24
@@ -199,6 +201,16 @@ run_one() {
       capture_start $sc
       client clean --name www.shop.example
       ;;
+    connect-failures)
+      start_nginx 60
+      # A security group in front of the VIP: 81 rejected with a RST, 82 with ICMP
+      # admin-prohibited, 83 silently dropped; nothing listens on 84.
+      nsx $M iptables -A INPUT -d $VIP -p tcp --dport 81 -j REJECT --reject-with tcp-reset
+      nsx $M iptables -A INPUT -d $VIP -p tcp --dport 82 -j REJECT --reject-with icmp-admin-prohibited
+      nsx $M iptables -A INPUT -d $VIP -p tcp --dport 83 -j DROP
+      capture_start $sc
+      client ports --host $VIP --ports 80 81 82 83 84
+      ;;
     tls-handshake-alert)
       start_nginx 60
       capture_start $sc
@@ -220,7 +232,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello slb-idle-reset storm-control storm tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures slb-idle-reset storm-control storm tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

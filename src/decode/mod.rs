@@ -152,7 +152,7 @@ pub struct Quoted {
     pub protocol: u8,
     pub src_port: u16,
     pub dst_port: u16,
-    /// seq, ack and flags, when the quote holds the first 14 bytes of a TCP header.
+    /// seq, ack and flags, when the quote holds the first 16 bytes of a TCP header.
     pub tcp: Option<(u32, u32, TcpFlags)>,
 }
 
@@ -174,7 +174,8 @@ pub enum Anomaly {
     BadTcpHeaderLength,
 }
 
-const PROTO_TCP: u8 = 6;
+/// IP protocol number of TCP.
+pub const PROTO_TCP: u8 = 6;
 const PROTO_UDP: u8 = 17;
 const PROTO_ICMP: u8 = 1;
 const PROTO_ICMPV6: u8 = 58;
@@ -349,8 +350,33 @@ fn parse_icmp(b: &[u8], v6: bool) -> Option<Icmp> {
     let icmp_type = *b.first()?;
     let code = *b.get(1)?;
     let is_error = if v6 { icmp_type < 128 } else { matches!(icmp_type, 3 | 4 | 5 | 11 | 12) };
-    let quoted = if is_error { b.get(8..).and_then(|q| parse_quoted(q, v6)) } else { None };
+    let quoted = if is_error {
+        b.get(8..).map(|q| quote_extent(q, icmp_type, b, v6)).and_then(|q| parse_quoted(q, v6))
+    } else {
+        None
+    };
     Some(Icmp { v6, icmp_type, code, quoted })
+}
+
+/// How much of an ICMPv4 error's payload is the quoted datagram, as Wireshark 4.0 decides
+/// it: a redirect quotes the IP header plus 64 bits (RFC 792); an RFC 4884 error with a
+/// length field quotes that many words after the IP header. Past the cut Wireshark stops
+/// reading the quoted TCP header, so it gives the quote no stream (corpus alexa-app 56).
+fn quote_extent<'a>(q: &'a [u8], icmp_type: u8, icmp: &[u8], v6: bool) -> &'a [u8] {
+    if v6 {
+        return q;
+    }
+    let ihl = usize::from(q.first().map_or(0, |b| b & 0x0f)) * 4;
+    let words = usize::from(icmp.get(5).copied().unwrap_or(0)) * 4;
+    let total = usize::from(be16(q, 2).unwrap_or(0));
+    let cut = if icmp_type == 5 {
+        Some(ihl + 8)
+    } else if words > 0 && matches!(icmp_type, 3 | 11 | 12) && q.len() > words && total > words {
+        Some(ihl + words)
+    } else {
+        None
+    };
+    cut.and_then(|n| q.get(..n)).unwrap_or(q)
 }
 
 fn parse_quoted(q: &[u8], v6: bool) -> Option<Quoted> {
@@ -366,7 +392,8 @@ fn parse_quoted(q: &[u8], v6: bool) -> Option<Quoted> {
     };
     let src_port = be16(rest, 0)?;
     let dst_port = be16(rest, 2)?;
-    let tcp = if protocol == PROTO_TCP {
+    // Wireshark reads through the window field (16 bytes) before it numbers the stream.
+    let tcp = if protocol == PROTO_TCP && rest.len() >= 16 {
         be32(rest, 4).zip(be32(rest, 8)).zip(be16(rest, 12)).map(|((s, a), f)| (s, a, TcpFlags(f & 0x0fff)))
     } else {
         None
@@ -444,5 +471,19 @@ mod tests {
         let q = i.quoted.unwrap();
         assert_eq!((q.src_port, q.dst_port, q.protocol), (1234, 443, 6));
         assert!(q.tcp.unwrap().2.syn());
+    }
+
+    #[test]
+    fn redirect_quotes_only_64_bits_of_tcp_like_wireshark() {
+        let mut ip = vec![0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 198, 51, 100, 2];
+        ip.extend(tcp_header(TcpFlags::ACK, 5, &[]));
+        let redirect = [&[5, 1, 0, 0, 192, 0, 2, 9][..], &ip].concat();
+        let q = parse_icmp(&redirect, false).unwrap().quoted.unwrap();
+        assert_eq!((q.src_port, q.dst_port), (1234, 443));
+        assert_eq!(q.tcp, None, "the redirect's cut ends after the sequence number");
+        // RFC 4884: a length of 6 words keeps 20 + 24 bytes, enough for the full header.
+        let unreach = [&[3, 1, 0, 0, 0, 6, 0, 0][..], &ip, &[0; 8]].concat();
+        let q = parse_icmp(&unreach, false).unwrap().quoted.unwrap();
+        assert!(q.tcp.is_some());
     }
 }

@@ -6,6 +6,7 @@
 //! Adding a detector: write `src/detect/<name>.rs` with a type implementing [`Detector`],
 //! and add one line to [`REGISTRY`].
 
+pub mod connect_failure;
 pub mod dns_hijack;
 pub mod idle_timeout;
 pub mod no_client_hello;
@@ -149,6 +150,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry { id: "no-client-hello", about: no_client_hello::ABOUT, make: no_client_hello::make },
     Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make },
     Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make },
+    Entry { id: "connect-failure", about: connect_failure::ABOUT, make: connect_failure::make },
 ];
 
 /// Ids a detector may emit besides its own (the TLS handshake family shares one observer).
@@ -165,11 +167,11 @@ impl Observer for Fanout<'_> {
         }
         self.1.on_tcp(f, t, i, c);
     }
-    fn on_quoted_tcp(&mut self, f: &Frame<'_>) {
+    fn on_quoted_tcp(&mut self, f: &Frame<'_>, s: Option<u32>) {
         for d in &mut self.0 {
-            d.on_quoted_tcp(f);
+            d.on_quoted_tcp(f, s);
         }
-        self.1.on_quoted_tcp(f);
+        self.1.on_quoted_tcp(f, s);
     }
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &crate::app::AppEvent, c: Option<&Conversation>) {
         for d in &mut self.0 {
