@@ -83,10 +83,15 @@ impl TcpDnsFramer {
     pub fn feed(&mut self, mut data: &[u8], emit: &mut dyn FnMut(&[u8])) {
         while !data.is_empty() && !self.broken {
             let want = match self.buf.as_slice() {
+                [0, 0, ..] => {
+                    // A zero length prefix frames no message; skip it (every pass must consume).
+                    self.buf.clear();
+                    continue;
+                }
                 [hi, lo, ..] => 2 + usize::from(u16::from_be_bytes([*hi, *lo])),
                 _ => 2,
             };
-            let take = (want - self.buf.len()).min(data.len());
+            let take = want.saturating_sub(self.buf.len()).min(data.len());
             let (now, rest) = data.split_at(take);
             self.buf.extend_from_slice(now);
             data = rest;
@@ -155,5 +160,24 @@ mod tests {
             f.feed(chunk, &mut |m| got.push(m.to_vec()));
         }
         assert_eq!(got, vec![msg]);
+    }
+
+    /// Found by the dns_message fuzz target: a zero length prefix used to spin forever.
+    #[test]
+    fn zero_length_prefixes_are_skipped_not_looped_on() {
+        let msg = response();
+        let mut framed = vec![0, 0];
+        framed.extend((msg.len() as u16).to_be_bytes());
+        framed.extend(&msg);
+        for split in [1, 2, 3, 64] {
+            let mut f = TcpDnsFramer::default();
+            let mut got = Vec::new();
+            for chunk in framed.chunks(split) {
+                f.feed(chunk, &mut |m| got.push(m.to_vec()));
+            }
+            assert_eq!(got, vec![msg.clone()], "split {split}");
+        }
+        let mut f = TcpDnsFramer::default();
+        f.feed(&[0, 0, 0x41, 0x0a], &mut |_| {});
     }
 }
