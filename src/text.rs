@@ -252,8 +252,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("cf.partial", "; {n} other source(s) connected to it", "；另有 {n} 个来源可以正常连接"),
     (
         "cf.refused.summary",
-        "{n} connection attempt(s) to {server} refused with a RST over {span} s{partial}",
-        "{span} 秒内到 {server} 的 {n} 次连接被 RST 拒绝{partial}",
+        "{n} connection attempt(s) to {server} refused with a RST{over}{partial}",
+        "{over}到 {server} 的 {n} 次连接被 RST 拒绝{partial}",
     ),
     (
         "cf.refused.explanation",
@@ -280,10 +280,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Find the rule that rejects traffic to {server}: security group inbound rules, network ACLs, host firewall (iptables REJECT), and for 'prohibited' the device that sent the ICMP.",
         "找出拒绝访问 {server} 的规则：安全组入方向规则、网络 ACL、主机防火墙（iptables REJECT）；若为 prohibited，查看发送该 ICMP 的设备。",
     ),
+    ("cf.over", " over {span} s", "{span} 秒内"),
     (
         "cf.silent.summary",
-        "{n} connection attempt(s) to {server} got no answer at all over {span} s{partial}",
-        "{span} 秒内到 {server} 的 {n} 次连接没有任何回应{partial}",
+        "{n} connection attempt(s) to {server} got no answer at all{over}{partial}",
+        "{over}到 {server} 的 {n} 次连接没有任何回应{partial}",
     ),
     (
         "cf.silent.explanation",

@@ -155,6 +155,12 @@ impl Detector for ConnectFailure {
                         f = f.evidence(*fr, *ts, "the answer");
                     }
                 }
+                // A lone refused attempt has no duration worth printing; retries do.
+                let over = if span >= 100_000_000 {
+                    t.get("cf.over", &[("span", format!("{:.1}", span as f64 / 1e9))])
+                } else {
+                    String::new()
+                };
                 let partial = if others_ok.is_empty() {
                     String::new()
                 } else {
@@ -165,7 +171,7 @@ impl Detector for ConnectFailure {
                     &[
                         ("n", attempts.len().to_string()),
                         ("server", ep(server)),
-                        ("span", format!("{:.1}", span as f64 / 1e9)),
+                        ("over", over),
                         ("what", what.clone()),
                         ("partial", partial),
                     ],
