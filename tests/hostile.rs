@@ -237,6 +237,21 @@ fn dns_pointer_loops_and_overlong_labels() {
 }
 
 #[test]
+fn dns_over_tcp_with_zero_length_prefixes_terminates() {
+    // Before fdc83e1 a zero length prefix made the DNS/TCP framer spin forever.
+    let mut c = Craft::new();
+    let (cs, ss) = handshake(&mut c, 40550, 53);
+    let query = [0u8, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 1, 0, 1];
+    let mut framed = vec![0, 0, 0, 0];
+    framed.extend((query.len() as u16).to_be_bytes());
+    framed.extend(query);
+    c.tcp((C, 40550), (S, 53), cs, ss, "PA", &framed, 64);
+    c.tcp((C, 40550), (S, 53), cs + framed.len() as u32, ss, "PA", &[0, 0], 64);
+    let (n, issues) = pipeline(&c.bytes()).unwrap();
+    assert_eq!((n, issues.len()), (5, 0));
+}
+
+#[test]
 fn tls_records_longer_than_2_14_and_garbage_on_443() {
     let mut c = Craft::new();
     let (cs, ss) = handshake(&mut c, 40600, 443);
