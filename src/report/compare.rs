@@ -4,7 +4,33 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 use super::escape_control;
 use super::flows::capture_lines;
-use crate::compare::CompareReport;
+use crate::compare::{CompareReport, MatchedFlow};
+
+/// Column titles of the matched-flows table, shared by every report format.
+pub(crate) const MATCHED_HEADER: [&str; 8] = [
+    "client stream",
+    "client view",
+    "server stream",
+    "server view",
+    "matched by",
+    "lost c→s",
+    "lost s→c",
+    "made on path",
+];
+
+/// One matched flow as the cells of [`MATCHED_HEADER`], unescaped.
+pub(crate) fn matched_cells(m: &MatchedFlow) -> [String; 8] {
+    [
+        m.client_side.stream.to_string(),
+        format!("{} → {}", m.client_side.client, m.client_side.server),
+        m.server_side.stream.to_string(),
+        format!("{} → {}", m.server_side.client, m.server_side.server),
+        m.basis.join("+"),
+        m.lost_client_to_server.to_string(),
+        m.lost_server_to_client.to_string(),
+        (m.injected_at_client + m.injected_at_server).to_string(),
+    ]
+}
 
 pub fn to_json(r: &CompareReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
@@ -40,27 +66,9 @@ pub fn to_table(r: &CompareReport, width: Option<u16>) -> String {
         None => out.push_str("clock: no packet seen in both captures; offset unknown\n"),
     }
     let mut t = table(width);
-    t.set_header([
-        "client stream",
-        "client",
-        "server stream",
-        "server side",
-        "matched by",
-        "lost c→s",
-        "lost s→c",
-        "made on path",
-    ]);
+    t.set_header(MATCHED_HEADER);
     for m in &r.matched {
-        t.add_row(vec![
-            m.client_side.stream.to_string(),
-            format!("{} → {}", m.client_side.client, m.client_side.server),
-            m.server_side.stream.to_string(),
-            format!("{} → {}", m.server_side.client, m.server_side.server),
-            m.basis.join("+"),
-            m.lost_client_to_server.to_string(),
-            m.lost_server_to_client.to_string(),
-            (m.injected_at_client + m.injected_at_server).to_string(),
-        ]);
+        t.add_row(matched_cells(m));
     }
     out.push_str(&format!("\n{} matched flow(s)\n{t}\n", r.matched.len()));
     for (label, list) in [("client", &r.unmatched_client), ("server", &r.unmatched_server)] {

@@ -307,34 +307,8 @@ pub fn compare(r: &CompareReport, t: &Texts) -> String {
     let worst = r.findings.iter().max_by(|a, b| a.severity.cmp(&b.severity));
     let mut tables = vec![SimpleTable {
         title: t.get("ui.matched", &[]),
-        head: [
-            "client stream",
-            "client view",
-            "server stream",
-            "server view",
-            "matched by",
-            "lost c→s",
-            "lost s→c",
-            "made on path",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: r
-            .matched
-            .iter()
-            .map(|m| {
-                vec![
-                    m.client_side.stream.to_string(),
-                    format!("{} → {}", m.client_side.client, m.client_side.server),
-                    m.server_side.stream.to_string(),
-                    format!("{} → {}", m.server_side.client, m.server_side.server),
-                    m.basis.join("+"),
-                    m.lost_client_to_server.to_string(),
-                    m.lost_server_to_client.to_string(),
-                    (m.injected_at_client + m.injected_at_server).to_string(),
-                ]
-            })
-            .collect(),
+        head: super::compare::MATCHED_HEADER.map(String::from).to_vec(),
+        rows: r.matched.iter().map(|m| super::compare::matched_cells(m).to_vec()).collect(),
     }];
     for tl in &r.timelines {
         let f = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| x.to_string());

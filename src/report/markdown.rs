@@ -171,19 +171,8 @@ pub fn compare(r: &CompareReport, t: &Texts) -> String {
     }
     out.push_str(&format!("## {}\n\n| client stream | client view | server stream | server view | matched by | lost c→s | lost s→c | made on path |\n|---:|---|---:|---|---|---:|---:|---:|\n", t.get("ui.matched", &[])));
     for m in &r.matched {
-        out.push_str(&format!(
-            "| {} | {} → {} | {} | {} → {} | {} | {} | {} | {} |\n",
-            m.client_side.stream,
-            md(&m.client_side.client),
-            md(&m.client_side.server),
-            m.server_side.stream,
-            md(&m.server_side.client),
-            md(&m.server_side.server),
-            m.basis.join("+"),
-            m.lost_client_to_server,
-            m.lost_server_to_client,
-            m.injected_at_client + m.injected_at_server
-        ));
+        let cells = super::compare::matched_cells(m).map(|c| md(&c));
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     if !r.unmatched_client.is_empty() || !r.unmatched_server.is_empty() {
         out.push_str(&format!("\n## {}\n\n", t.get("ui.unmatched", &[])));
