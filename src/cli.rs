@@ -90,6 +90,16 @@ pub struct DetectOpts {
     /// Out-of-order bytes held per stream direction for reassembly (docs/LIMITS.md).
     #[arg(long, value_name = "BYTES", default_value_t = crate::tcp::reassembly::DEFAULT_CAP)]
     pub reassembly_cap: usize,
+    /// The link's bandwidth in Mbit/s, if known: a second at 90% of it is saturated.
+    #[arg(long, value_name = "MBPS", value_parser = parse_mbps)]
+    pub link_mbps: Option<f64>,
+}
+
+fn parse_mbps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of Mbit/s")),
+    }
 }
 
 impl DetectOpts {
@@ -99,6 +109,7 @@ impl DetectOpts {
             texts: Texts::new(self.lang),
             tls_ports: self.tls_ports.clone(),
             engine: engine::Options { reassembly_cap: self.reassembly_cap },
+            link_mbps: self.link_mbps,
             ..Config::default()
         };
         if let Some(path) = &self.timeouts_file {

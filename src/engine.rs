@@ -33,6 +33,9 @@ pub trait Observer {
     fn on_app(&mut self, _frame: &Frame<'_>, _ctx: &AppCtx, _event: &AppEvent, _conv: Option<&Conversation>) {}
     /// Every frame, TCP or not, after the TCP callbacks.
     fn on_frame(&mut self, _frame: &Frame<'_>) {}
+    /// A TCP stream's final state: once per stream, when the flow table lets go of it
+    /// (evicted as stale, or at the end of the capture, in stream order).
+    fn on_stream_end(&mut self, _conv: &Conversation) {}
 }
 
 /// Where an application event travelled.
@@ -181,6 +184,9 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         observer.on_frame(&frame);
     }
     apps.finish();
+    for conv in flows.conversations() {
+        observer.on_stream_end(conv);
+    }
     Analysis {
         capture: reader.into_info(),
         conversations: flows.into_conversations(),

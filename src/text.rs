@@ -311,6 +311,167 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Capture at the client to see whether the SYN/ACK arrives; check the return route and stateful firewalls between the two.",
         "在客户端抓包确认 SYN/ACK 是否到达；检查回程路由和两者之间的状态防火墙。",
     ),
+    // ---- outbound-scan (seeds 001, 004)
+    (
+        "scan.sweep.summary",
+        "{src} tried {dests} different addresses on port {port} ({attempts} attempts, {rate}/s): an outbound scan",
+        "{src} 尝试连接了 {dests} 个不同地址的 {port} 端口（{attempts} 次，每秒 {rate} 次）：对外扫描",
+    ),
+    (
+        "scan.sweep.explanation",
+        "One host opening connections to many addresses on one port is what a compromised server does when it looks for more victims, and what gets a cloud server blocked for attacking others ('对外攻击'). Of the attempts that finished in this capture, {answered} were answered, {refused} refused with a RST and {silent} got nothing back.",
+        "一台主机向大量地址的同一端口发起连接，是服务器被入侵后寻找下一个目标的典型行为，也是云服务器因“对外攻击”被封禁的原因。本次抓包中已结束的尝试里，{answered} 次得到应答，{refused} 次被 RST 拒绝，{silent} 次没有任何回应。",
+    ),
+    (
+        "scan.login.summary",
+        "{src} made {n} short sessions to {dst} ({rate}/s): password guessing",
+        "{src} 对 {dst} 发起了 {n} 个短连接（每秒 {rate} 个）：密码暴力破解",
+    ),
+    (
+        "scan.login.explanation",
+        "Many sessions to one login service, each over within seconds, are failed login attempts: {src} is trying passwords against {dst}. If {src} is your server, it is running someone else's program.",
+        "对同一登录服务的大量连接、每个在数秒内结束，是失败的登录尝试：{src} 正在对 {dst} 猜测密码。如果 {src} 是您的服务器，说明它正在运行他人的程序。",
+    ),
+    (
+        "scan.rec.isolate",
+        "Isolate the server first: stop the instance or restrict its outbound security-group rules to what the business needs, so the attack stops and the block is lifted.",
+        "首先隔离服务器：停止实例，或将出方向安全组规则收紧到业务所需，阻止攻击继续并便于解除封禁。",
+    ),
+    (
+        "scan.rec.inspect",
+        "Inspect it for malware: unknown processes (ps, top), cron jobs (/var/spool/cron, /etc/cron.*), new users and authorized_keys, and what opens connections to port {port} (ss -tnp); rebuild from a clean image if in doubt.",
+        "排查恶意程序：未知进程（ps、top）、定时任务（/var/spool/cron、/etc/cron.*）、新增用户和 authorized_keys，以及向 {port} 端口发起连接的进程（ss -tnp）；无法确认时用干净镜像重建。",
+    ),
+    (
+        "scan.rec.keys",
+        "Rotate every password and SSH key the server held, patch the system and applications, and move SSH off port 22 with key-only logins.",
+        "更换服务器上所有密码和 SSH 密钥，更新系统与应用补丁，将 SSH 改为非 22 端口并只允许密钥登录。",
+    ),
+    (
+        "scan.rec.egress",
+        "Tighten outbound security-group rules: deny outbound TCP {port} (and 22, 23, 445, 3389) except to the addresses the business needs.",
+        "收紧出方向安全组规则：除业务需要的地址外，拒绝出方向 TCP {port}（以及 22、23、445、3389）。",
+    ),
+    // ---- syn-flood (seed 002)
+    (
+        "synflood.summary",
+        "{n} half-open connections to {server} in {span} s ({rate}/s) from {sources} source(s): a SYN flood",
+        "{span} 秒内到 {server} 的半开连接 {n} 个（每秒 {rate} 个），来自 {sources} 个来源：SYN Flood 攻击",
+    ),
+    (
+        "synflood.explanation",
+        "{half} attempts got a SYN/ACK that was never acknowledged ({retx} SYN/ACK retransmissions) and {silent} got no answer, against {done} that completed. Each half-open connection holds a slot in the server's SYN queue; when it is full, real clients cannot connect. Top sources: {top}. Behind a full-NAT load balancer the sources shown are the balancer's own addresses; the real ones are in its logs.",
+        "{half} 次尝试收到 SYN/ACK 后从未确认（SYN/ACK 重传 {retx} 次），{silent} 次没有应答，而正常完成的只有 {done} 次。每个半开连接都占用服务器 SYN 队列的一个位置，队列满后正常用户无法建立连接。主要来源：{top}。在 FULLNAT 模式的负载均衡后面，看到的来源是负载均衡自身的地址，真实来源需查看其日志。",
+    ),
+    (
+        "synflood.rec.ddos",
+        "Put {server} behind anti-DDoS protection (DDoS basic/高防 IP) and check its traffic-scrubbing thresholds; a flood this size is absorbed there, not on the server.",
+        "为 {server} 接入 DDoS 防护（基础防护或高防 IP），并检查清洗阈值；这种规模的攻击应在防护层吸收，而不是在服务器上。",
+    ),
+    (
+        "synflood.rec.kernel",
+        "On the server: keep net.ipv4.tcp_syncookies=1, raise net.ipv4.tcp_max_syn_backlog and the listen backlog (net.core.somaxconn), and watch 'nstat -az TcpExtListenDrops TcpExtSyncookiesSent'.",
+        "在服务器上：保持 net.ipv4.tcp_syncookies=1，调大 net.ipv4.tcp_max_syn_backlog 和监听队列（net.core.somaxconn），并用 nstat -az TcpExtListenDrops TcpExtSyncookiesSent 观察。",
+    ),
+    (
+        "synflood.rec.sg",
+        "If the top sources are few and not your users, deny them in the security group or network ACL.",
+        "如果主要来源很少且不是您的用户，在安全组或网络 ACL 中拒绝它们。",
+    ),
+    // ---- http-flood (seed 002)
+    (
+        "httpflood.summary",
+        "{n} HTTP requests in {secs} s ({rate}/s); {uri_share}% to {uri}, {ua_share}% from User-Agent '{ua}': an HTTP flood (CC attack)",
+        "{secs} 秒内 {n} 个 HTTP 请求（每秒 {rate} 个）；{uri_share}% 请求 {uri}，{ua_share}% 来自 User-Agent“{ua}”：HTTP Flood（CC 攻击）",
+    ),
+    ("httpflood.nobaseline", "unknown (the whole capture is the burst)", "未知（整个抓包都在突发期内）"),
+    (
+        "httpflood.explanation",
+        "The rest of the capture ran at {baseline} requests/s ({total} requests in all). A burst far above that, concentrated on one URL and one client program, is the pattern of a CC attack: it spends the server's CPU on one expensive page. Top sources in the burst: {ips}.",
+        "抓包其余时间的请求速率为每秒 {baseline} 个（共 {total} 个请求）。远高于此的突发、集中在同一 URL 和同一客户端程序，是 CC 攻击的特征：它让服务器的 CPU 消耗在同一个高开销页面上。突发期间的主要来源：{ips}。",
+    ),
+    (
+        "httpflood.rec.waf",
+        "Add a WAF CC custom rule: URI {uri} (exact match), detection window {window} s, {count} requests from one source IP, action block for 30 minutes; lower the count if the attack persists.",
+        "在 WAF 中添加 CC 自定义防护规则：URI {uri}（完全匹配），检测时长 {window} 秒，单一源 IP 访问 {count} 次，执行封禁，封禁 30 分钟；攻击持续时可调低次数。",
+    ),
+    (
+        "httpflood.rec.ua",
+        "The User-Agent '{ua}' is a tool, not a browser: add a WAF rule that blocks or challenges it.",
+        "User-Agent“{ua}”是工具而非浏览器：在 WAF 中添加规则对其封禁或人机验证。",
+    ),
+    (
+        "httpflood.rec.origin",
+        "Make sure the origin accepts traffic only from the WAF's back-to-origin addresses, so the rule cannot be bypassed.",
+        "确保源站只接受 WAF 回源地址的访问，避免规则被绕过。",
+    ),
+    // ---- bandwidth (seeds 003, 000)
+    (
+        "bw.summary",
+        "Throughput peaked at {peak} Mbit/s (second {at}); {avg} Mbit/s on average over {secs} s",
+        "吞吐峰值 {peak} Mbit/s（第 {at} 秒），{secs} 秒内平均 {avg} Mbit/s",
+    ),
+    (
+        "bw.saturated",
+        "For {n} s the rate sat at or above {limit} Mbit/s: the link or the instance's bandwidth cap was full.",
+        "有 {n} 秒速率达到或超过 {limit} Mbit/s：链路或实例带宽上限已跑满。",
+    ),
+    (
+        "bw.unsaturated",
+        "The rate never held at a ceiling: no sign of a full link.",
+        "速率没有持续停留在某个上限：没有带宽跑满的迹象。",
+    ),
+    (
+        "bw.hog",
+        "In second {at}, traffic between {a} and {b} was {share}% of everything: one transfer starves the rest, including remote logins.",
+        "第 {at} 秒，{a} 与 {b} 之间的流量占全部流量的 {share}%：一个传输挤占了其余所有流量，包括远程登录。",
+    ),
+    (
+        "bw.top",
+        "Top talker: {src} → {dst}, {mb} MB ({share}% of the capture).",
+        "流量最大的方向：{src} → {dst}，{mb} MB（占抓包的 {share}%）。",
+    ),
+    (
+        "bw.crawler",
+        "Crawlers ({names}) fetched {share}% of the HTTP bytes.",
+        "爬虫（{names}）占了 HTTP 流量的 {share}%。",
+    ),
+    (
+        "bw.rec.crawler",
+        "Limit crawlers: robots.txt crawl-delay, the search engines' webmaster tools, or a WAF rate rule on their User-Agents.",
+        "限制爬虫：robots.txt 的 crawl-delay、搜索引擎站长平台的抓取频率设置，或在 WAF 中对其 User-Agent 限速。",
+    ),
+    (
+        "bw.rec.hog",
+        "Find the process behind the {a} ↔ {b} traffic (iftop -i eth0 -P, nethogs; Resource Monitor on Windows); if it is legitimate, rate-limit it or raise the bandwidth; if not, stop it and check the server for malware.",
+        "找出 {a} ↔ {b} 流量对应的进程（iftop -i eth0 -P、nethogs；Windows 用资源监视器）；如属正常业务，对其限速或升级带宽；否则终止该进程并排查病毒木马。",
+    ),
+    (
+        "bw.rec.process",
+        "Compare with the instance's bandwidth monitoring; if normal business fills the link, raise the bandwidth or move static content to a CDN.",
+        "与实例的带宽监控对照；如果是正常业务跑满带宽，升级带宽或将静态内容放到 CDN。",
+    ),
+    // ---- conntrack-exhaustion (seed 001)
+    (
+        "ct.summary",
+        "{n} new connection(s) to {server} (port {ports}) needed SYN retransmissions over {span} s, {failed} never completed, while {working} established connection(s) kept working",
+        "{span} 秒内到 {server}（端口 {ports}）的 {n} 个新连接需要重传 SYN，其中 {failed} 个始终未建立，而已建立的 {working} 个连接仍在正常工作",
+    ),
+    (
+        "ct.explanation",
+        "{server} (or a NAT in front of it) is dropping only new connections: existing ones are served, new SYNs are ignored and retried. That is a full connection-tracking table (nf_conntrack: table full, dropping packet) or a full accept queue on the listening socket (the application is not calling accept() fast enough).",
+        "{server}（或其前面的 NAT）只丢弃新连接：已有连接正常服务，新的 SYN 被忽略并重传。这是连接跟踪表已满（nf_conntrack: table full, dropping packet），或监听端口的全连接队列已满（应用调用 accept() 不够快）。",
+    ),
+    (
+        "ct.rec.conntrack",
+        "Conntrack: run 'dmesg | grep conntrack' and compare 'sysctl net.netfilter.nf_conntrack_count' with nf_conntrack_max; if full, raise nf_conntrack_max, shorten nf_conntrack_tcp_timeout_established, or exempt busy ports with a raw-table NOTRACK rule.",
+        "连接跟踪：执行 dmesg | grep conntrack，并比较 sysctl net.netfilter.nf_conntrack_count 与 nf_conntrack_max；若已满，调大 nf_conntrack_max、缩短 nf_conntrack_tcp_timeout_established，或用 raw 表 NOTRACK 规则让繁忙端口不做跟踪。",
+    ),
+    (
+        "ct.rec.backlog",
+        "Accept queue: run 'ss -lnt' on the server (Recv-Q at Send-Q on the port {ports} listener means full) and 'nstat -az TcpExtListenOverflows TcpExtListenDrops'; if full, speed up the application's accept loop and raise the listen backlog and net.core.somaxconn.",
+        "全连接队列：在服务器上执行 ss -lnt（端口 {ports} 监听的 Recv-Q 达到 Send-Q 即已满）和 nstat -az TcpExtListenOverflows TcpExtListenDrops；若已满，加快应用的 accept 处理，并调大监听 backlog 与 net.core.somaxconn。",
+    ),
     // ---- report labels
     ("ui.title", "pcapdoc report", "pcapdoc 诊断报告"),
     ("ui.compare_title", "pcapdoc compare report", "pcapdoc 双端对比报告"),

@@ -98,7 +98,7 @@ fn each_detector_fires_on_its_lab_capture_with_the_expected_stream_and_frames() 
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 13, "checked {checked} expectations");
+    assert!(checked >= 23, "checked {checked} expectations");
 }
 
 #[test]

@@ -10,5 +10,6 @@ mod detectors;
 mod hostile;
 mod reader;
 mod reports;
+mod seed_detectors;
 mod synthetic;
 mod tshark_agreement;

@@ -216,6 +216,206 @@ def silent_server(a):
     time.sleep(max(0, end - time.time()))
 
 
+def scan(a):
+    """A compromised host sweeping a /24-like range on one port, then guessing SSH logins
+    against one address: what gets a cloud server blocked for attacking others (seed 001).
+    Bounded: one attempt per address, a fixed number of login attempts."""
+    for last in range(a.first, a.last + 1):
+        addr = f"{a.net}.{last}"
+        try:
+            s = socket.create_connection((addr, a.port), timeout=a.timeout)
+            s.close()
+            log(addr, "open")
+        except OSError as e:
+            log(addr, "closed:", e)
+    for i in range(a.logins):
+        try:
+            s = socket.create_connection((a.login_host, a.port), timeout=3)
+            s.settimeout(3)
+            s.recv(256)  # the banner
+            s.sendall(b"SSH-2.0-libssh_0.9.6\r\nroot:password%d\r\n" % i)
+            read_to_eof(s)
+            s.close()
+        except OSError as e:
+            log("login", i, "failed:", e)
+        time.sleep(0.05)
+
+
+def fake_sshd(a):
+    """A login service that sends a banner, reads one attempt and hangs up, like sshd
+    rejecting a password. Serves at most --count connections within --seconds."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((a.bind, a.port))
+    srv.listen(64)
+    srv.settimeout(a.seconds)
+    for _ in range(a.count):
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            break
+        c.settimeout(2)
+        try:
+            c.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+            c.recv(256)
+            time.sleep(0.05)
+        except OSError:
+            pass
+        c.close()
+
+
+def syn_flood(a):
+    """Half-open connections from a few sources: non-blocking connects whose final ACK the
+    client namespace's firewall drops (run.sh installs the rule). Bounded in count and time."""
+    import random
+    rnd = random.Random(7)
+    held = []
+    legit = 0
+    for i in range(a.count):
+        src = rnd.choice(a.sources)
+        s = socket.socket()
+        s.setblocking(False)
+        s.bind((src, 0))
+        s.connect_ex((a.host, a.port))
+        held.append(s)
+        if i % 50 == 49:
+            time.sleep(0.05)
+        if i % 150 == 0:
+            # A real user, during the flood, from the namespace's own address.
+            try:
+                c = socket.create_connection((a.host, a.port), timeout=3)
+                c.sendall(http_get(a.host, keepalive=False))
+                read_to_eof(c)
+                c.close()
+                legit += 1
+            except OSError as e:
+                log("legitimate request failed:", e)
+    log(f"{len(held)} half-open attempts, {legit} legitimate requests")
+    time.sleep(a.hold)
+    for s in held:
+        s.close()
+
+
+def browse(a):
+    """Ordinary visitors: a few requests with a browser User-Agent, spread out."""
+    paths = ["/", "/index.html", "/api/cart", "/", "/api/items"]
+    for i in range(a.count):
+        path = paths[i % len(paths)]
+        req = (f"GET {path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) "
+               "Firefox/128.0\r\nConnection: close\r\n\r\n").encode()
+        try:
+            s = socket.create_connection((a.host, 80), timeout=5)
+            s.sendall(req)
+            read_to_eof(s)
+            s.close()
+        except OSError as e:
+            log("browse failed:", e)
+        time.sleep(a.gap)
+
+
+def download_with_chatter(a):
+    """A bulk download with a small request every half second on a second connection."""
+    import threading
+    done = threading.Event()
+
+    def chatter():
+        s = socket.create_connection((a.host, 80), timeout=10)
+        while not done.is_set():
+            s.sendall(http_get(a.host))
+            read_response(s)
+            time.sleep(0.5)
+        s.close()
+
+    t = threading.Thread(target=chatter)
+    t.start()
+    time.sleep(1)
+    s = socket.create_connection((a.host, 80), timeout=a.timeout)
+    s.sendall(http_get(a.host, a.path, keepalive=False))
+    n = 0
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        n += len(d)
+    s.close()
+    log(f"downloaded {n} bytes")
+    time.sleep(1)
+    done.set()
+    t.join()
+
+
+def backlog_server(a):
+    """Accepts --serve connections and answers them; then stops calling accept(), so the
+    listen queue (backlog --backlog) fills and the kernel drops new SYNs."""
+    import threading
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", a.port))
+    srv.listen(a.backlog)
+    srv.settimeout(a.seconds)
+
+    def serve(c):
+        c.settimeout(a.seconds)
+        try:
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                c.sendall(b"pong " + d[:32])
+        except OSError:
+            pass
+        c.close()
+
+    threads = []
+    for _ in range(a.serve):
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            break
+        t = threading.Thread(target=serve, args=(c,), daemon=True)
+        t.start()
+        threads.append(t)
+    time.sleep(a.seconds)
+
+
+def busy_and_new(a):
+    """--keep connections that keep talking (a ping every 0.5 s for --seconds) while
+    --new fresh connection attempts are made, one after another."""
+    import threading
+    kept = [socket.create_connection((a.host, a.port), timeout=5) for _ in range(a.keep)]
+
+    def talk(s, i):
+        end = time.time() + a.seconds
+        while time.time() < end:
+            s.sendall(b"ping %d\n" % i)
+            try:
+                s.recv(64)
+            except OSError:
+                break
+            time.sleep(0.5)
+        s.close()
+
+    threads = [threading.Thread(target=talk, args=(s, i)) for i, s in enumerate(kept)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    for i in range(a.new):
+        try:
+            s = socket.create_connection((a.host, a.port), timeout=a.timeout)
+            s.sendall(b"hello %d\n" % i)
+            s.settimeout(1)
+            try:
+                s.recv(64)
+            except OSError:
+                pass
+            log("new", i, "connected")
+            s.close()
+        except OSError as e:
+            log("new", i, "failed:", e)
+    for t in threads:
+        t.join()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -229,10 +429,27 @@ def main():
     x = sub.add_parser("tls-no-answer"); x.add_argument("--host"); x.add_argument("--port", type=int)
     x = sub.add_parser("ports"); x.add_argument("--host"); x.add_argument("--ports", type=int, nargs="+")
     x = sub.add_parser("silent-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("scan"); x.add_argument("--net"); x.add_argument("--first", type=int); x.add_argument("--last", type=int)
+    x.add_argument("--port", type=int); x.add_argument("--timeout", type=float, default=1)
+    x.add_argument("--login-host"); x.add_argument("--logins", type=int, default=0)
+    x = sub.add_parser("fake-sshd"); x.add_argument("--bind"); x.add_argument("--port", type=int)
+    x.add_argument("--count", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("syn-flood"); x.add_argument("--host"); x.add_argument("--port", type=int)
+    x.add_argument("--sources", nargs="+"); x.add_argument("--count", type=int); x.add_argument("--hold", type=float, default=3)
+    x = sub.add_parser("browse"); x.add_argument("--host"); x.add_argument("--count", type=int); x.add_argument("--gap", type=float)
+    x = sub.add_parser("download-with-chatter"); x.add_argument("--host"); x.add_argument("--path"); x.add_argument("--timeout", type=float)
+    x = sub.add_parser("backlog-server"); x.add_argument("--port", type=int); x.add_argument("--backlog", type=int)
+    x.add_argument("--serve", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("busy-and-new"); x.add_argument("--host"); x.add_argument("--port", type=int)
+    x.add_argument("--keep", type=int); x.add_argument("--new", type=int); x.add_argument("--timeout", type=float)
+    x.add_argument("--seconds", type=float)
     a = p.parse_args()
     {"http-idle": http_idle, "tls-idle": tls_idle, "no-client-hello": no_client_hello, "names": names,
      "download": download, "clean": clean, "tls-cipher-mismatch": tls_cipher_mismatch,
-     "tls-no-answer": tls_no_answer, "silent-server": silent_server, "ports": ports}[a.cmd](a)
+     "tls-no-answer": tls_no_answer, "silent-server": silent_server, "ports": ports, "scan": scan,
+     "fake-sshd": fake_sshd, "syn-flood": syn_flood, "browse": browse,
+     "download-with-chatter": download_with_chatter, "backlog-server": backlog_server,
+     "busy-and-new": busy_and_new}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,25 @@ def main():
             syn = tshark(c, f"tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport=={port}", "frame.number", "tcp.stream")
             exp["expect"].append({"capture": "client", "detector": "connect-failure", "stream": first(syn, 1),
                                   "frames": frames(syn)[:1], "port": port})
+    elif sc in ("outbound-scan", "syn-flood"):
+        det, port = ("outbound-scan", 22) if sc == "outbound-scan" else ("syn-flood", 80)
+        for side, pcap in (("client", c), ("server", s)):
+            syn = tshark(pcap, f"tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport=={port}", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": side, "detector": det, "stream": first(syn, 1), "frames": frames(syn)[:1]})
+    elif sc == "http-flood":
+        for side, pcap in (("client", c), ("server", s)):
+            req = tshark(pcap, "http.request.uri==\"/api/login\"", "frame.number")
+            exp["expect"].append({"capture": side, "detector": "http-flood", "frames": frames(req)[:1]})
+    elif sc == "bandwidth":
+        for side in ("client", "server"):
+            exp["expect"].append({"capture": side, "detector": "bandwidth"})
+    elif sc == "conntrack-exhaustion":
+        for side, pcap in (("client", c), ("server", s)):
+            retx = tshark(pcap, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.analysis.retransmission", "tcp.stream")
+            stream = first(retx)
+            syn = tshark(pcap, f"tcp.stream=={stream} && tcp.flags.syn==1", "frame.number")
+            exp["expect"].append({"capture": side, "detector": "conntrack-exhaustion", "stream": stream,
+                                  "frames": frames(syn)[:1]})
     if sc in ("clean", "storm-control"):
         exp["silent"] = ["warning", "error"]
     with open(f"{out}/{sc}.expect.json", "w") as f:

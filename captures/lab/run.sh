@@ -11,7 +11,8 @@
 # Usage (as root):  captures/lab/run.sh SCENARIO [OUTDIR]
 #   SCENARIO: slb-idle-reset | tls-idle-close-120 | tls-idle-close-75 | no-client-hello |
 #             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
-#             tls-no-server-hello | connect-failures | all
+#             tls-no-server-hello | connect-failures | outbound-scan | syn-flood |
+#             http-flood | bandwidth | conntrack-exhaustion | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -23,7 +24,7 @@ scenario=${1:?usage: run.sh SCENARIO [OUTDIR]}
 
 install_tools() {
   local need=()
-  for t in nginx:nginx dnsmasq:dnsmasq-base tcpdump:tcpdump iptables:iptables ethtool:ethtool curl:curl openssl:openssl conntrack:conntrack tshark:tshark; do
+  for t in ab:apache2-utils nginx:nginx dnsmasq:dnsmasq-base tcpdump:tcpdump iptables:iptables ethtool:ethtool curl:curl openssl:openssl conntrack:conntrack tshark:tshark; do
     command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -77,7 +78,7 @@ build_net() {
   # The SLB: DNAT the VIP to the server, SNAT to the middle box (full NAT).
   # Only the service ports go to the server; other VIP ports end at the middle box itself
   # (the connect-failures scenario puts its security-group-like rules there).
-  nsx $M iptables -t nat -A PREROUTING -d $VIP -p tcp -m multiport --dports 80,443,8443 -j DNAT --to-destination $SERVER
+  nsx $M iptables -t nat -A PREROUTING -d $VIP -p tcp -m multiport --dports 80,443,8080,8443 -j DNAT --to-destination $SERVER
   nsx $M iptables -t nat -A POSTROUTING -o pd-m1 -j MASQUERADE
   # The hijacked CNAME's address goes nowhere, silently.
   nsx $M ip route add blackhole 192.0.2.0/24
@@ -224,6 +225,49 @@ run_one() {
       capture_start $sc
       client tls-no-answer --host $VIP --port 8443
       ;;
+    outbound-scan)
+      # 40 addresses at the server's end with nothing on 22, plus the server itself with a
+      # login service that rejects every attempt; 203.0.113.50-.54 do not exist.
+      for i in $(seq 10 49); do nsx $S ip addr add 203.0.113.$i/24 dev pd-s0; done
+      nsx $S python3 "$here/client.py" fake-sshd --bind $SERVER --port 22 --count 25 --seconds 60 &
+      sleep 1
+      capture_start $sc
+      client scan --net 203.0.113 --first 10 --last 54 --port 22 --timeout 1 --login-host $SERVER --logins 25
+      ;;
+    syn-flood)
+      start_nginx 60
+      # Three flooding sources in the client namespace. Its firewall lets only their SYNs
+      # out, so the server's SYN/ACKs are never acknowledged: half-open connections.
+      for i in 11 12 13; do nsx $C ip addr add 198.51.100.$i/24 dev pd-c0; done
+      nsx $C iptables -A OUTPUT -s 198.51.100.8/29 -p tcp ! --syn -j DROP
+      capture_start $sc 128
+      client syn-flood --host $VIP --port 80 --sources 198.51.100.11 198.51.100.12 198.51.100.13 --count 600 --hold 4
+      ;;
+    http-flood)
+      start_nginx 60
+      capture_start $sc 256
+      client browse --host $VIP --count 5 --gap 0.4
+      # One tool, one URL, one User-Agent: ApacheBench's.
+      nsx $C ab -q -n 800 -c 8 "http://$VIP/api/login" >/dev/null
+      client browse --host $VIP --count 5 --gap 0.4
+      ;;
+    bandwidth)
+      start_nginx 60
+      # The path toward the client is limited to 20 Mbit/s (a token bucket on the middle box).
+      nsx $M tc qdisc add dev pd-m0 root tbf rate 20mbit burst 32kbit latency 100ms
+      capture_start $sc 128
+      client download-with-chatter --host $VIP --path /big.bin --timeout 60
+      ;;
+    conntrack-exhaustion)
+      # A server whose listen queue is full: it serves four connections and stops
+      # accepting, so the kernel drops new SYNs while the four keep working. (A full
+      # nf_conntrack table looks the same on the wire; nf_conntrack_max cannot be set
+      # inside a network namespace, so the lab shows the accept-queue case.)
+      nsx $S python3 "$here/client.py" backlog-server --port 8080 --backlog 1 --serve 4 --seconds 30 &
+      sleep 1
+      capture_start $sc
+      client busy-and-new --host $VIP --port 8080 --keep 4 --new 6 --timeout 3 --seconds 16
+      ;;
     *) echo "unknown scenario $sc" >&2; exit 2 ;;
   esac
   capture_stop $sc
@@ -232,7 +276,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures slb-idle-reset storm-control storm tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -181,6 +181,7 @@ impl Detector for ConnectFailure {
                     vec![t.get(&format!("{key}.rec"), &[("server", ep(server)), ("port", server.port().to_string())])];
                 f.display_filter =
                     format!("ip.addr == {} && tcp.port == {} && tcp.flags.syn == 1", server.ip(), server.port());
+                f.covers = attempts.iter().map(|x| x.0).collect();
                 let f = f
                     .fact("attempts", attempts.len())
                     .fact("sources", sources.iter().map(|s| s.to_string()).collect::<Vec<_>>())

@@ -6,11 +6,16 @@
 //! Adding a detector: write `src/detect/<name>.rs` with a type implementing [`Detector`],
 //! and add one line to [`REGISTRY`].
 
+pub mod bandwidth;
 pub mod connect_failure;
+pub mod conntrack_exhaustion;
 pub mod dns_hijack;
+pub mod http_flood;
 pub mod idle_timeout;
 pub mod no_client_hello;
+pub mod outbound_scan;
 pub mod storm;
+pub mod syn_flood;
 pub mod timeouts;
 pub mod tls_alert_fin;
 
@@ -68,6 +73,10 @@ pub struct Finding {
     pub facts: serde_json::Map<String, serde_json::Value>,
     /// When it happened (the first evidence frame), seconds since the epoch.
     pub time: f64,
+    /// Every stream this finding explains. A finding of a more specific detector (see
+    /// [`SUPERSEDES`]) that covers all of a general finding's streams replaces it.
+    #[serde(skip)]
+    pub covers: Vec<u32>,
 }
 
 impl Finding {
@@ -84,6 +93,7 @@ impl Finding {
             recommendations: Vec::new(),
             facts: serde_json::Map::new(),
             time: 0.0,
+            covers: Vec::new(),
         }
     }
 
@@ -118,6 +128,8 @@ pub struct Config {
     pub texts: Texts,
     /// Bounds of the engine's buffers.
     pub engine: engine::Options,
+    /// The link's capacity in Mbit/s, when the user knows it (`bandwidth`).
+    pub link_mbps: Option<f64>,
 }
 
 impl Default for Config {
@@ -128,6 +140,7 @@ impl Default for Config {
             expect_cname: Vec::new(),
             texts: Texts::new(Lang::En),
             engine: engine::Options::default(),
+            link_mbps: None,
         }
     }
 }
@@ -151,11 +164,41 @@ pub const REGISTRY: &[Entry] = &[
     Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make },
     Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make },
     Entry { id: "connect-failure", about: connect_failure::ABOUT, make: connect_failure::make },
+    Entry { id: "outbound-scan", about: outbound_scan::ABOUT, make: outbound_scan::make },
+    Entry { id: "syn-flood", about: syn_flood::ABOUT, make: syn_flood::make },
+    Entry { id: "http-flood", about: http_flood::ABOUT, make: http_flood::make },
+    Entry { id: "bandwidth", about: bandwidth::ABOUT, make: bandwidth::make },
+    Entry { id: "conntrack-exhaustion", about: conntrack_exhaustion::ABOUT, make: conntrack_exhaustion::make },
 ];
 
 /// Ids a detector may emit besides its own (the TLS handshake family shares one observer).
 pub const EXTRA_IDS: &[(&str, &str)] =
     &[("tls-no-server-hello", "no-client-hello"), ("tls-handshake-alert", "no-client-hello")];
+
+/// (specific, general): where a specific detector explains streams, the general detector's
+/// findings about only those streams are dropped. A scan's refused SYNs are not separate
+/// connect failures; a SYN flood's half-open connections are not a routing problem; SYNs
+/// retried at a full conntrack table are not a lossy path.
+pub const SUPERSEDES: &[(&str, &str)] = &[
+    ("outbound-scan", "connect-failure"),
+    ("syn-flood", "connect-failure"),
+    ("conntrack-exhaustion", "connect-failure"),
+    ("conntrack-exhaustion", "retransmission-storm"),
+];
+
+/// Drops general findings whose streams a more specific finding already explains.
+fn drop_superseded(findings: &mut Vec<Finding>) {
+    let mut covered: std::collections::HashMap<&str, std::collections::HashSet<u32>> = Default::default();
+    for (specific, general) in SUPERSEDES {
+        let set = covered.entry(general).or_default();
+        for f in findings.iter().filter(|f| f.detector == *specific) {
+            set.extend(f.covers.iter().copied());
+        }
+    }
+    findings.retain(|f| {
+        covered.get(f.detector).is_none_or(|set| f.covers.is_empty() || !f.covers.iter().all(|s| set.contains(s)))
+    });
+}
 
 /// Fans every engine callback out to several detectors.
 struct Fanout<'x>(Vec<Box<dyn Detector>>, &'x mut dyn Observer);
@@ -185,6 +228,12 @@ impl Observer for Fanout<'_> {
         }
         self.1.on_frame(f);
     }
+    fn on_stream_end(&mut self, c: &Conversation) {
+        for d in &mut self.0 {
+            d.on_stream_end(c);
+        }
+        self.1.on_stream_end(c);
+    }
 }
 
 /// Runs the engine with the selected detectors (all when `only` is empty) and returns the
@@ -209,12 +258,9 @@ pub fn run_with(
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
     let mut fan = Fanout(detectors, extra);
     let analysis = engine::run_with_options(reader, &mut fan, &config.engine);
-    let mut findings: Vec<Finding> = fan
-        .0
-        .iter_mut()
-        .flat_map(|d| d.finish(&analysis, config))
-        .filter(|f| only.is_empty() || only.iter().any(|o| o == f.detector))
-        .collect();
+    let mut findings: Vec<Finding> = fan.0.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
+    drop_superseded(&mut findings);
+    findings.retain(|f| only.is_empty() || only.iter().any(|o| o == f.detector));
     findings.sort_by(|a, b| {
         a.time
             .total_cmp(&b.time)

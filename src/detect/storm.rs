@@ -243,6 +243,7 @@ impl Detector for Storm {
             f.recommendations = vec![t.get("storm.syn.rec", &[("server", ep(server))])];
             f.display_filter =
                 format!("ip.dst == {} && tcp.dstport == {} && tcp.flags.syn == 1", server.ip(), server.port());
+            f.covers = streams.iter().map(|(s, _)| *s).collect();
             let f = f.fact("syn_backoff_s", gaps).fact("attempts", streams.len()).fact("server", ep(server));
             out.push(f.seal());
         }

@@ -23,6 +23,8 @@ pub struct Side {
     pub rst_frame: Option<u64>,
     pub last_frame: Option<u64>,
     pub last_ts: Option<Timestamp>,
+    /// SYN segments sent (more than one: the SYN or SYN/ACK was retransmitted).
+    pub syns: u32,
     history: u16,
 }
 
@@ -175,6 +177,7 @@ impl StreamSummary {
         side.last_ts = Some(ts);
         if flags.syn() {
             side.syn_frame.get_or_insert(frame);
+            side.syns = side.syns.saturating_add(1);
         }
         if flags.fin() {
             side.fin_frame.get_or_insert(frame);
@@ -228,6 +231,17 @@ impl StreamSummary {
     }
     pub fn client_ip(&self) -> IpAddr {
         self.client().ip()
+    }
+
+    /// The client sent a SYN (the stream is a connection attempt we saw begin).
+    pub fn attempted(&self) -> bool {
+        self.sides.get(self.client_side()).is_some_and(|s| s.history & H_SYN != 0)
+    }
+
+    /// The three-way handshake completed: a SYN/ACK, then the client acknowledged or sent data.
+    pub fn handshake_completed(&self) -> bool {
+        self.synack_frame.is_some()
+            && self.sides.get(self.client_side()).is_some_and(|s| s.history & (H_ACK | H_DATA) != 0)
     }
 
     /// Zeek's history string: letters in order of first appearance, upper case for the

@@ -1,0 +1,326 @@
+//! `bandwidth`: throughput per second for the capture and per host pair, the peak, and the
+//! top talkers in each direction (seed 003: "my bandwidth is full, I cannot log in"). Also
+//! names crawler User-Agents that take a large share of HTTP bytes (seed 000: baiduspider,
+//! googlebot running bandwidth up).
+//!
+//! A second is *saturated* when its throughput is at least 90% of the link rate given with
+//! `--link-mbps`, or, without it, when the capture's peak rate is held (within 10%) for at
+//! least [`MIN_PLATEAU_S`] seconds: a flat top is what a rate limit looks like. The finding
+//! is `info`, unless one host pair carries more than 80% of a saturated second: then one
+//! transfer is starving everything else, and it is a `warning`.
+//!
+//! Bounded: [`MAX_SECONDS`] one-second bins, [`MAX_PAIRS`] host pairs.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::{Config, Detector, Finding, Severity};
+use crate::app::AppEvent;
+use crate::app::http::HttpEvent;
+use crate::decode::Frame;
+use crate::engine::{Analysis, AppCtx, Observer};
+use crate::flow::Conversation;
+
+pub const ABOUT: &str = "throughput per second, peak, top talkers; one flow hogging a saturated link; crawlers";
+
+pub const MAX_SECONDS: usize = 7 * 24 * 3600;
+pub const MAX_PAIRS: usize = 100_000;
+pub const MAX_HTTP_STREAMS: usize = 100_000;
+/// Seconds at the peak rate that make a plateau.
+pub const MIN_PLATEAU_S: usize = 3;
+/// The least peak rate worth calling saturated without `--link-mbps` (1 Mbit/s).
+pub const MIN_PEAK_BPS: u64 = 1_000_000;
+/// Share of a saturated second one host pair must take to be a hog.
+pub const HOG_SHARE: f64 = 0.8;
+/// Reported at all: this many bytes in the capture, or any saturated second.
+pub const MIN_REPORT_BYTES: u64 = 10_000_000;
+
+/// Search-engine and SEO crawlers, by a distinctive part of their User-Agent.
+pub const CRAWLERS: &[&str] = &[
+    "Baiduspider",
+    "Googlebot",
+    "bingbot",
+    "Sogou",
+    "YisouSpider",
+    "360Spider",
+    "Bytespider",
+    "YandexBot",
+    "AhrefsBot",
+    "SemrushBot",
+    "PetalBot",
+    "DotBot",
+    "MJ12bot",
+    "Applebot",
+    "GPTBot",
+];
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Second {
+    bytes: u64,
+    /// The second's first frame, and its time: evidence for a rate.
+    first: Option<(u64, crate::capture::Timestamp)>,
+    /// The host pair (unordered) that sent the most in this second, and how much.
+    top: Option<(IpAddr, IpAddr)>,
+    top_bytes: u64,
+}
+
+pub struct Bandwidth {
+    link_bps: Option<u64>,
+    base_sec: Option<i64>,
+    secs: Vec<Second>,
+    cur: Option<i64>,
+    cur_pairs: HashMap<(IpAddr, IpAddr), u64>,
+    /// Bytes by (source, destination).
+    talkers: HashMap<(IpAddr, IpAddr), u64>,
+    total: u64,
+    unbinned: u64,
+    /// HTTP streams: the crawler their requests named, if any.
+    http: HashMap<u32, Option<usize>>,
+    http_bytes: u64,
+    crawler_bytes: Vec<u64>,
+}
+
+pub fn make(cfg: &Config) -> Box<dyn Detector> {
+    Box::new(Bandwidth {
+        link_bps: cfg.link_mbps.map(|m| (m * 1e6) as u64),
+        base_sec: None,
+        secs: Vec::new(),
+        cur: None,
+        cur_pairs: HashMap::new(),
+        talkers: HashMap::new(),
+        total: 0,
+        unbinned: 0,
+        http: HashMap::new(),
+        http_bytes: 0,
+        crawler_bytes: vec![0; CRAWLERS.len()],
+    })
+}
+
+fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+impl Bandwidth {
+    fn flush(&mut self) {
+        let Some(idx) = self.cur.take() else { return };
+        let (top, top_bytes) = self
+            .cur_pairs
+            .drain()
+            .max_by_key(|&(k, v)| (v, std::cmp::Reverse(k)))
+            .map_or((None, 0), |(k, v)| (Some(k), v));
+        if let Some(s) = usize::try_from(idx).ok().and_then(|i| self.secs.get_mut(i)) {
+            if top_bytes > s.top_bytes {
+                s.top = top;
+                s.top_bytes = top_bytes;
+            }
+        }
+    }
+}
+
+impl Observer for Bandwidth {
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        let len = u64::from(f.wire_len);
+        self.total += len;
+        let sec = f.ts.0.div_euclid(1_000_000_000);
+        let base = *self.base_sec.get_or_insert(sec);
+        let idx = sec - base;
+        let Some(i) = usize::try_from(idx).ok().filter(|&i| i < MAX_SECONDS) else {
+            self.unbinned += len;
+            return;
+        };
+        if self.secs.len() <= i {
+            self.secs.resize(i + 1, Second::default());
+        }
+        if let Some(s) = self.secs.get_mut(i) {
+            s.bytes += len;
+            s.first.get_or_insert((f.frame, f.ts));
+        }
+        if self.cur != Some(idx) {
+            self.flush();
+            self.cur = Some(idx);
+        }
+        if let Some(ip) = f.ip {
+            let p = pair(ip.src, ip.dst);
+            if self.cur_pairs.len() < MAX_PAIRS || self.cur_pairs.contains_key(&p) {
+                *self.cur_pairs.entry(p).or_default() += len;
+            }
+            let d = (ip.src, ip.dst);
+            if self.talkers.len() < MAX_PAIRS || self.talkers.contains_key(&d) {
+                *self.talkers.entry(d).or_default() += len;
+            }
+        }
+    }
+
+    fn on_app(&mut self, _: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _: Option<&Conversation>) {
+        let (AppEvent::Http(HttpEvent::Request { user_agent, .. }), Some(stream)) = (e, ctx.stream) else { return };
+        let crawler = user_agent.as_deref().and_then(|ua| {
+            let l = ua.to_ascii_lowercase();
+            CRAWLERS.iter().position(|c| l.contains(&c.to_ascii_lowercase()))
+        });
+        if self.http.len() < MAX_HTTP_STREAMS || self.http.contains_key(&stream) {
+            let slot = self.http.entry(stream).or_insert(None);
+            if crawler.is_some() {
+                *slot = crawler;
+            }
+        }
+    }
+
+    fn on_stream_end(&mut self, c: &Conversation) {
+        let Some(crawler) = self.http.remove(&c.summary.stream) else { return };
+        // The responses: what the server side sent.
+        let s = &c.summary;
+        let bytes = s.sides.get(1 - s.client_side()).map_or(0, |d| d.payload_bytes);
+        self.http_bytes += bytes;
+        if let Some(slot) = crawler.and_then(|i| self.crawler_bytes.get_mut(i)) {
+            *slot += bytes;
+        }
+    }
+}
+
+fn mbps(bytes_per_s: u64) -> String {
+    format!("{:.1}", bytes_per_s as f64 * 8.0 / 1e6)
+}
+
+impl Detector for Bandwidth {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
+        self.flush();
+        let t = &cfg.texts;
+        let Some((peak_i, peak)) = self.secs.iter().enumerate().max_by_key(|(i, s)| (s.bytes, std::cmp::Reverse(*i)))
+        else {
+            return Vec::new();
+        };
+        let peak_bps = peak.bytes * 8;
+        let threshold_bps = match self.link_bps {
+            Some(link) => link * 9 / 10,
+            None => peak_bps * 9 / 10,
+        };
+        let near_peak: Vec<usize> = self
+            .secs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.bytes * 8 >= threshold_bps && s.bytes > 0)
+            .map(|(i, _)| i)
+            .collect();
+        let saturated = match self.link_bps {
+            Some(_) => !near_peak.is_empty(),
+            None => near_peak.len() >= MIN_PLATEAU_S && peak_bps >= MIN_PEAK_BPS,
+        };
+        let crawled: u64 = self.crawler_bytes.iter().sum();
+        let crawler_share = crawled as f64 / self.http_bytes.max(1) as f64;
+        if self.total < MIN_REPORT_BYTES && !saturated && crawler_share < 0.3 {
+            return Vec::new();
+        }
+        // The most dominated saturated second.
+        let hog = if saturated {
+            near_peak
+                .iter()
+                .filter_map(|&i| self.secs.get(i).map(|s| (i, s)))
+                .filter(|(_, s)| s.top.is_some())
+                .max_by(|a, b| {
+                    let share = |s: &Second| s.top_bytes as f64 / s.bytes.max(1) as f64;
+                    share(a.1).total_cmp(&share(b.1))
+                })
+                .filter(|(_, s)| s.top_bytes as f64 > HOG_SHARE * s.bytes as f64)
+        } else {
+            None
+        };
+        let mut talkers: Vec<((IpAddr, IpAddr), u64)> = self.talkers.iter().map(|(k, v)| (*k, *v)).collect();
+        talkers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        talkers.truncate(5);
+        let duration = self.secs.len().max(1) as u64;
+        let severity = if hog.is_some() { Severity::Warning } else { Severity::Info };
+        let mut f = Finding::new("bandwidth", severity, None);
+        f.summary = t.get(
+            "bw.summary",
+            &[
+                ("peak", mbps(peak.bytes)),
+                ("at", format!("{peak_i}")),
+                ("avg", mbps(self.total / duration)),
+                ("secs", duration.to_string()),
+            ],
+        );
+        let mut explanation = if saturated {
+            t.get("bw.saturated", &[("n", near_peak.len().to_string()), ("limit", mbps(threshold_bps / 8))])
+        } else {
+            t.get("bw.unsaturated", &[])
+        };
+        if let Some((i, s)) = hog {
+            let (a, b) = s.top.unwrap_or((IpAddr::from([0, 0, 0, 0]), IpAddr::from([0, 0, 0, 0])));
+            explanation.push(' ');
+            explanation.push_str(&t.get(
+                "bw.hog",
+                &[
+                    ("a", a.to_string()),
+                    ("b", b.to_string()),
+                    ("share", format!("{:.0}", 100.0 * s.top_bytes as f64 / s.bytes.max(1) as f64)),
+                    ("at", i.to_string()),
+                ],
+            ));
+        }
+        if let Some(((src, dst), bytes)) = talkers.first() {
+            explanation.push(' ');
+            explanation.push_str(&t.get(
+                "bw.top",
+                &[
+                    ("src", src.to_string()),
+                    ("dst", dst.to_string()),
+                    ("mb", format!("{:.1}", *bytes as f64 / 1e6)),
+                    ("share", format!("{:.0}", 100.0 * *bytes as f64 / self.total.max(1) as f64)),
+                ],
+            ));
+        }
+        let crawlers: Vec<(&str, u64)> =
+            CRAWLERS.iter().zip(&self.crawler_bytes).filter(|(_, b)| **b > 0).map(|(c, b)| (*c, *b)).collect();
+        if crawler_share >= 0.3 {
+            let names = crawlers.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+            explanation.push(' ');
+            explanation.push_str(
+                &t.get("bw.crawler", &[("names", names), ("share", format!("{:.0}", 100.0 * crawler_share))]),
+            );
+            f.recommendations.push(t.get("bw.rec.crawler", &[]));
+        }
+        f.explanation = explanation;
+        if let Some((_, s)) = hog {
+            let (a, b) = s.top.unwrap_or((IpAddr::from([0, 0, 0, 0]), IpAddr::from([0, 0, 0, 0])));
+            f.display_filter = format!("ip.addr == {a} && ip.addr == {b}");
+            f.recommendations.push(t.get("bw.rec.hog", &[("a", a.to_string()), ("b", b.to_string())]));
+        } else {
+            f.display_filter = "frame".into();
+        }
+        f.recommendations.push(t.get("bw.rec.process", &[]));
+        let shown = hog.map_or(peak_i, |h| h.0);
+        if let Some((frame, ts)) = self.secs.get(shown).and_then(|s| s.first) {
+            f = f.evidence(
+                frame,
+                ts,
+                if hog.is_some() { "first frame of the hogged second" } else { "first frame of the peak second" },
+            );
+        }
+        let mut f = f
+            .fact("peak_bps", peak_bps)
+            .fact("peak_second", peak_i)
+            .fact("average_bps", self.total * 8 / duration)
+            .fact("saturated_seconds", if saturated { near_peak.len() } else { 0 })
+            .fact("link_bps", self.link_bps)
+            .fact("bytes", self.total)
+            .fact("bits_per_second", self.secs.iter().take(3600).map(|s| s.bytes * 8).collect::<Vec<_>>())
+            .fact(
+                "top_talkers",
+                talkers
+                    .iter()
+                    .map(|((s, d), b)| serde_json::json!({"source": s.to_string(), "destination": d.to_string(), "bytes": b}))
+                    .collect::<Vec<_>>(),
+            )
+            .fact("http_bytes", self.http_bytes)
+            .fact(
+                "crawler_bytes",
+                crawlers.iter().map(|(c, b)| serde_json::json!({"user_agent": c, "bytes": b})).collect::<Vec<_>>(),
+            );
+        if let Some((i, s)) = hog {
+            f = f
+                .fact("hog_second", i)
+                .fact("hog_share", (s.top_bytes as f64 / s.bytes.max(1) as f64 * 1000.0).round() / 1000.0);
+        }
+        vec![f.seal()]
+    }
+}

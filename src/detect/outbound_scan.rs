@@ -1,0 +1,245 @@
+//! `outbound-scan`: one host opening connections to many distinct addresses on one port, or
+//! making many short sessions to one address's login port. This is the traffic that gets a
+//! cloud server blocked for attacking others (seed 001: "已阻断该服务器对其它服务器端口
+//! (TCP:22)的访问"); seed 004 is the incident response that follows.
+//!
+//! Mechanism: every new connection attempt (a stream that begins with a SYN) is counted per
+//! (source address, destination port), with the set of distinct destination addresses; and
+//! per (source, destination endpoint) on login ports. State is bounded: at most
+//! [`MAX_KEYS`] keys and [`MAX_DESTS`] destinations per key are remembered exactly.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+
+use super::{Config, Detector, Finding, Severity, ep};
+use crate::capture::Timestamp;
+use crate::decode::{Frame, Tcp};
+use crate::engine::{Analysis, Observer, TcpInfo};
+use crate::flow::Conversation;
+
+pub const ABOUT: &str =
+    "a host connecting to many addresses on one port (22, 3389, 445 ...) or guessing logins: 'attacking others'";
+
+/// Ports whose sweeps get servers blocked: remote shells, file sharing, databases.
+pub const RISKY_PORTS: &[u16] =
+    &[21, 22, 23, 135, 139, 445, 1433, 2375, 3306, 3389, 5432, 5900, 6379, 9200, 11211, 27017];
+/// Ports where many short sessions to one address mean password guessing.
+pub const LOGIN_PORTS: &[u16] = &[21, 22, 23, 110, 143, 1433, 3306, 3389, 5432, 5900];
+/// Distinct destinations on one risky port that make a sweep.
+pub const MIN_DESTS_RISKY: usize = 16;
+/// Distinct destinations on any other port that make a sweep.
+pub const MIN_DESTS_OTHER: usize = 256;
+/// Short sessions to one login endpoint that make password guessing.
+pub const MIN_LOGINS: usize = 20;
+/// A login session shorter than this is a failed guess.
+pub const SHORT_SESSION_NS: i64 = 30_000_000_000;
+pub const MAX_KEYS: usize = 65_536;
+pub const MAX_DESTS: usize = 4_096;
+
+#[derive(Debug)]
+struct Sweep {
+    dests: HashSet<IpAddr>,
+    attempts: u64,
+    first: Timestamp,
+    last: Timestamp,
+    /// (frame, time, stream) of the first attempts, for evidence.
+    samples: Vec<(u64, Timestamp, u32)>,
+    /// Every attempt's stream (at most [`MAX_DESTS`]).
+    streams: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Login {
+    attempts: u64,
+    short: u64,
+    first: Option<(u64, Timestamp, u32)>,
+    last: Option<Timestamp>,
+}
+
+#[derive(Default)]
+pub struct OutboundScan {
+    sweeps: HashMap<(IpAddr, u16), Sweep>,
+    /// Outcome counts per sweep key, from finished streams: (answered, refused, silent).
+    outcome: HashMap<(IpAddr, u16), (u64, u64, u64)>,
+    logins: HashMap<(IpAddr, SocketAddr), Login>,
+}
+
+pub fn make(_: &Config) -> Box<dyn Detector> {
+    Box::new(OutboundScan::default())
+}
+
+impl Observer for OutboundScan {
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _: &Conversation) {
+        if !(i.placement.is_new && t.flags.syn() && !t.flags.ack()) {
+            return;
+        }
+        let Some(ip) = f.ip else { return };
+        let key = (ip.src, t.dst_port);
+        if !self.sweeps.contains_key(&key) && self.sweeps.len() >= MAX_KEYS {
+            return;
+        }
+        let s = self.sweeps.entry(key).or_insert_with(|| Sweep {
+            dests: HashSet::new(),
+            attempts: 0,
+            first: f.ts,
+            last: f.ts,
+            samples: Vec::new(),
+            streams: Vec::new(),
+        });
+        s.attempts += 1;
+        s.last = s.last.max(f.ts);
+        if s.dests.len() < MAX_DESTS {
+            s.dests.insert(ip.dst);
+        }
+        if s.streams.len() < MAX_DESTS {
+            s.streams.push(i.placement.stream);
+        }
+        if s.samples.len() < 5 {
+            s.samples.push((f.frame, f.ts, i.placement.stream));
+        }
+    }
+
+    fn on_stream_end(&mut self, c: &Conversation) {
+        let s = &c.summary;
+        if !s.attempted() {
+            return;
+        }
+        let (client, server) = (s.client(), s.server());
+        let key = (client.ip(), server.port());
+        if self.sweeps.contains_key(&key) {
+            bump_outcome(self.outcome.entry(key).or_default(), s);
+        }
+        if !LOGIN_PORTS.contains(&server.port()) || !s.handshake_completed() {
+            return;
+        }
+        let key = (client.ip(), server);
+        if !self.logins.contains_key(&key) && self.logins.len() >= MAX_KEYS {
+            return;
+        }
+        let l = self.logins.entry(key).or_default();
+        l.attempts += 1;
+        if s.end.since(s.start) < SHORT_SESSION_NS {
+            l.short += 1;
+        }
+        let syn = s.sides.get(s.client_side()).and_then(|d| d.syn_frame).unwrap_or(s.first_frame);
+        l.first.get_or_insert((syn, s.start, s.stream));
+        l.last = Some(l.last.map_or(s.end, |t| t.max(s.end)));
+    }
+}
+
+fn bump_outcome(o: &mut (u64, u64, u64), s: &crate::tcp::stream::StreamSummary) {
+    let server_side = s.sides.get(1 - s.client_side());
+    if s.synack_frame.is_some() {
+        o.0 += 1;
+    } else if server_side.is_some_and(|d| d.rst_frame.is_some()) {
+        o.1 += 1;
+    } else {
+        o.2 += 1;
+    }
+}
+
+fn rate(n: u64, first: Timestamp, last: Timestamp) -> f64 {
+    let secs = last.since(first) as f64 / 1e9;
+    if secs < 1.0 { n as f64 } else { n as f64 / secs }
+}
+
+impl Detector for OutboundScan {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
+        let t = &cfg.texts;
+        let mut out = Vec::new();
+        // Ordered output: by source, then port.
+        let sweeps: BTreeMap<_, _> = self.sweeps.iter().collect();
+        for (&(src, port), s) in sweeps {
+            let need = if RISKY_PORTS.contains(&port) { MIN_DESTS_RISKY } else { MIN_DESTS_OTHER };
+            if s.dests.len() < need {
+                continue;
+            }
+            let (answered, refused, silent) = self.outcome.get(&(src, port)).copied().unwrap_or_default();
+            let per_s = rate(s.attempts, s.first, s.last);
+            let dests = if s.dests.len() >= MAX_DESTS { format!("{MAX_DESTS}+") } else { s.dests.len().to_string() };
+            let mut f = Finding::new("outbound-scan", Severity::Error, s.samples.first().map(|x| x.2));
+            for &(frame, ts, stream) in &s.samples {
+                f = f.evidence(frame, ts, format!("SYN (stream {stream})"));
+            }
+            f.summary = t.get(
+                "scan.sweep.summary",
+                &[
+                    ("src", src.to_string()),
+                    ("dests", dests.clone()),
+                    ("port", port.to_string()),
+                    ("attempts", s.attempts.to_string()),
+                    ("rate", format!("{per_s:.1}")),
+                ],
+            );
+            f.explanation = t.get(
+                "scan.sweep.explanation",
+                &[
+                    ("src", src.to_string()),
+                    ("port", port.to_string()),
+                    ("answered", answered.to_string()),
+                    ("refused", refused.to_string()),
+                    ("silent", silent.to_string()),
+                ],
+            );
+            f.recommendations = recommendations(t, port);
+            f.display_filter =
+                format!("ip.src == {src} && tcp.dstport == {port} && tcp.flags.syn == 1 && tcp.flags.ack == 0");
+            f.covers.clone_from(&s.streams);
+            let f = f
+                .fact("kind", "sweep")
+                .fact("source", src.to_string())
+                .fact("port", port)
+                .fact("destinations", s.dests.len())
+                .fact("attempts", s.attempts)
+                .fact("per_second", (per_s * 10.0).round() / 10.0)
+                .fact("answered", answered)
+                .fact("refused", refused)
+                .fact("unanswered", silent);
+            out.push(f.seal());
+        }
+        let logins: BTreeMap<_, _> = self.logins.iter().collect();
+        for (&(src, dst), l) in logins {
+            if (l.short as usize) < MIN_LOGINS {
+                continue;
+            }
+            let Some((frame, first, stream)) = l.first else { continue };
+            let per_s = rate(l.attempts, first, l.last.unwrap_or(first));
+            let mut f = Finding::new("outbound-scan", Severity::Error, Some(stream)).evidence(
+                frame,
+                first,
+                format!("first login session (stream {stream})"),
+            );
+            f.summary = t.get(
+                "scan.login.summary",
+                &[
+                    ("src", src.to_string()),
+                    ("n", l.short.to_string()),
+                    ("dst", ep(dst)),
+                    ("rate", format!("{per_s:.1}")),
+                ],
+            );
+            f.explanation = t.get("scan.login.explanation", &[("src", src.to_string()), ("dst", ep(dst))]);
+            f.recommendations = recommendations(t, dst.port());
+            f.display_filter = format!("ip.src == {src} && ip.dst == {} && tcp.dstport == {}", dst.ip(), dst.port());
+            let f = f
+                .fact("kind", "login-guessing")
+                .fact("source", src.to_string())
+                .fact("destination", ep(dst))
+                .fact("sessions", l.attempts)
+                .fact("short_sessions", l.short)
+                .fact("per_second", (per_s * 10.0).round() / 10.0);
+            out.push(f.seal());
+        }
+        out
+    }
+}
+
+fn recommendations(t: &crate::text::Texts, port: u16) -> Vec<String> {
+    let p = [("port", port.to_string())];
+    vec![
+        t.get("scan.rec.isolate", &p),
+        t.get("scan.rec.inspect", &p),
+        t.get("scan.rec.keys", &p),
+        t.get("scan.rec.egress", &p),
+    ]
+}
