@@ -90,6 +90,9 @@ pub struct DetectOpts {
     /// Out-of-order bytes held per stream direction for reassembly (docs/LIMITS.md).
     #[arg(long, value_name = "BYTES", default_value_t = crate::tcp::reassembly::DEFAULT_CAP)]
     pub reassembly_cap: usize,
+    /// Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md).
+    #[arg(long, value_name = "N", default_value_t = crate::flow::DEFAULT_MAX_LIVE)]
+    pub max_streams: usize,
     /// The link's bandwidth in Mbit/s, if known: a second at 90% of it is saturated.
     #[arg(long, value_name = "MBPS", value_parser = parse_mbps)]
     pub link_mbps: Option<f64>,
@@ -108,7 +111,7 @@ impl DetectOpts {
         let mut c = Config {
             texts: Texts::new(self.lang),
             tls_ports: self.tls_ports.clone(),
-            engine: engine::Options { reassembly_cap: self.reassembly_cap },
+            engine: engine::Options { reassembly_cap: self.reassembly_cap, max_streams: self.max_streams },
             link_mbps: self.link_mbps,
             ..Config::default()
         };

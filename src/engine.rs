@@ -33,9 +33,11 @@ pub trait Observer {
     fn on_app(&mut self, _frame: &Frame<'_>, _ctx: &AppCtx, _event: &AppEvent, _conv: Option<&Conversation>) {}
     /// Every frame, TCP or not, after the TCP callbacks.
     fn on_frame(&mut self, _frame: &Frame<'_>) {}
-    /// A TCP stream's final state: once per stream, when the flow table lets go of it
-    /// (evicted as stale, or at the end of the capture, in stream order).
-    fn on_stream_end(&mut self, _conv: &Conversation) {}
+    /// A TCP stream's final state: once per stream, when the flow table lets go of it:
+    /// `evicted` when it was dropped as stale to bound memory (docs/LIMITS.md), otherwise at
+    /// the end of the capture, in stream order. Observers that keep per-stream state drop
+    /// it on eviction.
+    fn on_stream_end(&mut self, _conv: &Conversation, _evicted: bool) {}
 }
 
 /// Where an application event travelled.
@@ -64,6 +66,20 @@ pub struct Analysis {
     pub reassembly_dropped_bytes: u64,
     pub reassembly_gap_bytes: u64,
     pub reassembly_cap: usize,
+    /// TCP streams evicted from the flow table to bound memory.
+    pub evicted_streams: u64,
+    /// The flow table's bound on live streams.
+    pub max_streams: usize,
+}
+
+impl Analysis {
+    /// The conversation numbered `stream`, if it is still held (not evicted).
+    pub fn conversation(&self, stream: u32) -> Option<&Conversation> {
+        self.conversations
+            .binary_search_by_key(&stream, |c| c.summary.stream)
+            .ok()
+            .and_then(|i| self.conversations.get(i))
+    }
 }
 
 /// Engine settings: the bounds of its buffers (docs/LIMITS.md).
@@ -71,11 +87,13 @@ pub struct Analysis {
 pub struct Options {
     /// Out-of-order bytes held per stream direction for reassembly.
     pub reassembly_cap: usize,
+    /// Live TCP streams held before stale ones are evicted.
+    pub max_streams: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { reassembly_cap: crate::tcp::reassembly::DEFAULT_CAP }
+        Options { reassembly_cap: crate::tcp::reassembly::DEFAULT_CAP, max_streams: crate::flow::DEFAULT_MAX_LIVE }
     }
 }
 
@@ -86,7 +104,7 @@ pub fn run(reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
 
 /// Runs the whole pipeline over one capture.
 pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, options: &Options) -> Analysis {
-    let mut flows = FlowTable::new();
+    let mut flows = FlowTable::with_capacity_limit(options.max_streams);
     let mut apps = AppTable::new(options.reassembly_cap);
     let mut udp_malformed_dns = 0u64;
     let mut anomalies = BTreeMap::new();
@@ -99,6 +117,12 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
             (L4::Tcp(tcp), Some(ip)) => {
                 let src = SocketAddr::new(ip.src, tcp.src_port);
                 let dst = SocketAddr::new(ip.dst, tcp.dst_port);
+                if flows.full() {
+                    for conv in flows.evict() {
+                        apps.close(conv.summary.stream);
+                        observer.on_stream_end(&conv, true);
+                    }
+                }
                 let placement = flows.place(src, dst, tcp.flags, tcp.seq, tcp.ack, frame.frame, frame.ts, false);
                 let Some(conv) = flows.get_mut(placement.stream) else { continue };
                 // Wireshark analyses only when it knows the segment length and has the window.
@@ -185,8 +209,9 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     }
     apps.finish();
     for conv in flows.conversations() {
-        observer.on_stream_end(conv);
+        observer.on_stream_end(conv, false);
     }
+    let evicted_streams = flows.evicted();
     Analysis {
         capture: reader.into_info(),
         conversations: flows.into_conversations(),
@@ -195,5 +220,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         reassembly_dropped_bytes: apps.reassembly_dropped_bytes,
         reassembly_gap_bytes: apps.reassembly_gap_bytes,
         reassembly_cap: options.reassembly_cap,
+        evicted_streams,
+        max_streams: options.max_streams,
     }
 }

@@ -69,10 +69,28 @@ pub struct Placement {
     pub reused_ports: bool,
 }
 
-#[derive(Default)]
+/// Live conversations the table holds by default before it evicts stale ones.
+pub const DEFAULT_MAX_LIVE: usize = 131_072;
+
+/// The conversations of one capture, numbered as Wireshark numbers `tcp.stream`.
+///
+/// Bounded: at most `max_live` conversations are held. When a new one would exceed that,
+/// [`FlowTable::evict`] lets go of a quarter of them, closed ones (RST, or FIN both ways)
+/// first, then those idle longest. A capture with fewer concurrent streams than the bound
+/// is never touched, so stream numbers match Wireshark's; after an eviction, a 4-tuple that
+/// reappears gets a new stream number where Wireshark would have continued the old one.
 pub struct FlowTable {
     current: HashMap<FlowKey, u32>,
-    convs: Vec<Conversation>,
+    live: HashMap<u32, Conversation>,
+    next: u32,
+    max_live: usize,
+    evicted: u64,
+}
+
+impl Default for FlowTable {
+    fn default() -> Self {
+        Self::with_capacity_limit(DEFAULT_MAX_LIVE)
+    }
 }
 
 impl FlowTable {
@@ -80,20 +98,74 @@ impl FlowTable {
         Self::default()
     }
 
+    pub fn with_capacity_limit(max_live: usize) -> Self {
+        FlowTable { current: HashMap::new(), live: HashMap::new(), next: 0, max_live: max_live.max(16), evicted: 0 }
+    }
+
     pub fn get(&self, stream: u32) -> Option<&Conversation> {
-        self.convs.get(stream as usize)
+        self.live.get(&stream)
     }
 
     pub fn get_mut(&mut self, stream: u32) -> Option<&mut Conversation> {
-        self.convs.get_mut(stream as usize)
+        self.live.get_mut(&stream)
     }
 
-    pub fn conversations(&self) -> &[Conversation] {
-        &self.convs
+    /// Live conversations, in stream order.
+    pub fn conversations(&self) -> Vec<&Conversation> {
+        let mut v: Vec<&Conversation> = self.live.values().collect();
+        v.sort_unstable_by_key(|c| c.summary.stream);
+        v
     }
 
+    /// Live conversations, in stream order.
     pub fn into_conversations(self) -> Vec<Conversation> {
-        self.convs
+        let mut v: Vec<Conversation> = self.live.into_values().collect();
+        v.sort_unstable_by_key(|c| c.summary.stream);
+        v
+    }
+
+    /// Conversations evicted so far.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// True when the next new conversation would exceed the bound.
+    pub fn full(&self) -> bool {
+        self.live.len() >= self.max_live
+    }
+
+    /// Lets go of a quarter of the live conversations (closed first, then the longest idle)
+    /// and returns them, in stream order, for their last observers.
+    pub fn evict(&mut self) -> Vec<Conversation> {
+        let n = self.live.len() / 4;
+        if n == 0 {
+            return Vec::new();
+        }
+        // Closed ones sort first (false < true), then by last activity.
+        let mut order: Vec<(bool, Timestamp, u32)> = self
+            .live
+            .values()
+            .map(|c| {
+                let s = &c.summary;
+                let closed =
+                    s.sides.iter().any(|d| d.rst_frame.is_some()) || s.sides.iter().all(|d| d.fin_frame.is_some());
+                (!closed, s.end, s.stream)
+            })
+            .collect();
+        order.select_nth_unstable(n - 1);
+        let mut out: Vec<Conversation> = Vec::with_capacity(n);
+        for &(_, _, stream) in order.iter().take(n) {
+            if let Some(c) = self.live.remove(&stream) {
+                let key = FlowKey::new(c.summary.first_src, c.summary.first_dst);
+                if self.current.get(&key) == Some(&stream) {
+                    self.current.remove(&key);
+                }
+                out.push(c);
+            }
+        }
+        self.evicted += out.len() as u64;
+        out.sort_unstable_by_key(|c| c.summary.stream);
+        out
     }
 
     /// The stream a 4-tuple currently belongs to, without creating one (for TCP headers
@@ -104,8 +176,9 @@ impl FlowTable {
     }
 
     fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {
-        let stream = self.convs.len() as u32;
-        self.convs.push(Conversation::new(stream, src, dst, frame, ts));
+        let stream = self.next;
+        self.next = self.next.saturating_add(1);
+        self.live.insert(stream, Conversation::new(stream, src, dst, frame, ts));
         self.current.insert(key, stream);
         stream
     }
@@ -134,7 +207,7 @@ impl FlowTable {
             let pure_syn = flags.syn() && !flags.ack();
             let syn_ack = flags.syn() && flags.ack();
             if pure_syn || syn_ack {
-                let conv = self.convs.get(stream as usize);
+                let conv = self.live.get(&stream);
                 let dir = conv.map_or(0, |c| c.direction(src));
                 let base = conv.and_then(|c| c.base_seq.get(dir).copied().flatten());
                 match base {
@@ -147,14 +220,14 @@ impl FlowTable {
                     // conversation and replaces its base_seq (issue 16944; corpus:
                     // rst-inject-rae frame 3). Later versions start a new conversation.
                     Some(b) if b != seq => {
-                        if let Some(slot) = self.convs.get_mut(stream as usize).and_then(|c| c.base_seq.get_mut(dir)) {
+                        if let Some(slot) = self.live.get_mut(&stream).and_then(|c| c.base_seq.get_mut(dir)) {
                             *slot = Some(seq);
                         }
                         reused_ports = true;
                     }
                     Some(_) if pure_syn => {
                         // Same ISN: a retransmitted SYN. Restore nextseq (issue 17616).
-                        if let Some(c) = self.convs.get_mut(stream as usize) {
+                        if let Some(c) = self.live.get_mut(&stream) {
                             c.analysis.syn_repeated(dir);
                         }
                     }
@@ -162,7 +235,7 @@ impl FlowTable {
                 }
             }
         }
-        let conv = self.convs.get_mut(stream as usize);
+        let conv = self.live.get_mut(&stream);
         let dir = conv.as_ref().map_or(0, |c| c.direction(src));
         if let (Some(c), false) = (conv, in_error) {
             if c.base_seq.get(dir).copied().flatten().is_none() {

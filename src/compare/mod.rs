@@ -137,7 +137,7 @@ pub struct MatchedFlow {
 }
 
 fn flow_ref(side: &Side, stream: u32) -> FlowRef {
-    let conv = side.analysis.conversations.get(stream as usize);
+    let conv = side.analysis.conversation(stream);
     FlowRef {
         stream,
         client: conv.map_or_else(String::new, |c| c.summary.client().to_string()),
@@ -170,7 +170,7 @@ fn score(c: &Side, cs: u32, s: &Side, ss: u32, offset: Option<i64>) -> (u32, Vec
         score += 3 * same;
         basis.push("payload");
     }
-    let (cc, sc) = (c.analysis.conversations.get(cs as usize), s.analysis.conversations.get(ss as usize));
+    let (cc, sc) = (c.analysis.conversation(cs), s.analysis.conversation(ss));
     if let (Some(cc), Some(sc)) = (cc, sc) {
         if cc.summary.server().port() == sc.summary.server().port() {
             score += 1;

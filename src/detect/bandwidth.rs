@@ -165,7 +165,7 @@ impl Observer for Bandwidth {
         }
     }
 
-    fn on_stream_end(&mut self, c: &Conversation) {
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let Some(crawler) = self.http.remove(&c.summary.stream) else { return };
         // The responses: what the server side sent.
         let s = &c.summary;

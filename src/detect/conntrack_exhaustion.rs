@@ -65,7 +65,7 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for ConntrackExhaustion {
-    fn on_stream_end(&mut self, c: &Conversation) {
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         if !s.attempted() {
             return;

@@ -12,7 +12,7 @@
 //! Seed case: 002 "高防链接超时": pay.com CNAME → gfvip09aj.com → 108.160.166.142, and every
 //! connection to that address timed out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity};
@@ -43,8 +43,15 @@ struct Resolution {
 
 #[derive(Default)]
 pub struct DnsHijack {
+    /// Distinct resolutions (name, chain, addresses), first occurrence each, plus every
+    /// answer that raced another for the same query.
     resolutions: Vec<Resolution>,
-    queries: BTreeMap<(u16, SocketAddr), (u64, Timestamp)>,
+    distinct: HashMap<(String, Vec<String>, BTreeSet<IpAddr>), usize>,
+    /// The first answer to each (id, client) query, to spot a second, different one.
+    answered: HashMap<(u16, SocketAddr), usize>,
+    /// Pairs of resolutions that answered one query differently.
+    races: Vec<(usize, usize)>,
+    queries: HashMap<(u16, SocketAddr), (u64, Timestamp)>,
 }
 
 /// Per server address: connections, how many were established, and the dead ones
@@ -91,27 +98,52 @@ impl Observer for DnsHijack {
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
         let AppEvent::Dns(m) = e else { return };
         if !m.response {
-            // Bounded: a query flood must not grow memory without end.
-            if self.queries.len() < MAX_QUERIES {
-                self.queries.entry((m.id, ctx.src)).or_insert((f.frame, f.ts));
+            // Bounded: a query flood must not grow memory without end. Pairing only needs
+            // recent queries, so a full table starts over.
+            if self.queries.len() >= MAX_QUERIES {
+                self.queries.clear();
             }
+            self.queries.entry((m.id, ctx.src)).or_insert((f.frame, f.ts));
             return;
         }
         let Some((name, _)) = &m.question else { return };
-        if m.answers.is_empty() || self.resolutions.len() >= MAX_QUERIES {
+        if m.answers.is_empty() {
             return;
         }
         let (chain, addrs) = follow(name, m);
-        self.resolutions.push(Resolution {
-            frame: f.frame,
-            ts: f.ts,
-            client: ctx.dst,
-            server: ctx.src,
-            id: m.id,
-            name: name.clone(),
-            chain,
-            addrs,
+        let key = (m.id, ctx.dst);
+        let rival = self.answered.get(&key).copied().filter(|&i| {
+            self.resolutions.get(i).is_some_and(|o| o.name.eq_ignore_ascii_case(name) && o.addrs != addrs)
         });
+        let dkey = (name.to_ascii_lowercase(), chain.clone(), addrs.clone());
+        let known = self.distinct.get(&dkey).copied();
+        let idx = match (known, rival) {
+            (Some(i), None) => i,
+            _ if self.resolutions.len() >= MAX_QUERIES => return,
+            _ => {
+                let r = Resolution {
+                    frame: f.frame,
+                    ts: f.ts,
+                    client: ctx.dst,
+                    server: ctx.src,
+                    id: m.id,
+                    name: name.clone(),
+                    chain,
+                    addrs,
+                };
+                self.resolutions.push(r);
+                let i = self.resolutions.len() - 1;
+                self.distinct.entry(dkey).or_insert(i);
+                i
+            }
+        };
+        if let Some(r) = rival {
+            self.races.push((r, idx));
+        }
+        if self.answered.len() >= MAX_QUERIES {
+            self.answered.clear();
+        }
+        self.answered.entry(key).or_insert(idx);
     }
 }
 
@@ -145,9 +177,20 @@ impl Detector for DnsHijack {
                 e.2.push((s.stream, syn, s.start));
             }
         }
+        let established_total: u32 = by_ip.values().map(|o| o.1).sum();
+        // Resolutions by name, and each one's rivals: lookups, not scans, per resolution.
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in self.resolutions.iter().enumerate() {
+            by_name.entry(r.name.to_ascii_lowercase()).or_default().push(i);
+        }
+        let mut rivals_of: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &(a, b) in &self.races {
+            rivals_of.entry(a).or_default().push(b);
+            rivals_of.entry(b).or_default().push(a);
+        }
         let mut out = Vec::new();
         let mut reported: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
-        for r in &self.resolutions {
+        for (idx, r) in self.resolutions.iter().enumerate() {
             let key = (r.name.to_ascii_lowercase(), r.chain.clone());
             let mut why = Vec::new();
             let mut sev = Severity::Info;
@@ -167,7 +210,7 @@ impl Detector for DnsHijack {
                 }
             }
             // (b) every connection to the chain's addresses failed, others worked
-            let (mut tried, mut worked) = (0, 0);
+            let (mut tried, mut worked) = (0u32, 0u32);
             let mut dead_streams = Vec::new();
             for ip in &r.addrs {
                 if let Some((total, est, dead)) = by_ip.get(ip) {
@@ -176,7 +219,7 @@ impl Detector for DnsHijack {
                     dead_streams.extend(dead.iter().copied());
                 }
             }
-            let others_work = by_ip.iter().any(|(ip, (_, est, _))| !r.addrs.contains(ip) && *est > 0);
+            let others_work = established_total > worked;
             if has_cname && tried > 0 && worked == 0 && others_work {
                 let addrs: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
                 why.push(t.get("dns.why.dead", &[("n", tried.to_string()), ("addrs", addrs.join(", "))]));
@@ -189,12 +232,12 @@ impl Detector for DnsHijack {
                 }
             }
             // (c) the same query answered twice, differently
-            let rivals: Vec<&Resolution> = self
-                .resolutions
-                .iter()
-                .filter(|o| {
-                    o.id == r.id && o.client == r.client && o.name.eq_ignore_ascii_case(&r.name) && o.addrs != r.addrs
-                })
+            let rivals: Vec<&Resolution> = rivals_of
+                .get(&idx)
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.resolutions.get(i))
+                .filter(|o| o.addrs != r.addrs)
                 .collect();
             if !rivals.is_empty() {
                 let mut answers = vec![chain_text(r)];
@@ -206,10 +249,12 @@ impl Detector for DnsHijack {
                 }
             }
             // (d) the same name, different chains
-            let other_chains: BTreeSet<Vec<String>> = self
-                .resolutions
-                .iter()
-                .filter(|o| o.name.eq_ignore_ascii_case(&r.name) && o.chain != r.chain && has_cname)
+            let other_chains: BTreeSet<Vec<String>> = by_name
+                .get(&r.name.to_ascii_lowercase())
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.resolutions.get(i))
+                .filter(|o| o.chain != r.chain && has_cname)
                 .map(|o| o.chain.clone())
                 .collect();
             if !other_chains.is_empty() && why.is_empty() {

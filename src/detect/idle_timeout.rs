@@ -76,6 +76,12 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for IdleTimeout {
+    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
+        if evicted {
+            self.streams.remove(&c.summary.stream);
+        }
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
         let stream = i.placement.stream;
         let p = Pkt {
@@ -179,7 +185,7 @@ impl Detector for IdleTimeout {
         let mut out = Vec::new();
         for c in &self.candidates {
             let Some(outcome) = classify(c) else { continue };
-            let Some(conv) = a.conversations.get(c.stream as usize) else { continue };
+            let Some(conv) = a.conversation(c.stream) else { continue };
             let s = &conv.summary;
             let name = |dir: usize| ep(s.endpoint(dir));
             let Some(first) = c.after.first() else { continue };

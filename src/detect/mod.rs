@@ -228,11 +228,11 @@ impl Observer for Fanout<'_> {
         }
         self.1.on_frame(f);
     }
-    fn on_stream_end(&mut self, c: &Conversation) {
+    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
         for d in &mut self.0 {
-            d.on_stream_end(c);
+            d.on_stream_end(c, evicted);
         }
-        self.1.on_stream_end(c);
+        self.1.on_stream_end(c, evicted);
     }
 }
 

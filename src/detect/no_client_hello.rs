@@ -54,6 +54,12 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for NoClientHello {
+    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
+        if evicted {
+            self.streams.remove(&c.summary.stream);
+        }
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
         if t.seglen.unwrap_or(0) > 0 {
             let st = self.streams.entry(i.placement.stream).or_default();
@@ -195,12 +201,12 @@ impl Detector for NoClientHello {
         }
         for ((client_ip, server), (total, bad)) in groups {
             let Some(&(first_stream, first_frame, _)) = bad.first() else { continue };
-            let Some(conv) = a.conversations.get(first_stream as usize) else { continue };
+            let Some(conv) = a.conversation(first_stream) else { continue };
             let others = tls_server_ips.contains(&server.ip());
             let sev = Severity::Warning;
             let mut f = Finding::new("no-client-hello", sev, Some(first_stream));
             for (stream, _, _) in bad.iter().take(5) {
-                if let Some(c) = a.conversations.get(*stream as usize) {
+                if let Some(c) = a.conversation(*stream) {
                     f = f.evidence(
                         c.summary.first_frame,
                         c.summary.start,

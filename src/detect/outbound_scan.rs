@@ -99,7 +99,7 @@ impl Observer for OutboundScan {
         }
     }
 
-    fn on_stream_end(&mut self, c: &Conversation) {
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         if !s.attempted() {
             return;

@@ -62,6 +62,23 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for Storm {
+    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
+        if !evicted {
+            return;
+        }
+        let s = &c.summary;
+        self.syns.remove(&s.stream);
+        // Keep the stream's retransmission count (for the top streams) only if it has one.
+        let (a, b) = (s.first_src.ip(), s.first_dst.ip());
+        for key in [(a, b), (b, a)] {
+            if let Some(leg) = self.legs.get_mut(&key) {
+                if leg.per_stream.get(&s.stream).is_some_and(|n| n.0 == 0) {
+                    leg.per_stream.remove(&s.stream);
+                }
+            }
+        }
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
         let Some(ip) = f.ip else { return };
         if t.flags.syn() && !t.flags.ack() {
@@ -141,7 +158,7 @@ impl Detector for Storm {
             if let Some((frame, ts)) = leg.first_retx {
                 f = f.evidence(frame, ts, "first retransmission");
             }
-            if let Some(c) = main_stream.and_then(|s| a.conversations.get(s as usize)) {
+            if let Some(c) = main_stream.and_then(|s| a.conversation(s)) {
                 f = f.evidence(c.summary.first_frame, c.summary.start, "start of the most affected stream");
             }
             let (sender, receiver) = (src.to_string(), dst.to_string());

@@ -50,7 +50,7 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for SynFlood {
-    fn on_stream_end(&mut self, c: &Conversation) {
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         if !s.attempted() {
             return;

@@ -63,6 +63,12 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for TlsAlertFin {
+    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
+        if evicted {
+            self.streams.remove(&c.summary.stream);
+        }
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
         let st = self.streams.entry(i.placement.stream).or_default();
         let here = At { frame: f.frame, ts: f.ts };
@@ -123,7 +129,7 @@ impl Detector for TlsAlertFin {
             if idle_s < MIN_IDLE_S {
                 continue;
             }
-            let Some(conv) = a.conversations.get(c.stream as usize) else { continue };
+            let Some(conv) = a.conversation(c.stream) else { continue };
             let s = &conv.summary;
             let closer = ep(s.endpoint(c.dir));
             let peer = ep(s.endpoint(1 - c.dir));
