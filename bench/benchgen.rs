@@ -5,13 +5,16 @@
 //!
 //! KIND:
 //! - `bulk`:  64 concurrent HTTP downloads in 1,448-byte segments, an ACK every two
-//!            segments, 0.2% of segments lost and retransmitted 200 ms later;
+//!   segments, 0.2% of segments lost and retransmitted 200 ms later;
 //! - `small`: short HTTPS visits, each a DNS query and answer over UDP, a handshake, a
-//!            ClientHello, ServerHello, a request, a response and a FIN exchange;
+//!   ClientHello, ServerHello, a request, a response and a FIN exchange;
 //! - `scan`:  a SYN scan: one SYN and one RST per distinct (address, port), never reused.
 //!
 //! Addresses are from the documentation ranges. The generator is a plain xorshift so that
 //! the output depends on nothing but the arguments.
+
+// A benchmark tool, not user-facing code: fixed-size header slices are written by index.
+#![allow(clippy::indexing_slicing, clippy::type_complexity)]
 
 use std::io::{BufWriter, Write};
 
@@ -332,17 +335,14 @@ fn scan<W: Write>(w: &mut Writer<W>, rng: &mut Rng, target: u64) -> std::io::Res
     let ports = [22u16, 23, 80, 443, 445, 3389, 8080, 3306];
     let mut n = 0u64;
     while w.written < target {
-        // Distinct (address, port, source port) for every probe: 203.0.113.0/24 and
-        // 198.51.100.0/24 hosts, eight ports, rotating source ports.
-        let host = n / ports.len() as u64;
-        let dst = [
-            if host % 2 == 0 { 203 } else { 198 },
-            if host % 2 == 0 { 0 } else { 51 },
-            (host >> 9) as u8,
-            (host >> 1) as u8,
-        ];
+        // Distinct (address, port, source port) for every probe: the 768 hosts of the three
+        // documentation /24s, eight ports each, then the next source port.
+        let host = (n / ports.len() as u64) % 768;
+        let nets = [[192, 0, 2], [198, 51, 100], [203, 0, 113]];
+        let net = nets[(host % 3) as usize];
+        let dst = [net[0], net[1], net[2], (host / 3) as u8];
         let dport = ports[(n % ports.len() as u64) as usize];
-        let sport = 1024 + (n % 60000) as u16;
+        let sport = 1024 + ((n / (768 * ports.len() as u64)) % 64000) as u16;
         let src = ([192, 0, 2, 7], sport);
         let seq = rng.next() as u32;
         w.advance(1_000);

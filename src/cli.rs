@@ -111,7 +111,11 @@ impl DetectOpts {
         let mut c = Config {
             texts: Texts::new(self.lang),
             tls_ports: self.tls_ports.clone(),
-            engine: engine::Options { reassembly_cap: self.reassembly_cap, max_streams: self.max_streams },
+            engine: engine::Options {
+                reassembly_cap: self.reassembly_cap,
+                max_streams: self.max_streams,
+                last_frame: None,
+            },
             link_mbps: self.link_mbps,
             ..Config::default()
         };
@@ -322,7 +326,8 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings, &config.texts);
-                report.timelines = crate::report::timeline::collect(file, &report.findings).into_values().collect();
+                report.timelines =
+                    crate::report::timeline::collect(file, &report.findings, &config.engine).into_values().collect();
                 reports.push(report);
             }
             let t = &config.texts;
@@ -398,6 +403,12 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
 fn warn_read_issues(a: &Analysis) {
     for issue in &a.capture.issues {
         eprintln!("pcapdoc: warning: {:?}: {issue}", a.capture.file);
+    }
+    if a.evicted_streams > 0 {
+        eprintln!(
+            "pcapdoc: note: {:?}: {} stale TCP streams evicted to keep at most {} in memory (--max-streams)",
+            a.capture.file, a.evicted_streams, a.max_streams
+        );
     }
 }
 

@@ -57,7 +57,7 @@ impl Observer for NoObserver {}
 #[derive(Debug)]
 pub struct Analysis {
     pub capture: CaptureInfo,
-    pub conversations: Vec<Conversation>,
+    pub conversations: Vec<Box<Conversation>>,
     /// Decode anomalies by kind.
     pub anomalies: BTreeMap<Anomaly, u64>,
     /// DNS messages on port 53 that could not be parsed.
@@ -79,6 +79,7 @@ impl Analysis {
             .binary_search_by_key(&stream, |c| c.summary.stream)
             .ok()
             .and_then(|i| self.conversations.get(i))
+            .map(|b| &**b)
     }
 }
 
@@ -89,11 +90,17 @@ pub struct Options {
     pub reassembly_cap: usize,
     /// Live TCP streams held before stale ones are evicted.
     pub max_streams: usize,
+    /// Stop after this frame (a second pass that needs only the frames up to some point).
+    pub last_frame: Option<u64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { reassembly_cap: crate::tcp::reassembly::DEFAULT_CAP, max_streams: crate::flow::DEFAULT_MAX_LIVE }
+        Options {
+            reassembly_cap: crate::tcp::reassembly::DEFAULT_CAP,
+            max_streams: crate::flow::DEFAULT_MAX_LIVE,
+            last_frame: None,
+        }
     }
 }
 
@@ -109,6 +116,9 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     let mut udp_malformed_dns = 0u64;
     let mut anomalies = BTreeMap::new();
     while let Some(rec) = reader.next_record() {
+        if options.last_frame.is_some_and(|last| rec.frame > last) {
+            break;
+        }
         let frame = decode::decode(&rec);
         if let Some(a) = frame.anomaly {
             *anomalies.entry(a).or_insert(0) += 1;

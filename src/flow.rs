@@ -70,7 +70,7 @@ pub struct Placement {
 }
 
 /// Live conversations the table holds by default before it evicts stale ones.
-pub const DEFAULT_MAX_LIVE: usize = 131_072;
+pub const DEFAULT_MAX_LIVE: usize = 100_000;
 
 /// The conversations of one capture, numbered as Wireshark numbers `tcp.stream`.
 ///
@@ -81,7 +81,8 @@ pub const DEFAULT_MAX_LIVE: usize = 131_072;
 /// reappears gets a new stream number where Wireshark would have continued the old one.
 pub struct FlowTable {
     current: HashMap<FlowKey, u32>,
-    live: HashMap<u32, Conversation>,
+    /// Boxed: a table of 640-byte values would waste most of its empty slots.
+    live: HashMap<u32, Box<Conversation>>,
     next: u32,
     max_live: usize,
     evicted: u64,
@@ -103,23 +104,24 @@ impl FlowTable {
     }
 
     pub fn get(&self, stream: u32) -> Option<&Conversation> {
-        self.live.get(&stream)
+        self.live.get(&stream).map(|b| &**b)
     }
 
     pub fn get_mut(&mut self, stream: u32) -> Option<&mut Conversation> {
-        self.live.get_mut(&stream)
+        self.live.get_mut(&stream).map(|b| &mut **b)
     }
 
     /// Live conversations, in stream order.
     pub fn conversations(&self) -> Vec<&Conversation> {
-        let mut v: Vec<&Conversation> = self.live.values().collect();
+        let mut v: Vec<&Conversation> = self.live.values().map(|b| &**b).collect();
         v.sort_unstable_by_key(|c| c.summary.stream);
         v
     }
 
-    /// Live conversations, in stream order.
-    pub fn into_conversations(self) -> Vec<Conversation> {
-        let mut v: Vec<Conversation> = self.live.into_values().collect();
+    /// Live conversations, in stream order (still boxed: unboxing would copy them all while
+    /// the originals are alive, doubling the peak).
+    pub fn into_conversations(self) -> Vec<Box<Conversation>> {
+        let mut v: Vec<Box<Conversation>> = self.live.into_values().collect();
         v.sort_unstable_by_key(|c| c.summary.stream);
         v
     }
@@ -160,7 +162,7 @@ impl FlowTable {
                 if self.current.get(&key) == Some(&stream) {
                     self.current.remove(&key);
                 }
-                out.push(c);
+                out.push(*c);
             }
         }
         self.evicted += out.len() as u64;
@@ -178,7 +180,7 @@ impl FlowTable {
     fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {
         let stream = self.next;
         self.next = self.next.saturating_add(1);
-        self.live.insert(stream, Conversation::new(stream, src, dst, frame, ts));
+        self.live.insert(stream, Box::new(Conversation::new(stream, src, dst, frame, ts)));
         self.current.insert(key, stream);
         stream
     }

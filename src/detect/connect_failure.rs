@@ -64,7 +64,8 @@ struct Group {
 pub struct ConnectFailure {
     /// ICMP errors quoting a TCP header, keyed by the quoted (src, dst): (frame, ts, type, code).
     icmp: HashMap<(SocketAddr, SocketAddr), (u64, Timestamp, u8, u8)>,
-    fails: HashMap<SocketAddr, BTreeMap<Kind, Group>>,
+    /// Per destination, its failure kinds (usually one: a short list, not a tree).
+    fails: HashMap<SocketAddr, Vec<(Kind, Group)>>,
     ok_sources: HashMap<SocketAddr, BTreeSet<IpAddr>>,
 }
 
@@ -114,7 +115,15 @@ impl Observer for ConnectFailure {
         if !self.fails.contains_key(&server) && self.fails.len() >= MAX_DESTS {
             return;
         }
-        let g = self.fails.entry(server).or_default().entry(kind).or_default();
+        let kinds = self.fails.entry(server).or_default();
+        let i = match kinds.iter().position(|(k, _)| *k == kind) {
+            Some(i) => i,
+            None => {
+                kinds.push((kind, Group::default()));
+                kinds.len() - 1
+            }
+        };
+        let Some((_, g)) = kinds.get_mut(i) else { return };
         g.count += 1;
         g.first = Some(g.first.map_or(s.start, |t| t.min(s.start)));
         g.last = Some(g.last.map_or(s.end, |t| t.max(s.end)));
@@ -278,7 +287,8 @@ impl ConnectFailure {
         f.recommendations =
             vec![t.get(&format!("{key}.rec"), &[("server", format!("port {port}")), ("port", port.to_string())])];
         f.display_filter = format!("tcp.port == {port} && tcp.flags.syn == 1");
-        f.covers = samples.iter().map(|x| x.stream).collect();
+        // The earliest attempts stand for the rest (a sweep's finding lists its first ones).
+        f.covers = samples.iter().take(MAX_SAMPLES).map(|x| x.stream).collect();
         f.fact("attempts", n)
             .fact("destinations", dests.len())
             .fact("port", port)

@@ -138,9 +138,9 @@ fn bump_outcome(o: &mut (u64, u64, u64), s: &crate::tcp::stream::StreamSummary) 
     }
 }
 
+/// Attempts per second over their span (a span under 10 ms counts as 10 ms).
 fn rate(n: u64, first: Timestamp, last: Timestamp) -> f64 {
-    let secs = last.since(first) as f64 / 1e9;
-    if secs < 1.0 { n as f64 } else { n as f64 / secs }
+    n as f64 / (last.since(first) as f64 / 1e9).max(0.01)
 }
 
 impl Detector for OutboundScan {

@@ -26,7 +26,6 @@ pub const MAX_SOURCES: usize = 65_536;
 
 #[derive(Debug, Default)]
 struct Target {
-    attempts: u64,
     completed: u64,
     half_open: u64,
     unanswered: u64,
@@ -42,6 +41,9 @@ struct Target {
 
 #[derive(Default)]
 pub struct SynFlood {
+    /// Attempts per server endpoint (compact: most servers are never flooded).
+    attempts: HashMap<SocketAddr, u64>,
+    /// Full detail only for servers that had a half-open or unanswered attempt.
     targets: HashMap<SocketAddr, Target>,
 }
 
@@ -57,31 +59,39 @@ impl Observer for SynFlood {
         }
         let cl = s.client_side();
         let (client, server) = (s.client(), s.server());
+        if !self.attempts.contains_key(&server) && self.attempts.len() >= MAX_SERVERS {
+            return;
+        }
+        *self.attempts.entry(server).or_default() += 1;
+        let client_side = s.sides.get(cl);
+        let server_side = s.sides.get(1 - cl);
+        let completed = s.handshake_completed();
+        if completed
+            || client_side.is_some_and(|d| d.rst_frame.is_some())
+            || server_side.is_some_and(|d| d.rst_frame.is_some())
+        {
+            // Completed, or refused or abandoned on purpose (connect-failure's and
+            // outbound-scan's business).
+            if completed {
+                if let Some(t) = self.targets.get_mut(&server) {
+                    t.completed += 1;
+                }
+            }
+            return;
+        }
         if !self.targets.contains_key(&server) && self.targets.len() >= MAX_SERVERS {
             return;
         }
         let t = self.targets.entry(server).or_default();
-        t.attempts += 1;
         t.first = Some(t.first.map_or(s.start, |x| x.min(s.start)));
         t.last = Some(t.last.map_or(s.start, |x| x.max(s.start)));
-        let client_side = s.sides.get(cl);
-        let server_side = s.sides.get(1 - cl);
-        let half_open = if s.handshake_completed() {
-            t.completed += 1;
-            false
-        } else if client_side.is_some_and(|d| d.rst_frame.is_some())
-            || server_side.is_some_and(|d| d.rst_frame.is_some())
-        {
-            false // refused or abandoned on purpose: connect-failure and outbound-scan's business
-        } else if s.synack_frame.is_some() {
+        if s.synack_frame.is_some() {
             t.half_open += 1;
             t.synack_retransmissions += u64::from(server_side.map_or(0, |d| d.syns.saturating_sub(1)));
-            true
         } else {
             t.unanswered += 1;
-            true
-        };
-        if half_open {
+        }
+        {
             if t.sources.len() < MAX_SOURCES || t.sources.contains_key(&client.ip()) {
                 *t.sources.entry(client.ip()).or_default() += 1;
             }
@@ -102,8 +112,10 @@ impl Detector for SynFlood {
         let mut out = Vec::new();
         let targets: BTreeMap<_, _> = self.targets.iter().collect();
         for (&server, t) in targets {
+            let attempts = self.attempts.get(&server).copied().unwrap_or(0);
+            let completed = attempts.saturating_sub(t.half_open + t.unanswered);
             let open = t.half_open + t.unanswered;
-            if open < MIN_HALF_OPEN || (open as f64) < MIN_SHARE * t.attempts as f64 {
+            if open < MIN_HALF_OPEN || (open as f64) < MIN_SHARE * attempts as f64 {
                 continue;
             }
             let (Some(first), Some(last)) = (t.first, t.last) else { continue };
@@ -139,7 +151,7 @@ impl Detector for SynFlood {
                 &[
                     ("half", t.half_open.to_string()),
                     ("silent", t.unanswered.to_string()),
-                    ("done", t.completed.to_string()),
+                    ("done", completed.to_string()),
                     ("top", top_text),
                     ("retx", t.synack_retransmissions.to_string()),
                 ],
@@ -157,10 +169,10 @@ impl Detector for SynFlood {
             f.covers.clone_from(&t.streams);
             let f = f
                 .fact("server", ep(server))
-                .fact("attempts", t.attempts)
+                .fact("attempts", attempts)
                 .fact("half_open", t.half_open)
                 .fact("unanswered", t.unanswered)
-                .fact("completed", t.completed)
+                .fact("completed", completed)
                 .fact("per_second", (per_s * 10.0).round() / 10.0)
                 .fact("distinct_sources", t.sources.len())
                 .fact(

@@ -43,16 +43,22 @@ pub struct Limits {
     pub reassembly_dropped_bytes: u64,
     pub reassembly_gap_bytes: u64,
     pub malformed_dns: u64,
+    /// Live TCP streams held at most, and how many stale ones were evicted to stay there.
+    pub max_streams: usize,
+    pub evicted_streams: u64,
 }
 
 impl CaptureSummary {
     pub fn from_analysis(a: &crate::engine::Analysis) -> Self {
-        let mut c = Self::new(&a.capture, &a.anomalies, a.conversations.len());
+        let seen = a.conversations.len().saturating_add(usize::try_from(a.evicted_streams).unwrap_or(usize::MAX));
+        let mut c = Self::new(&a.capture, &a.anomalies, seen);
         c.limits = Limits {
             reassembly_cap_bytes: a.reassembly_cap,
             reassembly_dropped_bytes: a.reassembly_dropped_bytes,
             reassembly_gap_bytes: a.reassembly_gap_bytes,
             malformed_dns: a.malformed_dns,
+            max_streams: a.max_streams,
+            evicted_streams: a.evicted_streams,
         };
         c
     }
@@ -200,6 +206,12 @@ pub fn capture_lines(c: &CaptureSummary) -> String {
         s.push_str(&format!(
             "note: {} out-of-order bytes were not reassembled (cap {} bytes per direction)\n",
             c.limits.reassembly_dropped_bytes, c.limits.reassembly_cap_bytes
+        ));
+    }
+    if c.limits.evicted_streams > 0 {
+        s.push_str(&format!(
+            "note: {} stale TCP streams were evicted to keep at most {} in memory (--max-streams); their findings were made at eviction, and a 4-tuple seen again after it gets a new stream number\n",
+            c.limits.evicted_streams, c.limits.max_streams
         ));
     }
     if !c.anomalies.is_empty() {

@@ -81,15 +81,21 @@ impl Observer for Collect {
     }
 }
 
-/// Timelines for the streams of `findings`, read again from `path`.
-pub fn collect(path: &Path, findings: &[Finding]) -> BTreeMap<u32, Timeline> {
+/// Frames read past the last evidence frame, for the context packets that follow it.
+const TAIL_FRAMES: u64 = 10_000;
+
+/// Timelines for the streams of `findings`, read again from `path` with the first pass's
+/// bounds, and only as far as the last evidence frame (plus [`TAIL_FRAMES`]).
+pub fn collect(path: &Path, findings: &[Finding], options: &engine::Options) -> BTreeMap<u32, Timeline> {
     let wanted: BTreeSet<u32> = findings.iter().filter_map(|f| f.stream).collect();
     if wanted.is_empty() || path == Path::new("-") {
         return BTreeMap::new();
     }
     let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
     let mut c = Collect { wanted, pkts: BTreeMap::new(), ends: BTreeMap::new() };
-    engine::run(reader, &mut c);
+    let last = findings.iter().filter(|f| f.stream.is_some()).flat_map(|f| f.frames.last()).max().copied();
+    let options = engine::Options { last_frame: last.map(|l| l.saturating_add(TAIL_FRAMES)), ..*options };
+    engine::run_with_options(reader, &mut c, &options);
     let mut roles: BTreeMap<(u32, u64), String> = BTreeMap::new();
     for f in findings {
         if let Some(s) = f.stream {
