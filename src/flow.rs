@@ -296,4 +296,30 @@ mod tests {
         let syn = t.place(c, s, TcpFlags(TcpFlags::SYN), 777, 0, 2, Timestamp(1), false);
         assert_eq!(syn.stream, 0, "no ISN was recorded from the ICMP quote");
     }
+
+    #[test]
+    fn eviction_lets_go_of_closed_streams_first_then_the_idlest() {
+        let mut t = FlowTable::with_capacity_limit(16);
+        let s = sa("198.51.100.2:80");
+        for i in 0..16u16 {
+            let c = SocketAddr::new(sa("192.0.2.1:1").ip(), 40000 + i);
+            let p = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, u64::from(i) + 1, Timestamp(i64::from(i)), false);
+            let conv = t.get_mut(p.stream).unwrap();
+            conv.summary.record(0, u64::from(i) + 1, Timestamp(i64::from(i)), 60, TcpFlags(TcpFlags::SYN), 0, Default::default());
+            // Streams 10 and 12 were reset; the rest are open, idle since their SYN.
+            if i == 10 || i == 12 {
+                conv.summary.record(1, 100, Timestamp(100), 60, TcpFlags(TcpFlags::RST), 0, Default::default());
+            }
+        }
+        assert!(t.full());
+        let gone: Vec<u32> = t.evict().iter().map(|c| c.summary.stream).collect();
+        assert_eq!(gone, vec![0, 1, 10, 12], "the two reset streams, then the two idlest open ones");
+        assert_eq!(t.evicted(), 4);
+        assert!(!t.full());
+        assert!(t.get(10).is_none() && t.get(2).is_some());
+        // The evicted tuple is forgotten: it starts a new stream.
+        let again = t.place(SocketAddr::new(sa("192.0.2.1:1").ip(), 40000), s, TcpFlags(TcpFlags::SYN), 7, 0, 99, Timestamp(200), false);
+        assert!(again.is_new);
+        assert_eq!(again.stream, 16);
+    }
 }

@@ -277,3 +277,16 @@ fn new_syns_retried_while_old_connections_work_is_a_full_table() {
     let (_d, p) = write(&busy_and_new(3, 0, true), "slow.pcap");
     assert_eq!(of(&findings(&p), "conntrack-exhaustion")[0].severity, Severity::Info);
 }
+
+#[test]
+fn a_flood_larger_than_the_flow_table_is_still_found_and_the_evictions_are_counted() {
+    let (_d, p) = write(&flood(400, 0), "big-flood.pcap");
+    let mut cfg = Config::default();
+    cfg.engine.max_streams = 64;
+    let (a, fs) = detect::run(CaptureReader::open(&p).unwrap(), &cfg, &[]);
+    assert!(a.evicted_streams >= 300, "evicted {}", a.evicted_streams);
+    assert!(a.conversations.len() <= 64);
+    let f = of(&fs, "syn-flood");
+    assert_eq!(f.len(), 1, "{fs:#?}");
+    assert_eq!(f[0].facts["half_open"], 400, "evicted streams were classified as they left");
+}
