@@ -8,7 +8,7 @@
 //! (packet-tcp.c, issues 15097 and 16944). A TCP header quoted inside an ICMP error also
 //! finds or creates a conversation, as Wireshark's does, but is not analysed.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::capture::Timestamp;
@@ -100,7 +100,7 @@ impl FlowTable {
     }
 
     pub fn with_capacity_limit(max_live: usize) -> Self {
-        FlowTable { current: HashMap::new(), live: HashMap::new(), next: 0, max_live: max_live.max(16), evicted: 0 }
+        FlowTable { current: HashMap::default(), live: HashMap::default(), next: 0, max_live: max_live.max(16), evicted: 0 }
     }
 
     pub fn get(&self, stream: u32) -> Option<&Conversation> {

@@ -17,3 +17,11 @@ pub mod flow;
 pub mod report;
 pub mod tcp;
 pub mod text;
+
+/// The hash map every table in pcapdoc uses: foldhash, randomly seeded per process like
+/// std's SipHash (a hostile capture cannot aim collisions at a seed it does not know) and
+/// several times faster on the small keys we hash per packet (4-tuples, stream numbers).
+/// See docs/PERFORMANCE.md.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The hash set that goes with [`HashMap`].
+pub type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;

@@ -9,7 +9,7 @@ pub mod dns;
 pub mod http;
 pub mod tls;
 
-use std::collections::HashMap;
+use crate::HashMap;
 
 use crate::tcp::reassembly::{Chunk, Reassembler};
 use crate::tcp::seq::Seq;
@@ -78,7 +78,7 @@ impl AppTable {
     /// `cap`: out-of-order bytes held per stream direction.
     pub fn new(cap: usize) -> Self {
         AppTable {
-            streams: HashMap::new(),
+            streams: HashMap::default(),
             cap,
             malformed_dns: 0,
             reassembly_dropped_bytes: 0,

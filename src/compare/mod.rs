@@ -16,7 +16,8 @@
 //!    made them), requests that never reached the server, retransmissions seen at one end,
 //!    and TTL outliers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use crate::HashMap;
 
 use serde::Serialize;
 
@@ -224,7 +225,7 @@ fn key(p: &Pkt) -> (bool, u32, u32, u16, u32, u64) {
 
 /// Pairs the packets of two views of one flow: (client index, server index).
 fn align(cp: &[Pkt], sp: &[Pkt]) -> Vec<(Option<usize>, Option<usize>)> {
-    let mut by_key: HashMap<_, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<_, Vec<usize>> = HashMap::default();
     for (i, p) in sp.iter().enumerate() {
         by_key.entry(key(p)).or_default().push(i);
     }
@@ -481,7 +482,7 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             let (here, sender, stream) = if at_client { ("client", "server", *cs) } else { ("server", "client", *ss) };
             let usual_ttl = {
                 let pk = if at_client { cp } else { sp };
-                let mut counts: HashMap<u8, usize> = HashMap::new();
+                let mut counts: HashMap<u8, usize> = HashMap::default();
                 for q in pk.iter().filter(|q| q.c2s == p.c2s && q.frame != p.frame) {
                     *counts.entry(q.ttl).or_default() += 1;
                 }

@@ -11,7 +11,7 @@
 //!
 //! Bounded: [`MAX_SECONDS`] one-second bins, [`MAX_PAIRS`] host pairs.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use std::net::IpAddr;
 
 use super::{Config, Detector, Finding, Severity};
@@ -86,11 +86,11 @@ pub fn make(cfg: &Config) -> Box<dyn Detector> {
         base_sec: None,
         secs: Vec::new(),
         cur: None,
-        cur_pairs: HashMap::new(),
-        talkers: HashMap::new(),
+        cur_pairs: HashMap::default(),
+        talkers: HashMap::default(),
         total: 0,
         unbinned: 0,
-        http: HashMap::new(),
+        http: HashMap::default(),
         http_bytes: 0,
         crawler_bytes: vec![0; CRAWLERS.len()],
     })

@@ -12,7 +12,8 @@
 //! Seed case: 002 "高防链接超时": pay.com CNAME → gfvip09aj.com → 108.160.166.142, and every
 //! connection to that address timed out.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use crate::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity};
@@ -179,11 +180,11 @@ impl Detector for DnsHijack {
         }
         let established_total: u32 = by_ip.values().map(|o| o.1).sum();
         // Resolutions by name, and each one's rivals: lookups, not scans, per resolution.
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, r) in self.resolutions.iter().enumerate() {
             by_name.entry(r.name.to_ascii_lowercase()).or_default().push(i);
         }
-        let mut rivals_of: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut rivals_of: HashMap<usize, Vec<usize>> = HashMap::default();
         for &(a, b) in &self.races {
             rivals_of.entry(a).or_default().push(b);
             rivals_of.entry(b).or_default().push(a);

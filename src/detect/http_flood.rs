@@ -7,7 +7,7 @@
 //! interned. Bounded: the first [`MAX_REQUESTS`] requests and [`MAX_DISTINCT`] distinct
 //! values of each field are kept; later ones are counted.
 
-use std::collections::HashMap;
+use crate::HashMap;
 use std::net::IpAddr;
 
 use super::{Config, Detector, Finding, Severity};
@@ -111,7 +111,7 @@ impl Observer for HttpFlood {
 
 /// The most frequent value of a field among `reqs`, and its count.
 fn top<F: Fn(&Req) -> u32>(reqs: &[Req], key: F) -> Vec<(u32, usize)> {
-    let mut m: HashMap<u32, usize> = HashMap::new();
+    let mut m: HashMap<u32, usize> = HashMap::default();
     for r in reqs {
         *m.entry(key(r)).or_default() += 1;
     }
@@ -197,7 +197,7 @@ impl Detector for HttpFlood {
             .join(", ");
         // The WAF rule's count: twice the most any one source sent to that URI in a window
         // outside the burst, and never below seed 002's 5.
-        let mut per_ip_window: HashMap<(u32, i64), usize> = HashMap::new();
+        let mut per_ip_window: HashMap<(u32, i64), usize> = HashMap::default();
         for r in self.reqs.iter().filter(|r| r.uri == top_uri && (r.sec < w0.sec || r.sec > w1.sec)) {
             *per_ip_window.entry((r.ip, r.sec.div_euclid(WINDOW_S))).or_default() += 1;
         }

@@ -14,7 +14,7 @@
 //! device generated it (the seed's SLB, our lab's NAT). Seed case: 002, "2.1", a POST sent
 //! 14.66 s after the last packet, through an SLB with a 15 s keep-alive timeout, got a RST.
 
-use std::collections::HashMap;
+use crate::HashMap;
 
 use super::{Config, Detector, Finding, Severity, ep, secs, stream_filter};
 use crate::app::AppEvent;

@@ -188,7 +188,7 @@ pub const SUPERSEDES: &[(&str, &str)] = &[
 
 /// Drops general findings whose streams a more specific finding already explains.
 fn drop_superseded(findings: &mut Vec<Finding>) {
-    let mut covered: std::collections::HashMap<&str, std::collections::HashSet<u32>> = Default::default();
+    let mut covered: crate::HashMap<&str, crate::HashSet<u32>> = Default::default();
     for (specific, general) in SUPERSEDES {
         let set = covered.entry(general).or_default();
         for f in findings.iter().filter(|f| f.detector == *specific) {

@@ -11,7 +11,8 @@
 //! - `tls-handshake-alert`: a plaintext alert during the handshake, decoded
 //!   (handshake_failure, protocol_version, ...); fatal alerts are errors, warnings are info.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use crate::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep, stream_filter};
@@ -41,7 +42,7 @@ struct StreamTls {
 pub struct NoClientHello {
     streams: HashMap<u32, StreamTls>,
     /// Server endpoints that answered a ClientHello (sent any TLS record back).
-    tls_servers: BTreeSet<SocketAddr>,
+    tls_servers: HashSet<SocketAddr>,
     last_ts: Timestamp,
 }
 
@@ -90,7 +91,7 @@ impl Observer for NoClientHello {
             }
             _ => {}
         }
-        if ctx.dir != client && st.client_hello.is_some() {
+        if ctx.dir != client && st.client_hello.is_some() && !self.tls_servers.contains(&ctx.src) {
             self.tls_servers.insert(ctx.src);
         }
     }

@@ -8,7 +8,8 @@
 //! per (source, destination endpoint) on login ports. State is bounded: at most
 //! [`MAX_KEYS`] keys and [`MAX_DESTS`] destinations per key are remembered exactly.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use crate::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep};
@@ -79,7 +80,7 @@ impl Observer for OutboundScan {
             return;
         }
         let s = self.sweeps.entry(key).or_insert_with(|| Sweep {
-            dests: HashSet::new(),
+            dests: HashSet::default(),
             attempts: 0,
             first: f.ts,
             last: f.ts,

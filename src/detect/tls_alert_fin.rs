@@ -9,7 +9,7 @@
 //! Seed case: 002 "WAF-HTTPS Encrypted Alert", alert + FIN 119.89 s after the last data, the
 //! client's RST 14.95 s later.
 
-use std::collections::HashMap;
+use crate::HashMap;
 
 use super::{Config, Detector, Finding, Severity, ep, secs, stream_filter};
 use crate::app::AppEvent;

@@ -4,7 +4,8 @@
 //! 2 GB original; frame numbers differ, so each comment also gives the original frame number.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use crate::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
@@ -127,7 +128,7 @@ pub fn write(source: &Path, findings: &[Finding], dest: &Path, anonymizer: Optio
     }
     let mut w = Writer {
         out,
-        interfaces: HashMap::new(),
+        interfaces: HashMap::default(),
         streams,
         frames,
         written: 0,
