@@ -59,8 +59,9 @@ struct Candidate {
 struct StreamState {
     last: Option<Pkt>,
     had_payload: bool,
-    /// TTL counts per direction: (ttl, count) for the most common few.
-    ttl: [Vec<(u8, u32)>; 2],
+    /// TTL counts per direction: (ttl, count) for the first four seen (count 0 = free slot);
+    /// inline, so no allocation per stream.
+    ttl: [[(u8, u32); 4]; 2],
     open: Option<usize>,
     candidates: usize,
 }
@@ -96,10 +97,10 @@ impl Observer for IdleTimeout {
         let st = self.streams.entry(stream).or_default();
         if let Some(ttls) = st.ttl.get_mut(p.dir) {
             if !p.flags.rst() {
-                if let Some((_, n)) = ttls.iter_mut().find(|(t, _)| *t == p.ttl) {
+                if let Some((_, n)) = ttls.iter_mut().find(|(t, n)| *t == p.ttl && *n > 0) {
                     *n += 1;
-                } else if ttls.len() < 4 {
-                    ttls.push((p.ttl, 1));
+                } else if let Some(free) = ttls.iter_mut().find(|(_, n)| *n == 0) {
+                    *free = (p.ttl, 1);
                 }
             }
         }
@@ -139,7 +140,7 @@ impl Observer for IdleTimeout {
 }
 
 fn usual_ttl(ttls: &[(u8, u32)]) -> Option<u8> {
-    ttls.iter().max_by_key(|(_, n)| *n).map(|(t, _)| *t)
+    ttls.iter().filter(|(_, n)| *n > 0).max_by_key(|(_, n)| *n).map(|(t, _)| *t)
 }
 
 enum Outcome {

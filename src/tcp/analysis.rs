@@ -327,6 +327,11 @@ impl ConvAnalysis {
                 u.nextseq.gt(ack)
             }
         });
+        if rev.segments.is_empty() && rev.segments.capacity() > 0 {
+            // Everything is acknowledged: give the memory back (most streams end here, and a
+            // table of 100,000 idle streams should not hold their old send windows).
+            rev.segments = Vec::new();
+        }
 
         self.after_analysis(dir, s);
         ta

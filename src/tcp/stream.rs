@@ -101,7 +101,9 @@ pub struct StreamSummary {
     pub counters: Counters,
     pub rtt_ns: Option<i64>,
     /// Order of first appearance of history letters, to render Zeek-style strings.
-    history_order: Vec<(u8, u16)>,
+    /// Inline: at most one entry per letter and direction, so no allocation per stream.
+    history_order: [(u8, u16); 16],
+    history_len: u8,
     pub synack_frame: Option<u64>,
 }
 
@@ -118,7 +120,8 @@ impl StreamSummary {
             end: ts,
             counters: Counters::default(),
             rtt_ns: None,
-            history_order: Vec::new(),
+            history_order: [(0, 0); 16],
+            history_len: 0,
             synack_frame: None,
         }
     }
@@ -189,7 +192,10 @@ impl StreamSummary {
         side.history |= letters;
         for (bit, _) in HISTORY_LETTERS {
             if new & bit != 0 {
-                self.history_order.push((dir as u8, bit));
+                if let Some(slot) = self.history_order.get_mut(usize::from(self.history_len)) {
+                    *slot = (dir as u8, bit);
+                    self.history_len += 1;
+                }
             }
         }
     }
@@ -250,6 +256,7 @@ impl StreamSummary {
         let orig = self.client_side() as u8;
         self.history_order
             .iter()
+            .take(usize::from(self.history_len))
             .filter_map(|&(dir, bit)| {
                 HISTORY_LETTERS
                     .iter()
