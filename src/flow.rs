@@ -138,7 +138,7 @@ impl FlowTable {
 
     /// Lets go of a quarter of the live conversations (closed first, then the longest idle)
     /// and returns them, in stream order, for their last observers.
-    pub fn evict(&mut self) -> Vec<Conversation> {
+    pub fn evict(&mut self) -> Vec<Box<Conversation>> {
         let n = self.live.len() / 4;
         if n == 0 {
             return Vec::new();
@@ -155,14 +155,14 @@ impl FlowTable {
             })
             .collect();
         order.select_nth_unstable(n - 1);
-        let mut out: Vec<Conversation> = Vec::with_capacity(n);
+        let mut out: Vec<Box<Conversation>> = Vec::with_capacity(n);
         for &(_, _, stream) in order.iter().take(n) {
             if let Some(c) = self.live.remove(&stream) {
                 let key = FlowKey::new(c.summary.first_src, c.summary.first_dst);
                 if self.current.get(&key) == Some(&stream) {
                     self.current.remove(&key);
                 }
-                out.push(*c);
+                out.push(c);
             }
         }
         self.evicted += out.len() as u64;
