@@ -72,7 +72,16 @@ fn tcp_state(c: &mut Criterion) {
             let mut t = FlowTable::new();
             for i in 0..1000u32 {
                 let seq = 1 + i * 1448;
-                let p = t.place(server, client, TcpFlags(TcpFlags::ACK), seq, 1, u64::from(i) + 1, Timestamp(i64::from(i)), false);
+                let p = t.place(
+                    server,
+                    client,
+                    TcpFlags(TcpFlags::ACK),
+                    seq,
+                    1,
+                    u64::from(i) + 1,
+                    Timestamp(i64::from(i)),
+                    false,
+                );
                 if let Some(conv) = t.get_mut(p.stream) {
                     let s = Segment {
                         frame: u64::from(i) + 1,

@@ -186,8 +186,13 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                     observer.on_app(&frame, &ctx, &ev, Some(conv));
                 });
                 let sides = &conv.summary.sides;
-                if tcp.flags.rst() || sides.iter().all(|s| s.fin_frame.is_some()) {
+                let closed = tcp.flags.rst() || sides.iter().all(|s| s.fin_frame.is_some());
+                if closed {
                     apps.close(placement.stream);
+                    if let Some(old) = flows.note_closed(placement.stream) {
+                        apps.close(old.summary.stream);
+                        observer.on_stream_end(&old, true);
+                    }
                 }
             }
             // tshark 4.0 shows the TCP header an ICMP error quotes with the tcp.stream of its

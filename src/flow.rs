@@ -36,6 +36,8 @@ pub struct Conversation {
     pub analysis: ConvAnalysis,
     /// Wireshark's `base_seq` per direction (ISN, or first seq - 1 when no SYN was seen).
     base_seq: [Option<u32>; 2],
+    /// Queued in the table's list of closed streams.
+    closed_noted: bool,
 }
 
 impl Conversation {
@@ -44,6 +46,7 @@ impl Conversation {
             summary: StreamSummary::new(stream, src, dst, frame, ts),
             analysis: ConvAnalysis::default(),
             base_seq: [None, None],
+            closed_noted: false,
         }
     }
 
@@ -79,7 +82,12 @@ pub const DEFAULT_MAX_LIVE: usize = 100_000;
 /// first, then those idle longest. A capture with fewer concurrent streams than the bound
 /// is never touched, so stream numbers match Wireshark's; after an eviction, a 4-tuple that
 /// reappears gets a new stream number where Wireshark would have continued the old one.
+/// Closed streams have a tighter bound of their own ([`FlowTable::note_closed`]).
 pub struct FlowTable {
+    /// Closed streams (RST, or FIN both ways) in the order they closed. At most
+    /// `max_live / 8` are kept: a busy server closes far more connections than it holds open,
+    /// and the closed ones need no more than a little time for stragglers.
+    closed: std::collections::VecDeque<u32>,
     current: HashMap<FlowKey, u32>,
     /// Boxed: a table of 640-byte values would waste most of its empty slots.
     live: HashMap<u32, Box<Conversation>>,
@@ -100,7 +108,14 @@ impl FlowTable {
     }
 
     pub fn with_capacity_limit(max_live: usize) -> Self {
-        FlowTable { current: HashMap::default(), live: HashMap::default(), next: 0, max_live: max_live.max(16), evicted: 0 }
+        FlowTable {
+            closed: std::collections::VecDeque::new(),
+            current: HashMap::default(),
+            live: HashMap::default(),
+            next: 0,
+            max_live: max_live.max(16),
+            evicted: 0,
+        }
     }
 
     pub fn get(&self, stream: u32) -> Option<&Conversation> {
@@ -129,6 +144,28 @@ impl FlowTable {
     /// Conversations evicted so far.
     pub fn evicted(&self) -> u64 {
         self.evicted
+    }
+
+    /// Notes that `stream` has closed. When more closed streams are held than the bound
+    /// allows, the one that closed longest ago is evicted and returned.
+    pub fn note_closed(&mut self, stream: u32) -> Option<Box<Conversation>> {
+        let c = self.live.get_mut(&stream)?;
+        if c.closed_noted {
+            return None;
+        }
+        c.closed_noted = true;
+        self.closed.push_back(stream);
+        if self.closed.len() <= self.max_live / 8 {
+            return None;
+        }
+        let oldest = self.closed.pop_front()?;
+        let c = self.live.remove(&oldest)?;
+        let key = FlowKey::new(c.summary.first_src, c.summary.first_dst);
+        if self.current.get(&key) == Some(&oldest) {
+            self.current.remove(&key);
+        }
+        self.evicted += 1;
+        Some(c)
     }
 
     /// True when the next new conversation would exceed the bound.
@@ -305,7 +342,15 @@ mod tests {
             let c = SocketAddr::new(sa("192.0.2.1:1").ip(), 40000 + i);
             let p = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, u64::from(i) + 1, Timestamp(i64::from(i)), false);
             let conv = t.get_mut(p.stream).unwrap();
-            conv.summary.record(0, u64::from(i) + 1, Timestamp(i64::from(i)), 60, TcpFlags(TcpFlags::SYN), 0, Default::default());
+            conv.summary.record(
+                0,
+                u64::from(i) + 1,
+                Timestamp(i64::from(i)),
+                60,
+                TcpFlags(TcpFlags::SYN),
+                0,
+                Default::default(),
+            );
             // Streams 10 and 12 were reset; the rest are open, idle since their SYN.
             if i == 10 || i == 12 {
                 conv.summary.record(1, 100, Timestamp(100), 60, TcpFlags(TcpFlags::RST), 0, Default::default());
@@ -318,8 +363,33 @@ mod tests {
         assert!(!t.full());
         assert!(t.get(10).is_none() && t.get(2).is_some());
         // The evicted tuple is forgotten: it starts a new stream.
-        let again = t.place(SocketAddr::new(sa("192.0.2.1:1").ip(), 40000), s, TcpFlags(TcpFlags::SYN), 7, 0, 99, Timestamp(200), false);
+        let again = t.place(
+            SocketAddr::new(sa("192.0.2.1:1").ip(), 40000),
+            s,
+            TcpFlags(TcpFlags::SYN),
+            7,
+            0,
+            99,
+            Timestamp(200),
+            false,
+        );
         assert!(again.is_new);
         assert_eq!(again.stream, 16);
+    }
+
+    #[test]
+    fn closed_streams_beyond_an_eighth_of_the_bound_are_evicted_oldest_first() {
+        let mut t = FlowTable::with_capacity_limit(16); // two closed streams kept
+        let s = sa("198.51.100.2:80");
+        let mut evicted = Vec::new();
+        for i in 0..4u16 {
+            let c = SocketAddr::new(sa("192.0.2.1:1").ip(), 41000 + i);
+            let p = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, u64::from(i) + 1, Timestamp(0), false);
+            evicted.extend(t.note_closed(p.stream).map(|c| c.summary.stream));
+            assert!(t.note_closed(p.stream).is_none(), "a stream is queued once");
+        }
+        assert_eq!(evicted, vec![0, 1]);
+        assert_eq!(t.evicted(), 2);
+        assert!(t.get(0).is_none() && t.get(1).is_none() && t.get(2).is_some() && t.get(3).is_some());
     }
 }

@@ -16,8 +16,8 @@
 //!    made them), requests that never reached the server, retransmissions seen at one end,
 //!    and TTL outliers.
 
-use std::collections::BTreeMap;
 use crate::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 

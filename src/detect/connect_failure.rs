@@ -10,8 +10,8 @@
 //! When other sources reach the same destination, the finding says so: then the path or a
 //! source-specific rule is at fault, not the service.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep};

@@ -10,8 +10,8 @@
 //! attempt and still carried packets from the server after it. Bounded: [`MAX_SERVERS`]
 //! servers, [`MAX_PER_SERVER`] attempts and connections each.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use super::{Config, Detector, Finding, Severity};

@@ -12,8 +12,8 @@
 //! Seed case: 002 "高防链接超时": pay.com CNAME → gfvip09aj.com → 108.160.166.142, and every
 //! connection to that address timed out.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity};

@@ -11,8 +11,8 @@
 //! - `tls-handshake-alert`: a plaintext alert during the handshake, decoded
 //!   (handshake_failure, protocol_version, ...); fatal alerts are errors, warnings are info.
 
-use std::collections::{BTreeMap, BTreeSet};
 use crate::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep, stream_filter};

@@ -8,8 +8,8 @@
 //! per (source, destination endpoint) on login ports. State is bounded: at most
 //! [`MAX_KEYS`] keys and [`MAX_DESTS`] destinations per key are remembered exactly.
 
-use std::collections::BTreeMap;
 use crate::{HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep};

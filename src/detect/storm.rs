@@ -10,8 +10,8 @@
 //! capture point is on.
 //! SYNs retransmitted with back-off and never answered are reported per client → server.
 
-use std::collections::{BTreeMap, VecDeque};
 use crate::HashMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep};

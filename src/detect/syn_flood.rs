@@ -7,8 +7,8 @@
 //! half-open, unanswered, refused) and counted per server endpoint, with its source
 //! address. Bounded: [`MAX_SERVERS`] servers, [`MAX_SOURCES`] sources each.
 
-use std::collections::BTreeMap;
 use crate::HashMap;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep};

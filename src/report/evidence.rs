@@ -3,9 +3,9 @@
 //! comment naming the finding it supports. A support engineer opens this instead of the
 //! 2 GB original; frame numbers differ, so each comment also gives the original frame number.
 
+use crate::HashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use crate::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
