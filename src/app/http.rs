@@ -12,6 +12,10 @@ pub const MAX_HEAD: usize = 8192;
 const METHODS: [&str; 9] = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "];
 
 pub fn looks_like_request(b: &[u8]) -> bool {
+    // Every method starts with one of these letters; most body segments stop here.
+    if !matches!(b.first(), Some(b'G' | b'P' | b'H' | b'D' | b'O' | b'C' | b'T')) {
+        return false;
+    }
     METHODS.iter().any(|m| b.starts_with(m.as_bytes()) || m.as_bytes().starts_with(b) && !b.is_empty())
 }
 

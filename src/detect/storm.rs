@@ -31,6 +31,8 @@ const MIN_RETX: u64 = 10;
 const MIN_RATIO: f64 = 0.05;
 const MIN_SYN_RETRIES: usize = 2;
 const MAX_TRACKED_SEQS: usize = 10_000;
+/// Host-pair directions tracked for loss.
+const MAX_LEGS: usize = 65_536;
 
 #[derive(Default)]
 struct Leg {
@@ -92,7 +94,11 @@ impl Observer for Storm {
         if t.seglen.unwrap_or(0) == 0 {
             return;
         }
-        let leg = self.legs.entry((ip.src, ip.dst)).or_default();
+        let key = (ip.src, ip.dst);
+        if !self.legs.contains_key(&key) && self.legs.len() >= MAX_LEGS {
+            return; // bounded: a capture with more host pairs than this is judged on the first ones
+        }
+        let leg = self.legs.entry(key).or_default();
         leg.data_segments += 1;
         leg.per_stream.entry(i.placement.stream).or_default().1 += 1;
         if a.has(AnalysisFlags::LOST_PACKET) {

@@ -327,9 +327,10 @@ impl ConvAnalysis {
                 u.nextseq.gt(ack)
             }
         });
-        if rev.segments.is_empty() && rev.segments.capacity() > 0 {
-            // Everything is acknowledged: give the memory back (most streams end here, and a
-            // table of 100,000 idle streams should not hold their old send windows).
+        if rev.segments.is_empty() && rev.segments.capacity() > 32 {
+            // Everything is acknowledged: give a large send window's memory back (a table of
+            // 100,000 idle streams should not hold their old windows). Small ones are kept:
+            // freeing them would mean a malloc and a free per segment of a bulk transfer.
             rev.segments = Vec::new();
         }
 
