@@ -384,11 +384,20 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "{n} HTTP requests in {secs} s ({rate}/s); {uri_share}% to {uri}, {ua_share}% from User-Agent '{ua}': an HTTP flood (CC attack)",
         "{secs} 秒内 {n} 个 HTTP 请求（每秒 {rate} 个）；{uri_share}% 请求 {uri}，{ua_share}% 来自 User-Agent“{ua}”：HTTP Flood（CC 攻击）",
     ),
-    ("httpflood.nobaseline", "unknown (the whole capture is the burst)", "未知（整个抓包都在突发期内）"),
+    (
+        "httpflood.base",
+        "The rest of the capture ran at {baseline} requests/s ({total} requests in all).",
+        "抓包其余时间的请求速率为每秒 {baseline} 个（共 {total} 个请求）。",
+    ),
+    (
+        "httpflood.nobase",
+        "The whole capture is the burst ({total} requests in all): there is no quieter period in it to compare with.",
+        "整个抓包都处于突发期（共 {total} 个请求），没有可供对比的平稳时段。",
+    ),
     (
         "httpflood.explanation",
-        "The rest of the capture ran at {baseline} requests/s ({total} requests in all). A burst far above that, concentrated on one URL and one client program, is the pattern of a CC attack: it spends the server's CPU on one expensive page. Top sources in the burst: {ips}.",
-        "抓包其余时间的请求速率为每秒 {baseline} 个（共 {total} 个请求）。远高于此的突发、集中在同一 URL 和同一客户端程序，是 CC 攻击的特征：它让服务器的 CPU 消耗在同一个高开销页面上。突发期间的主要来源：{ips}。",
+        "{base} A burst of requests concentrated on one URL and one client program is the pattern of a CC attack: it spends the server's CPU on one expensive page. Top sources in the burst: {ips}.",
+        "{base}集中在同一 URL 和同一客户端程序的请求突发是 CC 攻击的特征：它让服务器的 CPU 消耗在同一个高开销页面上。突发期间的主要来源：{ips}。",
     ),
     (
         "httpflood.rec.waf",

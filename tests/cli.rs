@@ -94,6 +94,11 @@ fn flows_counters_match_the_golden_frames() {
     let retx = golden.lines().filter(|l| !l.starts_with('#') && l.contains("retransmission")).count();
     let dup = golden.lines().filter(|l| l.contains("duplicate_ack")).count();
     let cap = support::corpus_dir().join("zeek/testing/btest/Traces/tcp/ssh-dups.pcap");
+    if !cap.exists() {
+        // The golden file is committed; the capture lives in ../shared, which a clone made
+        // elsewhere does not have.
+        return assert!(std::env::var_os("PCAPDOC_SKIP_CORPUS").is_some(), "{} is missing", cap.display());
+    }
     let out = pcapdoc().args(["flows", "--format", "json"]).arg(&cap).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sum = |k: &str| v["streams"].as_array().unwrap().iter().map(|s| s[k].as_u64().unwrap()).sum::<u64>() as usize;

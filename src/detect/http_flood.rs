@@ -166,8 +166,10 @@ impl Detector for HttpFlood {
         }
         let window = self.reqs.get(best_start..best_start + best).unwrap_or_default();
         let (Some(w0), Some(w1)) = (window.first(), window.last()) else { return Vec::new() };
+        // The window's own span, from its first to its last request (at least a second).
+        let wspan = (w1.ts.since(w0.ts) as f64 / 1e9).max(1.0);
         let wsecs = (w1.sec - w0.sec + 1).max(1);
-        let rate = best as f64 / wsecs as f64;
+        let rate = best as f64 / wspan;
         let (Some(first), Some(last)) = (self.reqs.first(), self.reqs.last()) else { return Vec::new() };
         let outside_secs = (last.sec - first.sec + 1 - wsecs).max(0);
         let outside = self.reqs.len() - best;
@@ -212,7 +214,7 @@ impl Detector for HttpFlood {
             "httpflood.summary",
             &[
                 ("n", best.to_string()),
-                ("secs", wsecs.to_string()),
+                ("secs", format!("{wspan:.1}")),
                 ("rate", format!("{rate:.0}")),
                 ("uri", uri.clone()),
                 ("uri_share", format!("{:.0}", 100.0 * uri_share)),
@@ -220,11 +222,12 @@ impl Detector for HttpFlood {
                 ("ua_share", format!("{:.0}", 100.0 * ua_share)),
             ],
         );
-        let base = baseline.map_or_else(|| t.get("httpflood.nobaseline", &[]), |b| format!("{b:.1}"));
-        f.explanation = t.get(
-            "httpflood.explanation",
-            &[("baseline", base), ("ips", ip_text), ("total", self.reqs.len().to_string())],
-        );
+        let total = self.reqs.len().to_string();
+        let base = match baseline {
+            Some(b) => t.get("httpflood.base", &[("baseline", format!("{b:.1}")), ("total", total)]),
+            None => t.get("httpflood.nobase", &[("total", total)]),
+        };
+        f.explanation = t.get("httpflood.explanation", &[("base", base), ("ips", ip_text)]);
         f.recommendations = vec![t.get(
             "httpflood.rec.waf",
             &[("uri", uri.clone()), ("window", WINDOW_S.to_string()), ("count", count.to_string())],
@@ -237,7 +240,7 @@ impl Detector for HttpFlood {
         let f = f
             .fact("requests", self.reqs.len() as u64 + self.dropped)
             .fact("window_requests", best)
-            .fact("window_seconds", wsecs)
+            .fact("window_seconds", (wspan * 10.0).round() / 10.0)
             .fact("per_second", (rate * 10.0).round() / 10.0)
             .fact("baseline_per_second", baseline.map(|b| (b * 10.0).round() / 10.0))
             .fact("top_uri", uri)
