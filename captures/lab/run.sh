@@ -20,6 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${2:-$(cd "$here/.." && pwd)}
 scenario=${1:?usage: run.sh SCENARIO [OUTDIR]}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 [ "$(id -u)" = 0 ] || { echo "run.sh needs root (network namespaces)" >&2; exit 2; }
 
 install_tools() {
