@@ -14,7 +14,7 @@ pub mod link;
 
 use std::net::IpAddr;
 
-use etherparse::{LaxNetSlice, LaxSlicedPacket};
+use etherparse::{LaxIpSlice, LaxNetSlice, LaxSlicedPacket};
 
 use crate::capture::{Record, Timestamp};
 
@@ -181,6 +181,23 @@ const PROTO_ICMP: u8 = 1;
 const PROTO_ICMPV6: u8 = 58;
 
 /// Decodes one record. Never panics.
+/// The IP layer of an untagged Ethernet II frame carrying IPv4 or IPv6, when it slices
+/// cleanly; `None` sends the frame down the general path (VLAN tags, other EtherTypes,
+/// damaged headers), which gives the same answer for these frames, only slower.
+fn plain_ethernet_ip(b: &[u8]) -> Option<LaxNetSlice<'_>> {
+    let (Some(&hi), Some(&lo), Some(ip)) = (b.get(12), b.get(13), b.get(14..)) else { return None };
+    // The EtherType must agree with the IP version, as it must on the general path.
+    match (u16::from_be_bytes([hi, lo]), ip.first().map(|v| v >> 4)) {
+        (0x0800, Some(4)) | (0x86dd, Some(6)) => {}
+        _ => return None,
+    }
+    match LaxIpSlice::from_slice(ip) {
+        Ok((LaxIpSlice::Ipv4(v4), None)) => Some(LaxNetSlice::Ipv4(v4)),
+        Ok((LaxIpSlice::Ipv6(v6), None)) => Some(LaxNetSlice::Ipv6(v6)),
+        _ => None,
+    }
+}
+
 pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
     let mut frame = Frame {
         frame: rec.frame,
@@ -192,16 +209,28 @@ pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
         l4: L4::None,
         anomaly: None,
     };
-    let sliced = match link::strip(rec.link, rec.data) {
-        None => {
-            frame.anomaly = Some(Anomaly::UnsupportedLink);
-            return frame;
-        }
-        Some(link::Next::Ethernet(b)) => LaxSlicedPacket::from_ethernet(b).ok(),
-        Some(link::Next::EtherType(t, b)) => Some(LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b)),
-        Some(link::Next::Ip(b)) => LaxSlicedPacket::from_ip(b).ok(),
+    let next = link::strip(rec.link, rec.data);
+    // The common case, untagged Ethernet carrying IP, slices only the IP layer: the full
+    // packet slicer would also slice the transport header, which we parse ourselves, and
+    // returns a large value (the decode benchmark: docs/PERFORMANCE.md).
+    let fast: Option<LaxNetSlice<'_>> = match next {
+        Some(link::Next::Ethernet(b)) => plain_ethernet_ip(b),
+        _ => None,
     };
-    let Some(net) = sliced.as_ref().and_then(|s| s.net.as_ref()) else {
+    let sliced = if fast.is_some() {
+        None
+    } else {
+        match next {
+            None => {
+                frame.anomaly = Some(Anomaly::UnsupportedLink);
+                return frame;
+            }
+            Some(link::Next::Ethernet(b)) => LaxSlicedPacket::from_ethernet(b).ok(),
+            Some(link::Next::EtherType(t, b)) => Some(LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b)),
+            Some(link::Next::Ip(b)) => LaxSlicedPacket::from_ip(b).ok(),
+        }
+    };
+    let Some(net) = fast.as_ref().or_else(|| sliced.as_ref().and_then(|s| s.net.as_ref())) else {
         frame.anomaly = Some(match sliced.as_ref().and_then(|s| s.stop_err.as_ref()) {
             Some(_) => Anomaly::BadIpHeader,
             None => Anomaly::NotIp,
