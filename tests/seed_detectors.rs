@@ -8,7 +8,7 @@ use pcapdoc::capture::CaptureReader;
 use pcapdoc::detect::{self, Config, Finding, Severity};
 
 use crate::detectors::findings;
-use crate::support::craft::{C, Craft, S};
+use crate::support::craft::{C, Craft, S, handshake};
 
 fn of<'a>(fs: &'a [Finding], id: &str) -> Vec<&'a Finding> {
     fs.iter().filter(|f| f.detector == id).collect()
@@ -138,9 +138,8 @@ fn requests(n: u16, uris: &[&str], ua: &str) -> Craft {
     let mut port = 20000u16;
     let mut one = |c: &mut Craft, uri: &str, ua: &str| {
         port += 1;
-        let (cl, sv) = ((C, port), (S, 80));
-        c.tcp(cl, sv, 1000, 0, "S", &[], 64).tcp(sv, cl, 5000, 1001, "SA", &[], 64);
-        c.tcp(cl, sv, 1001, 5001, "PA", get(uri, ua).as_bytes(), 64);
+        let (cs, ss) = handshake(c, port, 80);
+        c.tcp((C, port), (S, 80), cs, ss, "PA", get(uri, ua).as_bytes(), 64);
     };
     for _ in 0..10 {
         one(&mut c, "/", "Mozilla/5.0 Firefox/128.0");
