@@ -69,6 +69,8 @@ pub struct Bandwidth {
     base_sec: Option<i64>,
     secs: Vec<Second>,
     cur: Option<i64>,
+    /// This second's bytes by (source, destination): one table update per frame; the
+    /// host-pair top and the capture's talkers are folded from it once a second.
     cur_pairs: HashMap<(IpAddr, IpAddr), u64>,
     /// Bytes by (source, destination).
     talkers: HashMap<(IpAddr, IpAddr), u64>,
@@ -96,6 +98,18 @@ pub fn make(cfg: &Config) -> Box<dyn Detector> {
     })
 }
 
+/// Adds `n` to `key`'s count; a key not yet present is added only below [`MAX_PAIRS`].
+fn add_capped(m: &mut HashMap<(IpAddr, IpAddr), u64>, key: (IpAddr, IpAddr), n: u64) {
+    let room = m.len() < MAX_PAIRS;
+    match m.get_mut(&key) {
+        Some(v) => *v += n,
+        None if room => {
+            m.insert(key, n);
+        }
+        None => {}
+    }
+}
+
 fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
     if a <= b { (a, b) } else { (b, a) }
 }
@@ -103,11 +117,13 @@ fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
 impl Bandwidth {
     fn flush(&mut self) {
         let Some(idx) = self.cur.take() else { return };
-        let (top, top_bytes) = self
-            .cur_pairs
-            .drain()
-            .max_by_key(|&(k, v)| (v, std::cmp::Reverse(k)))
-            .map_or((None, 0), |(k, v)| (Some(k), v));
+        let mut pairs: HashMap<(IpAddr, IpAddr), u64> = HashMap::default();
+        for ((src, dst), bytes) in self.cur_pairs.drain() {
+            add_capped(&mut self.talkers, (src, dst), bytes);
+            *pairs.entry(pair(src, dst)).or_default() += bytes;
+        }
+        let (top, top_bytes) =
+            pairs.into_iter().max_by_key(|&(k, v)| (v, std::cmp::Reverse(k))).map_or((None, 0), |(k, v)| (Some(k), v));
         if let Some(s) = usize::try_from(idx).ok().and_then(|i| self.secs.get_mut(i)) {
             if top_bytes > s.top_bytes {
                 s.top = top;
@@ -140,14 +156,7 @@ impl Observer for Bandwidth {
             self.cur = Some(idx);
         }
         if let Some(ip) = f.ip {
-            let p = pair(ip.src, ip.dst);
-            if self.cur_pairs.len() < MAX_PAIRS || self.cur_pairs.contains_key(&p) {
-                *self.cur_pairs.entry(p).or_default() += len;
-            }
-            let d = (ip.src, ip.dst);
-            if self.talkers.len() < MAX_PAIRS || self.talkers.contains_key(&d) {
-                *self.talkers.entry(d).or_default() += len;
-            }
+            add_capped(&mut self.cur_pairs, (ip.src, ip.dst), len);
         }
     }
 
