@@ -57,12 +57,17 @@ pub enum TlsEvent {
 
 #[derive(Debug, Default)]
 pub struct TlsTracker {
-    header: Vec<u8>,
+    header: [u8; HEADER],
+    header_len: usize,
     /// Body bytes still to skip, or to collect when `collecting`.
     remaining: usize,
     collecting: Option<u8>,
+    /// The record body being collected; its allocation is reused from record to record.
     body: Vec<u8>,
     cur_len: u16,
+    /// This side sent its ClientHello or ServerHello: later handshake records (certificates,
+    /// key exchange, tickets) are skipped like encrypted ones, not buffered and parsed.
+    hello_seen: bool,
     pub ccs_seen: bool,
     pub not_tls: bool,
     pub lost_sync: bool,
@@ -89,14 +94,16 @@ impl TlsTracker {
             return;
         }
         let n = n as usize;
-        if self.collecting.is_none() && self.header.is_empty() && self.remaining >= n {
+        if self.collecting.is_none() && self.header_len == 0 && self.remaining >= n {
             self.remaining -= n;
         } else {
             self.lost_sync = true;
         }
     }
 
-    /// Feeds in-order bytes; `emit` gets one event per complete record.
+    /// Feeds in-order bytes; `emit` gets one event per complete record (a record holding a
+    /// ClientHello or ServerHello gives one event for the hello and, if it holds more
+    /// messages, one [`TlsEvent::Handshake`] for the rest).
     pub fn feed(&mut self, mut data: &[u8], emit: &mut dyn FnMut(TlsEvent)) {
         while !data.is_empty() && self.active() {
             if self.remaining > 0 {
@@ -111,23 +118,25 @@ impl TlsTracker {
                     if let Some(ct) = self.collecting.take() {
                         let body = std::mem::take(&mut self.body);
                         self.finish_collected(ct, &body, emit);
+                        self.body = body;
+                        self.body.clear();
                     }
                 }
                 continue;
             }
-            let need = HEADER - self.header.len();
-            let take = need.min(data.len());
+            let take = (HEADER - self.header_len).min(data.len());
             let (now, rest) = data.split_at(take);
-            self.header.extend_from_slice(now);
+            if let Some(dst) = self.header.get_mut(self.header_len..self.header_len + take) {
+                dst.copy_from_slice(now);
+            }
+            self.header_len += take;
             data = rest;
-            if self.header.len() < HEADER {
+            if self.header_len < HEADER {
                 break;
             }
-            let hdr = std::mem::take(&mut self.header);
-            let (ct, major, len) = match hdr.as_slice() {
-                [ct, major, _minor, hi, lo] => (*ct, *major, usize::from(u16::from_be_bytes([*hi, *lo]))),
-                _ => break,
-            };
+            self.header_len = 0;
+            let [ct, major, _minor, hi, lo] = self.header;
+            let len = usize::from(u16::from_be_bytes([hi, lo]));
             if !(CT_CHANGE_CIPHER_SPEC..=CT_HEARTBEAT).contains(&ct) || major != 3 || len > MAX_RECORD {
                 if self.records == 0 {
                     self.not_tls = true;
@@ -139,16 +148,14 @@ impl TlsTracker {
             self.records += 1;
             self.cur_len = len as u16;
             self.remaining = len;
-            let plaintext_interest = !self.ccs_seen && (ct == CT_HANDSHAKE || ct == CT_ALERT);
+            let plaintext_interest =
+                !self.ccs_seen && ((ct == CT_HANDSHAKE && !self.hello_seen) || ct == CT_ALERT);
             if plaintext_interest && len > 0 {
                 self.collecting = Some(ct);
                 self.body.clear();
                 self.body.reserve(len.min(4096));
             } else {
                 self.record_without_body(ct, len as u16, emit);
-                if len == 0 && ct == CT_ALERT {
-                    // An empty alert record: nothing to decode.
-                }
             }
         }
     }
@@ -159,6 +166,7 @@ impl TlsTracker {
                 self.ccs_seen = true;
                 emit(TlsEvent::ChangeCipherSpec);
             }
+            // An empty alert record has nothing to decode; it is still an alert.
             CT_ALERT => emit(TlsEvent::EncryptedAlert { length: len }),
             CT_HANDSHAKE => emit(TlsEvent::Handshake { msg_type: None }),
             CT_APPLICATION_DATA => emit(TlsEvent::ApplicationData { length: len }),
@@ -174,26 +182,35 @@ impl TlsTracker {
             }
             return;
         }
-        // One record may hold several handshake messages.
+        // One record may hold several handshake messages. Only hellos are parsed; the others
+        // (certificate, key exchange, done, ...) are told as one event for the record, so a
+        // record of many tiny messages costs one event, not one per message.
         let mut rest = body;
+        let mut other: Option<u8> = None;
         let mut any = false;
-        while rest.len() >= 4 {
-            let msg_len = usize::from(rest.get(1).copied().unwrap_or(0)) << 16
-                | usize::from(rest.get(2).copied().unwrap_or(0)) << 8
-                | usize::from(rest.get(3).copied().unwrap_or(0));
+        while let [msg_type, a, b, c, ..] = *rest {
+            let msg_len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
             let Some(msg) = rest.get(..4 + msg_len) else { break };
-            emit(describe_handshake(msg));
             any = true;
+            if msg_type == 1 || msg_type == 2 {
+                self.hello_seen = true;
+                emit(describe_hello(msg));
+            } else {
+                other.get_or_insert(msg_type);
+            }
             rest = rest.get(4 + msg_len..).unwrap_or_default();
         }
-        if !any {
+        if let Some(t) = other {
+            emit(TlsEvent::Handshake { msg_type: Some(t) });
+        } else if !any {
             // A handshake message split across records: say what we can.
             emit(TlsEvent::Handshake { msg_type: body.first().copied() });
         }
     }
 }
 
-fn describe_handshake(msg: &[u8]) -> TlsEvent {
+/// A ClientHello (type 1) or ServerHello (type 2) message, header included.
+fn describe_hello(msg: &[u8]) -> TlsEvent {
     let msg_type = msg.first().copied();
     match parse_tls_message_handshake(msg) {
         Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)))) => {
@@ -355,6 +372,27 @@ mod tests {
         let (_, t) = events(&[&[23, 3, 3, 0, 5, 1, 2, 3, 4, 5], &[23, 3, 3, 0xff, 0xff]]);
         assert!(t.lost_sync);
         assert!(t.body.capacity() < 8192);
+    }
+
+    #[test]
+    fn a_record_of_many_small_messages_is_one_event() {
+        // 1,024 zero bytes are 256 empty HelloRequests: one event, not 256.
+        let mut rec = vec![22, 3, 3, 4, 0];
+        rec.extend([0u8; 1024]);
+        let (ev, _) = events(&[&rec]);
+        assert_eq!(ev, vec![TlsEvent::Handshake { msg_type: Some(0) }]);
+    }
+
+    #[test]
+    fn handshake_records_after_the_hello_are_skipped_not_buffered() {
+        let mut flight = client_hello();
+        // A 12,000-byte "certificate" record after the hello.
+        flight.extend([22, 3, 3, 0x2e, 0xe0, 11, 0, 0x2e, 0xdc]);
+        flight.extend(vec![0u8; 12_000 - 4]);
+        let (ev, t) = events(&[&flight]);
+        assert!(matches!(ev.as_slice(), [TlsEvent::ClientHello { .. }, TlsEvent::Handshake { msg_type: None }]), "{ev:?}");
+        assert!(t.body.capacity() < 4096, "{}", t.body.capacity());
+        assert!(t.active());
     }
 
     #[test]
