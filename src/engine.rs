@@ -22,8 +22,39 @@ pub struct TcpInfo {
     pub analysis: Option<AnalysisFlags>,
 }
 
+/// The callbacks an observer implements, so that a fan-out calls only those: most detectors
+/// use two or three of the five, and the calls are per packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hooks(u8);
+
+impl Hooks {
+    pub const TCP: Hooks = Hooks(1);
+    pub const QUOTED_TCP: Hooks = Hooks(1 << 1);
+    pub const APP: Hooks = Hooks(1 << 2);
+    pub const FRAME: Hooks = Hooks(1 << 3);
+    pub const STREAM_END: Hooks = Hooks(1 << 4);
+    pub const ALL: Hooks = Hooks(0b1_1111);
+
+    /// True when every hook of `other` is in `self`.
+    pub const fn has(self, other: Hooks) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Hooks {
+    type Output = Hooks;
+    fn bitor(self, o: Hooks) -> Hooks {
+        Hooks(self.0 | o.0)
+    }
+}
+
 /// Sees every frame. All methods have no-op defaults.
 pub trait Observer {
+    /// The callbacks below that this observer implements. A fan-out may skip the others, so
+    /// an observer that overrides a callback must name it here.
+    fn hooks(&self) -> Hooks {
+        Hooks::ALL
+    }
     /// A TCP segment, after analysis; `conv` is its stream's state.
     fn on_tcp(&mut self, _frame: &Frame<'_>, _tcp: &Tcp<'_>, _info: &TcpInfo, _conv: &Conversation) {}
     /// An ICMP error quoting a TCP header, with the stream of its connection if known.
@@ -178,6 +209,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                     seglen: tcp.seglen.unwrap_or(0),
                     payload: tcp.payload,
                     dns_port: tcp.src_port == 53 || tcp.dst_port == 53,
+                    data_start: [conv.data_start(0), conv.data_start(1)],
                 };
                 let ctx = AppCtx { stream: Some(placement.stream), dir: placement.dir, src, dst };
                 let conv: &Conversation = conv;

@@ -55,6 +55,13 @@ impl Conversation {
         usize::from(src != self.summary.first_src)
     }
 
+    /// The sequence number of the first payload byte from side `dir`, when its SYN was seen
+    /// (ISN + 1): where reassembly of that side starts, whichever segment comes first.
+    pub fn data_start(&self, dir: usize) -> Option<u32> {
+        let syn_seen = self.summary.sides.get(dir).is_some_and(|s| s.syn_frame.is_some());
+        syn_seen.then(|| self.base_seq.get(dir).copied().flatten()).flatten().map(|isn| isn.wrapping_add(1))
+    }
+
     /// Relative sequence number, as Wireshark shows `tcp.seq`.
     pub fn relative_seq(&self, dir: usize, seq: u32) -> u32 {
         seq.wrapping_sub(self.base_seq.get(dir).copied().flatten().unwrap_or(0))

@@ -42,10 +42,11 @@ pub struct StreamApp {
 }
 
 impl StreamApp {
-    fn new(cap: usize) -> Self {
+    fn new(cap: usize, data_start: [Option<u32>; 2]) -> Self {
+        let [a, b] = data_start.map(|start| Reassembler::starting_at(cap, start.map(Seq)));
         StreamApp {
             kind: Kind::Undecided,
-            reasm: [Reassembler::new(cap), Reassembler::new(cap)],
+            reasm: [a, b],
             tls: [tls::TlsTracker::new(), tls::TlsTracker::new()],
             dns: Default::default(),
         }
@@ -62,6 +63,11 @@ pub struct SegmentIn<'a> {
     pub seglen: u32,
     pub payload: &'a [u8],
     pub dns_port: bool,
+    /// Where each side's payload starts, when its SYN was seen ([`crate::flow::Conversation::data_start`]).
+    /// A stream's state is created at its first payload, so this anchors reassembly as the
+    /// SYN would have: a first data segment that arrives out of order is held, not taken
+    /// as the start.
+    pub data_start: [Option<u32>; 2],
 }
 
 pub struct AppTable {
@@ -90,13 +96,22 @@ impl AppTable {
         self.streams.get(&stream).map_or(Kind::Undecided, |s| s.kind)
     }
 
-    /// Feeds one TCP segment; `emit` gets (direction, event) in stream order.
+    /// Feeds one TCP segment; `emit` gets (direction, event) in stream order. State is
+    /// created at a stream's first payload byte, so handshakes, scans and bare ACKs cost a
+    /// lookup at most.
     pub fn tcp_segment(&mut self, s: &SegmentIn<'_>, emit: &mut dyn FnMut(usize, AppEvent)) {
-        if s.seglen == 0 && !s.syn && !s.fin {
+        let app = if s.seglen > 0 {
+            let cap = self.cap;
+            self.streams.entry(s.stream).or_insert_with(|| StreamApp::new(cap, s.data_start))
+        } else if s.fin {
+            // A FIN releases what a side still holds; without state there is nothing held.
+            match self.streams.get_mut(&s.stream) {
+                Some(app) => app,
+                None => return,
+            }
+        } else {
             return;
-        }
-        let cap = self.cap;
-        let app = self.streams.entry(s.stream).or_insert_with(|| StreamApp::new(cap));
+        };
         if app.kind == Kind::Opaque {
             return;
         }
@@ -187,4 +202,64 @@ impl AppTable {
 /// Parses a UDP payload on port 53.
 pub fn udp_dns(payload: &[u8]) -> AppEvent {
     dns::parse(payload).map_or(AppEvent::MalformedDns, AppEvent::Dns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds the two halves of one TLS application-data record, second half first, and
+    /// returns the events.
+    fn reordered_record(data_start: Option<u32>) -> Vec<AppEvent> {
+        const START: u32 = 1_000;
+        let record = [23, 3, 3, 0, 4, 1, 2, 3, 4];
+        let (head, tail) = record.split_at(3);
+        let mut table = AppTable::new(1024);
+        let mut events = Vec::new();
+        for (seq, payload) in [(START + 3, tail), (START, head)] {
+            let seg = SegmentIn {
+                stream: 0,
+                dir: 0,
+                seq,
+                syn: false,
+                fin: false,
+                seglen: payload.len() as u32,
+                payload,
+                dns_port: false,
+                data_start: [data_start, None],
+            };
+            table.tcp_segment(&seg, &mut |_, e| events.push(e));
+        }
+        events
+    }
+
+    #[test]
+    fn a_first_data_segment_out_of_order_waits_for_the_start_the_syn_gave() {
+        assert_eq!(reordered_record(Some(1_000)), vec![AppEvent::Tls(tls::TlsEvent::ApplicationData { length: 4 })]);
+    }
+
+    #[test]
+    fn without_a_syn_the_first_segment_seen_is_the_start() {
+        assert_eq!(reordered_record(None), vec![]);
+    }
+
+    #[test]
+    fn segments_without_payload_create_no_state() {
+        let mut table = AppTable::new(1024);
+        for (syn, fin) in [(true, false), (false, false), (false, true)] {
+            let seg = SegmentIn {
+                stream: 7,
+                dir: 0,
+                seq: 1,
+                syn,
+                fin,
+                seglen: 0,
+                payload: &[],
+                dns_port: false,
+                data_start: [None, None],
+            };
+            table.tcp_segment(&seg, &mut |_, _| {});
+        }
+        assert!(table.streams.is_empty());
+    }
 }

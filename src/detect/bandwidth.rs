@@ -18,7 +18,7 @@ use super::{Config, Detector, Finding, Severity};
 use crate::app::AppEvent;
 use crate::app::http::HttpEvent;
 use crate::decode::Frame;
-use crate::engine::{Analysis, AppCtx, Observer};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str = "throughput per second, peak, top talkers; one flow hogging a saturated link; crawlers";
@@ -134,6 +134,10 @@ impl Bandwidth {
 }
 
 impl Observer for Bandwidth {
+    fn hooks(&self) -> Hooks {
+        Hooks::APP | Hooks::FRAME | Hooks::STREAM_END
+    }
+
     fn on_frame(&mut self, f: &Frame<'_>) {
         let len = u64::from(f.wire_len);
         self.total += len;

@@ -17,7 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, L4};
-use crate::engine::{Analysis, Observer};
+use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str =
@@ -75,6 +75,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for ConnectFailure {
+    fn hooks(&self) -> Hooks {
+        Hooks::FRAME | Hooks::STREAM_END
+    }
+
     fn on_frame(&mut self, f: &Frame<'_>) {
         if let L4::Icmp(i) = &f.l4 {
             if let Some(q) = i.quoted.filter(|q| q.protocol == crate::decode::PROTO_TCP) {

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use super::{Config, Detector, Finding, Severity};
 use crate::capture::Timestamp;
-use crate::engine::{Analysis, Observer};
+use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str =
@@ -66,6 +66,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for ConntrackExhaustion {
+    fn hooks(&self) -> Hooks {
+        Hooks::STREAM_END
+    }
+
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         if !s.attempted() {

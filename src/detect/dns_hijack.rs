@@ -21,7 +21,7 @@ use crate::app::AppEvent;
 use crate::app::dns::{Answer, DnsMessage};
 use crate::capture::Timestamp;
 use crate::decode::Frame;
-use crate::engine::{Analysis, AppCtx, Observer};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer};
 use crate::flow::Conversation;
 
 /// Queries remembered for pairing, at most (and as many resolutions).
@@ -96,6 +96,10 @@ fn follow(name: &str, m: &DnsMessage) -> (Vec<String>, BTreeSet<IpAddr>) {
 }
 
 impl Observer for DnsHijack {
+    fn hooks(&self) -> Hooks {
+        Hooks::APP
+    }
+
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
         let AppEvent::Dns(m) = e else { return };
         if !m.response {

@@ -15,7 +15,7 @@ use crate::app::AppEvent;
 use crate::app::http::HttpEvent;
 use crate::capture::Timestamp;
 use crate::decode::Frame;
-use crate::engine::{Analysis, AppCtx, Observer};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str = "an HTTP request burst concentrated on one URL or User-Agent (a CC attack), with a WAF rule";
@@ -87,6 +87,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for HttpFlood {
+    fn hooks(&self) -> Hooks {
+        Hooks::APP
+    }
+
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _: Option<&Conversation>) {
         let AppEvent::Http(HttpEvent::Request { uri, user_agent, .. }) = e else { return };
         if self.reqs.len() >= MAX_REQUESTS {

@@ -21,7 +21,7 @@ use crate::app::AppEvent;
 use crate::app::tls::TlsEvent;
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp, TcpFlags};
-use crate::engine::{Analysis, AppCtx, Observer, TcpInfo};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str = "a keep-alive connection idle past a middlebox's timeout, then reset, unanswered or closed";
@@ -77,6 +77,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for IdleTimeout {
+    fn hooks(&self) -> Hooks {
+        Hooks::TCP | Hooks::APP | Hooks::STREAM_END
+    }
+
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
         if evicted {
             self.streams.remove(&c.summary.stream);

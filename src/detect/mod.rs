@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::capture::{CaptureReader, Timestamp};
 use crate::decode::{Frame, Tcp};
-use crate::engine::{self, Analysis, AppCtx, Observer, TcpInfo};
+use crate::engine::{self, Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::text::{Lang, Texts};
 
@@ -201,38 +201,63 @@ fn drop_superseded(findings: &mut Vec<Finding>) {
 }
 
 /// Fans every engine callback out to several detectors.
-struct Fanout<'x>(Vec<Box<dyn Detector>>, &'x mut dyn Observer);
+/// The detectors and one more observer, as one observer. Each callback goes only to the
+/// detectors whose [`Hooks`] name it.
+struct Fanout<'x> {
+    detectors: Vec<Box<dyn Detector>>,
+    extra: &'x mut dyn Observer,
+    /// Indices into `detectors`, per callback.
+    tcp: Vec<usize>,
+    quoted_tcp: Vec<usize>,
+    app: Vec<usize>,
+    frame: Vec<usize>,
+    stream_end: Vec<usize>,
+}
+
+impl<'x> Fanout<'x> {
+    fn new(detectors: Vec<Box<dyn Detector>>, extra: &'x mut dyn Observer) -> Self {
+        let subscribed =
+            |h: Hooks| detectors.iter().enumerate().filter(|(_, d)| d.hooks().has(h)).map(|(i, _)| i).collect();
+        Fanout {
+            tcp: subscribed(Hooks::TCP),
+            quoted_tcp: subscribed(Hooks::QUOTED_TCP),
+            app: subscribed(Hooks::APP),
+            frame: subscribed(Hooks::FRAME),
+            stream_end: subscribed(Hooks::STREAM_END),
+            detectors,
+            extra,
+        }
+    }
+}
+
+/// Calls `$call` on each detector subscribed in `$list`, then on the extra observer.
+macro_rules! fan {
+    ($self:ident, $list:ident, $d:ident => $call:expr) => {{
+        for &i in &$self.$list {
+            if let Some($d) = $self.detectors.get_mut(i) {
+                $call;
+            }
+        }
+        let $d = &mut *$self.extra;
+        $call;
+    }};
+}
 
 impl Observer for Fanout<'_> {
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
-        for d in &mut self.0 {
-            d.on_tcp(f, t, i, c);
-        }
-        self.1.on_tcp(f, t, i, c);
+        fan!(self, tcp, d => d.on_tcp(f, t, i, c));
     }
     fn on_quoted_tcp(&mut self, f: &Frame<'_>, s: Option<u32>) {
-        for d in &mut self.0 {
-            d.on_quoted_tcp(f, s);
-        }
-        self.1.on_quoted_tcp(f, s);
+        fan!(self, quoted_tcp, d => d.on_quoted_tcp(f, s));
     }
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &crate::app::AppEvent, c: Option<&Conversation>) {
-        for d in &mut self.0 {
-            d.on_app(f, ctx, e, c);
-        }
-        self.1.on_app(f, ctx, e, c);
+        fan!(self, app, d => d.on_app(f, ctx, e, c));
     }
     fn on_frame(&mut self, f: &Frame<'_>) {
-        for d in &mut self.0 {
-            d.on_frame(f);
-        }
-        self.1.on_frame(f);
+        fan!(self, frame, d => d.on_frame(f));
     }
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
-        for d in &mut self.0 {
-            d.on_stream_end(c, evicted);
-        }
-        self.1.on_stream_end(c, evicted);
+        fan!(self, stream_end, d => d.on_stream_end(c, evicted));
     }
 }
 
@@ -256,9 +281,9 @@ pub fn run_with(
     };
     let detectors: Vec<Box<dyn Detector>> =
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
-    let mut fan = Fanout(detectors, extra);
+    let mut fan = Fanout::new(detectors, extra);
     let analysis = engine::run_with_options(reader, &mut fan, &config.engine);
-    let mut findings: Vec<Finding> = fan.0.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
+    let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
     drop_superseded(&mut findings);
     findings.retain(|f| only.is_empty() || only.iter().any(|o| o == f.detector));
     findings.sort_by(|a, b| {

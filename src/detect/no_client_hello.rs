@@ -20,7 +20,7 @@ use crate::app::AppEvent;
 use crate::app::tls::{TlsEvent, alert_name};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
-use crate::engine::{Analysis, AppCtx, Observer, TcpInfo};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str =
@@ -55,6 +55,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for NoClientHello {
+    fn hooks(&self) -> Hooks {
+        Hooks::TCP | Hooks::APP | Hooks::FRAME | Hooks::STREAM_END
+    }
+
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
         if evicted {
             self.streams.remove(&c.summary.stream);

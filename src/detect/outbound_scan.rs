@@ -15,7 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
-use crate::engine::{Analysis, Observer, TcpInfo};
+use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str =
@@ -70,6 +70,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for OutboundScan {
+    fn hooks(&self) -> Hooks {
+        Hooks::TCP | Hooks::STREAM_END
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _: &Conversation) {
         if !(i.placement.is_new && t.flags.syn() && !t.flags.ack()) {
             return;

@@ -17,7 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
-use crate::engine::{Analysis, Observer, TcpInfo};
+use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::tcp::analysis::AnalysisFlags;
 
@@ -65,6 +65,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for Storm {
+    fn hooks(&self) -> Hooks {
+        Hooks::TCP | Hooks::STREAM_END
+    }
+
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
         if !evicted {
             return;

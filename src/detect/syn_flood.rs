@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
-use crate::engine::{Analysis, Observer};
+use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str = "many half-open connections toward one server, with the top sources";
@@ -53,6 +53,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for SynFlood {
+    fn hooks(&self) -> Hooks {
+        Hooks::STREAM_END
+    }
+
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         if !s.attempted() {

@@ -16,7 +16,7 @@ use crate::app::AppEvent;
 use crate::app::tls::TlsEvent;
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
-use crate::engine::{Analysis, AppCtx, Observer, TcpInfo};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 
 pub const ABOUT: &str = "a proxy closing an idle TLS session with an Encrypted Alert and a FIN (WAF 120 s, nginx 75 s)";
@@ -63,6 +63,10 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
 }
 
 impl Observer for TlsAlertFin {
+    fn hooks(&self) -> Hooks {
+        Hooks::TCP | Hooks::APP | Hooks::STREAM_END
+    }
+
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
         if evicted {
             self.streams.remove(&c.summary.stream);

@@ -42,6 +42,11 @@ impl Reassembler {
         Reassembler { cap, ..Default::default() }
     }
 
+    /// A reassembler that expects its first byte at `start` (ISN + 1), when known.
+    pub fn starting_at(cap: usize, start: Option<Seq>) -> Self {
+        Reassembler { cap, next: start, ..Default::default() }
+    }
+
     /// The next sequence number expected, once known.
     pub fn next_seq(&self) -> Option<Seq> {
         self.next
