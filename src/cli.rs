@@ -326,8 +326,9 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings, &config.texts);
-                report.timelines =
-                    crate::report::timeline::collect(file, &report.findings, &config.engine).into_values().collect();
+                report.timelines = crate::report::timeline::collect(file, &report.findings, &analysis, &config.engine)
+                    .into_values()
+                    .collect();
                 reports.push(report);
             }
             let t = &config.texts;

@@ -148,8 +148,7 @@ impl TlsTracker {
             self.records += 1;
             self.cur_len = len as u16;
             self.remaining = len;
-            let plaintext_interest =
-                !self.ccs_seen && ((ct == CT_HANDSHAKE && !self.hello_seen) || ct == CT_ALERT);
+            let plaintext_interest = !self.ccs_seen && ((ct == CT_HANDSHAKE && !self.hello_seen) || ct == CT_ALERT);
             if plaintext_interest && len > 0 {
                 self.collecting = Some(ct);
                 self.body.clear();
@@ -390,7 +389,10 @@ mod tests {
         flight.extend([22, 3, 3, 0x2e, 0xe0, 11, 0, 0x2e, 0xdc]);
         flight.extend(vec![0u8; 12_000 - 4]);
         let (ev, t) = events(&[&flight]);
-        assert!(matches!(ev.as_slice(), [TlsEvent::ClientHello { .. }, TlsEvent::Handshake { msg_type: None }]), "{ev:?}");
+        assert!(
+            matches!(ev.as_slice(), [TlsEvent::ClientHello { .. }, TlsEvent::Handshake { msg_type: None }]),
+            "{ev:?}"
+        );
         assert!(t.body.capacity() < 4096, "{}", t.body.capacity());
         assert!(t.active());
     }

@@ -2,19 +2,22 @@
 //! Wireshark packet list, with the gap since the previous packet.
 //!
 //! Collected by a second, bounded pass over the capture (only the streams that have
-//! findings, at most [`MAX_PER_STREAM`] packets each), so the first pass keeps no per-packet
-//! state. Standard input cannot be read twice: there, reports have no timelines.
+//! findings, at most [`MAX_PER_STREAM`] packets each, found by address pair and frame range),
+//! so the first pass keeps no per-packet state. Standard input cannot be read twice: there, reports have no timelines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
 
+use std::net::SocketAddr;
+
+use crate::HashMap;
 use crate::capture::{CaptureReader, Timestamp};
-use crate::decode::{Frame, Tcp};
+use crate::decode::{self, Frame, L4, Tcp};
 use crate::detect::Finding;
-use crate::engine::{self, Observer, TcpInfo};
-use crate::flow::Conversation;
+use crate::engine::{self, Analysis, Observer, TcpInfo};
+use crate::flow::{Conversation, FlowKey};
 
 const MAX_PER_STREAM: usize = 5_000;
 /// Rows shown per timeline: the handshake, and a few packets around each evidence frame.
@@ -84,18 +87,43 @@ impl Observer for Collect {
 /// Frames read past the last evidence frame, for the context packets that follow it.
 const TAIL_FRAMES: u64 = 10_000;
 
-/// Timelines for the streams of `findings`, read again from `path` with the first pass's
-/// bounds, and only as far as the last evidence frame (plus [`TAIL_FRAMES`]).
-pub fn collect(path: &Path, findings: &[Finding], options: &engine::Options) -> BTreeMap<u32, Timeline> {
+/// A stream to collect, as the first pass left it.
+struct Target {
+    stream: u32,
+    client: SocketAddr,
+    first_frame: u64,
+    last_frame: u64,
+}
+
+/// Timelines for the streams of `findings`, read again from `path`, and only as far as the
+/// last evidence frame (plus [`TAIL_FRAMES`]).
+///
+/// The first pass knows each stream's endpoints and frame range, so this pass needs no flow
+/// table or sequence analysis: it skips the records before the first wanted frame undecoded,
+/// and places each TCP packet by its address pair and frame number. A stream the first pass
+/// evicted is not known that way; then the whole engine runs again, as far as the bound.
+pub fn collect(
+    path: &Path,
+    findings: &[Finding],
+    analysis: &Analysis,
+    options: &engine::Options,
+) -> BTreeMap<u32, Timeline> {
     let wanted: BTreeSet<u32> = findings.iter().filter_map(|f| f.stream).collect();
     if wanted.is_empty() || path == Path::new("-") {
         return BTreeMap::new();
     }
     let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
-    let mut c = Collect { wanted, pkts: BTreeMap::new(), ends: BTreeMap::new() };
     let last = findings.iter().filter(|f| f.stream.is_some()).flat_map(|f| f.frames.last()).max().copied();
-    let options = engine::Options { last_frame: last.map(|l| l.saturating_add(TAIL_FRAMES)), ..*options };
-    engine::run_with_options(reader, &mut c, &options);
+    let bound = last.map(|l| l.saturating_add(TAIL_FRAMES));
+    let known: Vec<&Conversation> = wanted.iter().filter_map(|&s| analysis.conversation(s)).collect();
+    let c = if known.len() == wanted.len() {
+        by_address(reader, &known, bound)
+    } else {
+        let mut c = Collect { wanted, pkts: BTreeMap::new(), ends: BTreeMap::new() };
+        let options = engine::Options { last_frame: bound, ..*options };
+        engine::run_with_options(reader, &mut c, &options);
+        c
+    };
     let mut roles: BTreeMap<(u32, u64), String> = BTreeMap::new();
     for f in findings {
         if let Some(s) = f.stream {
@@ -141,6 +169,53 @@ pub fn collect(path: &Path, findings: &[Finding], options: &engine::Options) -> 
         out.insert(stream, Timeline { stream, client, server, rows });
     }
     out
+}
+
+/// The packets of `convs`, found by address pair and frame range.
+fn by_address(mut reader: CaptureReader, convs: &[&Conversation], bound: Option<u64>) -> Collect {
+    let mut targets: HashMap<FlowKey, Vec<Target>> = HashMap::default();
+    let mut c = Collect { wanted: BTreeSet::new(), pkts: BTreeMap::new(), ends: BTreeMap::new() };
+    for conv in convs {
+        let s = &conv.summary;
+        targets.entry(FlowKey::new(s.client(), s.server())).or_default().push(Target {
+            stream: s.stream,
+            client: s.client(),
+            first_frame: s.first_frame,
+            last_frame: s.last_frame,
+        });
+        c.ends.insert(s.stream, (s.client().to_string(), s.server().to_string()));
+    }
+    let first = convs.iter().map(|c| c.summary.first_frame).min().unwrap_or(0);
+    let last = convs.iter().map(|c| c.summary.last_frame).max().unwrap_or(0).min(bound.unwrap_or(u64::MAX));
+    while let Some(rec) = reader.next_record() {
+        if rec.frame < first {
+            continue;
+        }
+        if rec.frame > last {
+            break;
+        }
+        let frame = decode::decode(&rec);
+        let (L4::Tcp(t), Some(ip)) = (&frame.l4, frame.ip) else { continue };
+        let src = SocketAddr::new(ip.src, t.src_port);
+        let Some(list) = targets.get(&FlowKey::new(src, SocketAddr::new(ip.dst, t.dst_port))) else { continue };
+        // A reused address pair: the stream whose range holds the frame.
+        let Some(target) =
+            list.iter().filter(|g| (g.first_frame..=g.last_frame).contains(&frame.frame)).max_by_key(|g| g.first_frame)
+        else {
+            continue;
+        };
+        let v = c.pkts.entry(target.stream).or_default();
+        if v.len() < MAX_PER_STREAM {
+            v.push(P {
+                frame: frame.frame,
+                ts: frame.ts,
+                c2s: src == target.client,
+                flags: t.flags,
+                len: t.seglen.unwrap_or(0),
+            });
+        }
+    }
+    c
 }
 
 fn round6(v: f64) -> f64 {
