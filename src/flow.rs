@@ -29,6 +29,17 @@ impl FlowKey {
     }
 }
 
+/// Where a stream's packets are in the capture: enough to find them again in a second pass
+/// without a flow table, even after the stream was evicted from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowRef {
+    pub stream: u32,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub first_frame: u64,
+    pub last_frame: u64,
+}
+
 /// One TCP conversation: its summary and its analysis state.
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -47,6 +58,18 @@ impl Conversation {
             analysis: ConvAnalysis::default(),
             base_seq: [None, None],
             closed_noted: false,
+        }
+    }
+
+    /// Where this stream's packets are, as far as the capture has been read.
+    pub fn flow_ref(&self) -> FlowRef {
+        let s = &self.summary;
+        FlowRef {
+            stream: s.stream,
+            client: s.client(),
+            server: s.server(),
+            first_frame: s.first_frame,
+            last_frame: s.last_frame,
         }
     }
 

@@ -285,25 +285,48 @@ fn json_output_matches_docs_json_md() {
     }
 }
 
-/// Timelines are read back by address pair and frame range for streams the flow table still
-/// holds, and by running the engine again for streams it evicted. Both ways must give the
-/// same rows: with `--max-streams 4` the cited streams are evicted and the engine path runs.
+/// Timelines are read back three ways: by address pair and frame range from the flow table's
+/// conversations; the same from the place a detector recorded when the stream ended (the
+/// stream was evicted since); and, when neither is known, by running the engine again. All
+/// three must give the same rows.
 #[test]
-fn timelines_of_evicted_streams_match_those_found_by_address() {
-    let timelines = |v: &serde_json::Value| v["timelines"].as_array().unwrap().clone();
-    // A capture whose findings do not change with eviction, so the roles in the rows agree.
-    for cap in ["captures/outbound-scan-client.pcap"] {
-        let by_address: serde_json::Value = serde_json::from_str(&run(&["analyze", "--format", "json", cap])).unwrap();
-        let evicted: serde_json::Value =
-            serde_json::from_str(&run(&["analyze", "--format", "json", "--max-streams", "4", cap])).unwrap();
-        let held: Vec<u64> =
-            evicted["streams"].as_array().unwrap().iter().map(|s| s["stream"].as_u64().unwrap()).collect();
-        let cited: Vec<u64> = timelines(&evicted).iter().map(|t| t["stream"].as_u64().unwrap()).collect();
-        assert!(!cited.is_empty(), "{cap}: no timelines");
-        assert!(cited.iter().any(|s| !held.contains(s)), "{cap}: no cited stream was evicted");
-        for t in timelines(&evicted) {
-            let same = timelines(&by_address).into_iter().find(|u| u["stream"] == t["stream"]);
-            assert_eq!(Some(&t), same.as_ref(), "{cap}: stream {}", t["stream"]);
-        }
-    }
+fn timelines_agree_however_their_streams_are_found() {
+    use pcapdoc::capture::CaptureReader;
+    use pcapdoc::detect::{self, Config};
+    use pcapdoc::report::timeline;
+
+    // Findings that do not change when streams are evicted, so the evidence roles agree.
+    let path = support::root().join("captures/outbound-scan-client.pcap");
+    let run = |max_streams: usize| {
+        let mut config = Config::default();
+        config.engine.max_streams = max_streams;
+        let (analysis, findings) = detect::run(CaptureReader::open(&path).unwrap(), &config, &[]);
+        let rows = |findings: &[detect::Finding]| {
+            serde_json::to_value(timeline::collect(&path, findings, &analysis, &config.engine)).unwrap()
+        };
+        let recorded = rows(&findings);
+        let unrecorded: Vec<detect::Finding> = findings
+            .iter()
+            .cloned()
+            .map(|mut f| {
+                f.flow = None;
+                f
+            })
+            .collect();
+        // Cited streams the flow table let go of, each with the place its detector recorded.
+        let evicted: Vec<bool> = findings
+            .iter()
+            .filter(|f| f.stream.is_some_and(|s| analysis.conversation(s).is_none()))
+            .map(|f| f.flow.is_some_and(|r| Some(r.stream) == f.stream))
+            .collect();
+        (recorded, rows(&unrecorded), evicted)
+    };
+    let (held, _, none_evicted) = run(100_000);
+    let (recorded, reread, evicted) = run(4);
+    assert!(none_evicted.is_empty());
+    assert!(!evicted.is_empty(), "no cited stream was evicted");
+    assert!(evicted.iter().all(|&recorded| recorded), "{evicted:?}");
+    assert!(held.as_object().is_some_and(|m| !m.is_empty()), "no timelines");
+    assert_eq!(held, recorded);
+    assert_eq!(held, reread);
 }

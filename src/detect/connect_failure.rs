@@ -18,7 +18,7 @@ use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, L4};
 use crate::engine::{Analysis, Hooks, Observer};
-use crate::flow::Conversation;
+use crate::flow::{Conversation, FlowRef};
 
 pub const ABOUT: &str =
     "failed TCP connection attempts: refused, ICMP-unreachable (with code), unanswered, or never completed";
@@ -43,6 +43,7 @@ pub const MAX_LISTED: usize = 8;
 #[derive(Debug, Clone, Copy)]
 struct Attempt {
     stream: u32,
+    flow: FlowRef,
     syn: u64,
     ts: Timestamp,
     answer: Option<u64>,
@@ -143,7 +144,7 @@ impl Observer for ConnectFailure {
             }
         }
         if g.samples.len() < MAX_SAMPLES {
-            g.samples.push(Attempt { stream: s.stream, syn, ts: s.start, answer });
+            g.samples.push(Attempt { stream: s.stream, flow: c.flow_ref(), syn, ts: s.start, answer });
         }
     }
 }
@@ -222,6 +223,7 @@ impl ConnectFailure {
             self.ok_sources.get(&server).map(|s| s.difference(&g.sources).copied().collect()).unwrap_or_default();
         let span = g.last.zip(g.first).map_or(0, |(l, f)| l.since(f));
         let mut f = Finding::new("connect-failure", Severity::Error, g.samples.first().map(|x| x.stream));
+        f.flow = g.samples.first().map(|x| x.flow);
         for x in g.samples.iter().take(3) {
             f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
             if let Some(fr) = x.answer {
@@ -267,6 +269,7 @@ impl ConnectFailure {
         let n: u64 = dests.iter().map(|(_, g)| g.count).sum();
         let first = dests.iter().filter_map(|(_, g)| g.samples.first()).min_by_key(|x| x.stream);
         let mut f = Finding::new("connect-failure", Severity::Error, first.map(|x| x.stream));
+        f.flow = first.map(|x| x.flow);
         let mut samples: Vec<&Attempt> = dests.iter().flat_map(|(_, g)| g.samples.iter()).collect();
         samples.sort_by_key(|x| x.stream);
         for x in samples.iter().take(3) {

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use super::{Config, Detector, Finding, Severity};
 use crate::capture::Timestamp;
 use crate::engine::{Analysis, Hooks, Observer};
-use crate::flow::Conversation;
+use crate::flow::{Conversation, FlowRef};
 
 pub const ABOUT: &str =
     "new SYNs unanswered or retried while established connections keep working (conntrack or accept queue full)";
@@ -32,6 +32,7 @@ pub const MAX_PER_SERVER: usize = 4_096;
 #[derive(Debug, Clone, Copy)]
 struct Attempt {
     stream: u32,
+    flow: FlowRef,
     syn: u64,
     start: Timestamp,
     port: u16,
@@ -90,6 +91,7 @@ impl Observer for ConntrackExhaustion {
             if entry.struggling.len() < MAX_PER_SERVER {
                 entry.struggling.push(Attempt {
                     stream: s.stream,
+                    flow: c.flow_ref(),
                     syn: client_side.syn_frame.unwrap_or(s.first_frame),
                     start: s.start,
                     port: server.port(),
@@ -135,6 +137,7 @@ impl Detector for ConntrackExhaustion {
                 _ => Severity::Info,
             };
             let mut f = Finding::new("conntrack-exhaustion", severity, struggling.first().map(|a| a.stream));
+            f.flow = struggling.first().map(|a| a.flow);
             for a in struggling.iter().take(3) {
                 f = f.evidence(a.syn, a.start, format!("SYN sent {} times (stream {})", a.syns, a.stream));
             }

@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::capture::{CaptureReader, Timestamp};
 use crate::decode::{Frame, Tcp};
 use crate::engine::{self, Analysis, AppCtx, Hooks, Observer, TcpInfo};
-use crate::flow::Conversation;
+use crate::flow::{Conversation, FlowRef};
 use crate::text::{Lang, Texts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
@@ -77,6 +77,10 @@ pub struct Finding {
     /// [`SUPERSEDES`]) that covers all of a general finding's streams replaces it.
     #[serde(skip)]
     pub covers: Vec<u32>,
+    /// Where `stream`'s packets are, recorded when the stream ended, for detectors whose
+    /// stream may be evicted before the report reads its timeline.
+    #[serde(skip)]
+    pub flow: Option<FlowRef>,
 }
 
 impl Finding {
@@ -94,6 +98,7 @@ impl Finding {
             facts: serde_json::Map::new(),
             time: 0.0,
             covers: Vec::new(),
+            flow: None,
         }
     }
 

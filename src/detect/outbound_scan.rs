@@ -16,7 +16,7 @@ use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
-use crate::flow::Conversation;
+use crate::flow::{Conversation, FlowRef};
 
 pub const ABOUT: &str =
     "a host connecting to many addresses on one port (22, 3389, 445 ...) or guessing logins: 'attacking others'";
@@ -45,6 +45,8 @@ struct Sweep {
     last: Timestamp,
     /// (frame, time, stream) of the first attempts, for evidence.
     samples: Vec<(u64, Timestamp, u32)>,
+    /// Where the first sample's stream is, once it ended.
+    first_flow: Option<FlowRef>,
     /// Every attempt's stream (at most [`MAX_DESTS`]).
     streams: Vec<u32>,
 }
@@ -54,6 +56,7 @@ struct Login {
     attempts: u64,
     short: u64,
     first: Option<(u64, Timestamp, u32)>,
+    first_flow: Option<FlowRef>,
     last: Option<Timestamp>,
 }
 
@@ -89,6 +92,7 @@ impl Observer for OutboundScan {
             first: f.ts,
             last: f.ts,
             samples: Vec::new(),
+            first_flow: None,
             streams: Vec::new(),
         });
         s.attempts += 1;
@@ -111,7 +115,10 @@ impl Observer for OutboundScan {
         }
         let (client, server) = (s.client(), s.server());
         let key = (client.ip(), server.port());
-        if self.sweeps.contains_key(&key) {
+        if let Some(sweep) = self.sweeps.get_mut(&key) {
+            if sweep.samples.first().is_some_and(|x| x.2 == s.stream) {
+                sweep.first_flow = Some(c.flow_ref());
+            }
             bump_outcome(self.outcome.entry(key).or_default(), s);
         }
         if !LOGIN_PORTS.contains(&server.port()) || !s.handshake_completed() {
@@ -127,7 +134,10 @@ impl Observer for OutboundScan {
             l.short += 1;
         }
         let syn = s.sides.get(s.client_side()).and_then(|d| d.syn_frame).unwrap_or(s.first_frame);
-        l.first.get_or_insert((syn, s.start, s.stream));
+        if l.first.is_none() {
+            l.first = Some((syn, s.start, s.stream));
+            l.first_flow = Some(c.flow_ref());
+        }
         l.last = Some(l.last.map_or(s.end, |t| t.max(s.end)));
     }
 }
@@ -163,6 +173,7 @@ impl Detector for OutboundScan {
             let per_s = rate(s.attempts, s.first, s.last);
             let dests = if s.dests.len() >= MAX_DESTS { format!("{MAX_DESTS}+") } else { s.dests.len().to_string() };
             let mut f = Finding::new("outbound-scan", Severity::Error, s.samples.first().map(|x| x.2));
+            f.flow = s.first_flow;
             for &(frame, ts, stream) in &s.samples {
                 f = f.evidence(frame, ts, format!("SYN (stream {stream})"));
             }
@@ -214,6 +225,7 @@ impl Detector for OutboundScan {
                 first,
                 format!("first login session (stream {stream})"),
             );
+            f.flow = l.first_flow;
             f.summary = t.get(
                 "scan.login.summary",
                 &[

@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::engine::{Analysis, Hooks, Observer};
-use crate::flow::Conversation;
+use crate::flow::{Conversation, FlowRef};
 
 pub const ABOUT: &str = "many half-open connections toward one server, with the top sources";
 
@@ -35,6 +35,8 @@ struct Target {
     last: Option<Timestamp>,
     /// (SYN frame, time, stream, SYN/ACK frame) of the first half-open attempts.
     samples: Vec<(u64, Timestamp, u32, Option<u64>)>,
+    /// Where the first sample's stream is.
+    first_flow: Option<FlowRef>,
     /// The half-open and unanswered streams (at most [`MAX_SOURCES`]).
     streams: Vec<u32>,
     synack_retransmissions: u64,
@@ -106,6 +108,7 @@ impl Observer for SynFlood {
             if t.samples.len() < 3 {
                 let syn = client_side.and_then(|d| d.syn_frame).unwrap_or(s.first_frame);
                 t.samples.push((syn, s.start, s.stream, s.synack_frame));
+                t.first_flow.get_or_insert(c.flow_ref());
             }
         }
     }
@@ -135,6 +138,7 @@ impl Detector for SynFlood {
                 .collect::<Vec<_>>()
                 .join(", ");
             let mut f = Finding::new("syn-flood", Severity::Error, t.samples.first().map(|x| x.2));
+            f.flow = t.first_flow;
             for &(syn, ts, stream, synack) in &t.samples {
                 f = f.evidence(syn, ts, format!("SYN (stream {stream})"));
                 if let Some(sa) = synack {

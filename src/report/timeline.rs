@@ -17,7 +17,7 @@ use crate::capture::{CaptureReader, Timestamp};
 use crate::decode::{self, Frame, L4, Tcp};
 use crate::detect::Finding;
 use crate::engine::{self, Analysis, Observer, TcpInfo};
-use crate::flow::{Conversation, FlowKey};
+use crate::flow::{Conversation, FlowKey, FlowRef};
 
 const MAX_PER_STREAM: usize = 5_000;
 /// Rows shown per timeline: the handshake, and a few packets around each evidence frame.
@@ -87,21 +87,14 @@ impl Observer for Collect {
 /// Frames read past the last evidence frame, for the context packets that follow it.
 const TAIL_FRAMES: u64 = 10_000;
 
-/// A stream to collect, as the first pass left it.
-struct Target {
-    stream: u32,
-    client: SocketAddr,
-    first_frame: u64,
-    last_frame: u64,
-}
-
 /// Timelines for the streams of `findings`, read again from `path`, and only as far as the
 /// last evidence frame (plus [`TAIL_FRAMES`]).
 ///
 /// The first pass knows each stream's endpoints and frame range, so this pass needs no flow
 /// table or sequence analysis: it skips the records before the first wanted frame undecoded,
 /// and places each TCP packet by its address pair and frame number. A stream the first pass
-/// evicted is not known that way; then the whole engine runs again, as far as the bound.
+/// evicted is known that way only if its detector recorded where it was
+/// ([`Finding::flow`]); otherwise the whole engine runs again, as far as the bound.
 pub fn collect(
     path: &Path,
     findings: &[Finding],
@@ -115,7 +108,16 @@ pub fn collect(
     let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
     let last = findings.iter().filter(|f| f.stream.is_some()).flat_map(|f| f.frames.last()).max().copied();
     let bound = last.map(|l| l.saturating_add(TAIL_FRAMES));
-    let known: Vec<&Conversation> = wanted.iter().filter_map(|&s| analysis.conversation(s)).collect();
+    // Each stream's place: from the flow table at the end, else as the detector saw it end.
+    let known: Vec<FlowRef> = wanted
+        .iter()
+        .filter_map(|&s| {
+            analysis
+                .conversation(s)
+                .map(Conversation::flow_ref)
+                .or_else(|| findings.iter().filter_map(|f| f.flow).find(|r| r.stream == s))
+        })
+        .collect();
     let c = if known.len() == wanted.len() {
         by_address(reader, &known, bound)
     } else {
@@ -171,22 +173,16 @@ pub fn collect(
     out
 }
 
-/// The packets of `convs`, found by address pair and frame range.
-fn by_address(mut reader: CaptureReader, convs: &[&Conversation], bound: Option<u64>) -> Collect {
-    let mut targets: HashMap<FlowKey, Vec<Target>> = HashMap::default();
+/// The packets of the streams at `flows`, found by address pair and frame range.
+fn by_address(mut reader: CaptureReader, flows: &[FlowRef], bound: Option<u64>) -> Collect {
+    let mut targets: HashMap<FlowKey, Vec<FlowRef>> = HashMap::default();
     let mut c = Collect { wanted: BTreeSet::new(), pkts: BTreeMap::new(), ends: BTreeMap::new() };
-    for conv in convs {
-        let s = &conv.summary;
-        targets.entry(FlowKey::new(s.client(), s.server())).or_default().push(Target {
-            stream: s.stream,
-            client: s.client(),
-            first_frame: s.first_frame,
-            last_frame: s.last_frame,
-        });
-        c.ends.insert(s.stream, (s.client().to_string(), s.server().to_string()));
+    for r in flows {
+        targets.entry(FlowKey::new(r.client, r.server)).or_default().push(*r);
+        c.ends.insert(r.stream, (r.client.to_string(), r.server.to_string()));
     }
-    let first = convs.iter().map(|c| c.summary.first_frame).min().unwrap_or(0);
-    let last = convs.iter().map(|c| c.summary.last_frame).max().unwrap_or(0).min(bound.unwrap_or(u64::MAX));
+    let first = flows.iter().map(|r| r.first_frame).min().unwrap_or(0);
+    let last = flows.iter().map(|r| r.last_frame).max().unwrap_or(0).min(bound.unwrap_or(u64::MAX));
     while let Some(rec) = reader.next_record() {
         if rec.frame < first {
             continue;
