@@ -181,14 +181,26 @@ fn by_address(mut reader: CaptureReader, flows: &[FlowRef], bound: Option<u64>) 
         targets.entry(FlowKey::new(r.client, r.server)).or_default().push(*r);
         c.ends.insert(r.stream, (r.client.to_string(), r.server.to_string()));
     }
-    let first = flows.iter().map(|r| r.first_frame).min().unwrap_or(0);
-    let last = flows.iter().map(|r| r.last_frame).max().unwrap_or(0).min(bound.unwrap_or(u64::MAX));
-    while let Some(rec) = reader.next_record() {
-        if rec.frame < first {
-            continue;
+    // The frame ranges the streams span, merged and in order: records outside them are
+    // skipped undecoded (cited streams are often a few early ones and a few late ones).
+    let mut spans: Vec<(u64, u64)> = flows.iter().map(|r| (r.first_frame, r.last_frame)).collect();
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
         }
-        if rec.frame > last {
+    }
+    let end = merged.last().map_or(0, |s| s.1).min(bound.unwrap_or(u64::MAX));
+    let mut spans = merged.into_iter().peekable();
+    while let Some(rec) = reader.next_record() {
+        if rec.frame > end {
             break;
+        }
+        while spans.next_if(|&(_, b)| b < rec.frame).is_some() {}
+        if !spans.peek().is_some_and(|&(a, _)| a <= rec.frame) {
+            continue;
         }
         let frame = decode::decode(&rec);
         let (L4::Tcp(t), Some(ip)) = (&frame.l4, frame.ip) else { continue };
