@@ -120,7 +120,9 @@ impl Observer for DnsHijack {
         let rival = self.answered.get(&key).copied().filter(|&i| {
             self.resolutions.get(i).is_some_and(|o| o.name.eq_ignore_ascii_case(name) && o.addrs != addrs)
         });
-        let dkey = (name.to_ascii_lowercase(), chain.clone(), addrs.clone());
+        // Most answers repeat a known resolution: the key owns the chain and addresses, and
+        // they are copied only for a new one.
+        let dkey = (name.to_ascii_lowercase(), chain, addrs);
         let known = self.distinct.get(&dkey).copied();
         let idx = match (known, rival) {
             (Some(i), None) => i,
@@ -133,8 +135,8 @@ impl Observer for DnsHijack {
                     server: ctx.src,
                     id: m.id,
                     name: name.clone(),
-                    chain,
-                    addrs,
+                    chain: dkey.1.clone(),
+                    addrs: dkey.2.clone(),
                 };
                 self.resolutions.push(r);
                 let i = self.resolutions.len() - 1;
