@@ -43,7 +43,6 @@ pub const MAX_LISTED: usize = 8;
 #[derive(Debug, Clone, Copy)]
 struct Attempt {
     stream: u32,
-    flow: FlowRef,
     syn: u64,
     ts: Timestamp,
     answer: Option<u64>,
@@ -57,6 +56,8 @@ struct Group {
     last: Option<Timestamp>,
     sources: BTreeSet<IpAddr>,
     samples: Vec<Attempt>,
+    /// Where the first sample's stream is (the one a finding cites).
+    first_flow: Option<FlowRef>,
     /// Silent attempts of more than one SYN; and the earliest lone-SYN attempt.
     retried: u64,
     first_single: Option<Timestamp>,
@@ -144,7 +145,8 @@ impl Observer for ConnectFailure {
             }
         }
         if g.samples.len() < MAX_SAMPLES {
-            g.samples.push(Attempt { stream: s.stream, flow: c.flow_ref(), syn, ts: s.start, answer });
+            g.first_flow.get_or_insert(c.flow_ref());
+            g.samples.push(Attempt { stream: s.stream, syn, ts: s.start, answer });
         }
     }
 }
@@ -223,7 +225,7 @@ impl ConnectFailure {
             self.ok_sources.get(&server).map(|s| s.difference(&g.sources).copied().collect()).unwrap_or_default();
         let span = g.last.zip(g.first).map_or(0, |(l, f)| l.since(f));
         let mut f = Finding::new("connect-failure", Severity::Error, g.samples.first().map(|x| x.stream));
-        f.flow = g.samples.first().map(|x| x.flow);
+        f.flow = g.first_flow;
         for x in g.samples.iter().take(3) {
             f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
             if let Some(fr) = x.answer {
@@ -269,7 +271,7 @@ impl ConnectFailure {
         let n: u64 = dests.iter().map(|(_, g)| g.count).sum();
         let first = dests.iter().filter_map(|(_, g)| g.samples.first()).min_by_key(|x| x.stream);
         let mut f = Finding::new("connect-failure", Severity::Error, first.map(|x| x.stream));
-        f.flow = first.map(|x| x.flow);
+        f.flow = dests.iter().filter_map(|(_, g)| g.first_flow).find(|r| first.is_some_and(|x| x.stream == r.stream));
         let mut samples: Vec<&Attempt> = dests.iter().flat_map(|(_, g)| g.samples.iter()).collect();
         samples.sort_by_key(|x| x.stream);
         for x in samples.iter().take(3) {
