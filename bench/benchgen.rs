@@ -8,7 +8,10 @@
 //!   segments, 0.2% of segments lost and retransmitted 200 ms later;
 //! - `small`: short HTTPS visits, each a DNS query and answer over UDP, a handshake, a
 //!   ClientHello, ServerHello, a request, a response and a FIN exchange;
-//! - `scan`:  a SYN scan: one SYN and one RST per distinct (address, port), never reused.
+//! - `scan`:  a SYN scan: one SYN and one RST per distinct (address, port), never reused;
+//! - `concurrent`: 100,000 HTTPS connections opened first and all kept open to the end,
+//!   taking turns at a request and a response (TLS application data), then all closed:
+//!   the flow table's bound on live streams, full for the whole file.
 //!
 //! Addresses are from the documentation ranges. The generator is a plain xorshift so that
 //! the output depends on nothing but the arguments.
@@ -353,10 +356,46 @@ fn scan<W: Write>(w: &mut Writer<W>, rng: &mut Rng, target: u64) -> std::io::Res
     Ok(())
 }
 
+fn concurrent<W: Write>(w: &mut Writer<W>, rng: &mut Rng, target: u64) -> std::io::Result<()> {
+    const CONNS: u32 = 100_000;
+    let server = ([203, 0, 113, 20], 443u16);
+    let req = app_data(120);
+    let resp = app_data(600);
+    // (client, client seq, server seq)
+    let mut conns: Vec<(([u8; 4], u16), u32, u32)> = Vec::with_capacity(CONNS as usize);
+    for i in 0..CONNS {
+        // 2,000 client addresses × 50 ports: distinct 4-tuples.
+        let n = i / 50;
+        let client = ([198, 51, 100, 1 + (n % 250) as u8], 20_000 + (n / 250) as u16 * 50 + (i % 50) as u16);
+        let (cs, ss) = (rng.next() as u32, rng.next() as u32);
+        w.advance(10_000);
+        w.tcp(client, server, cs, 0, SYN, &[])?;
+        w.tcp(server, client, ss, cs.wrapping_add(1), SYN | ACK, &[])?;
+        w.tcp(client, server, cs.wrapping_add(1), ss.wrapping_add(1), ACK, &[])?;
+        conns.push((client, cs.wrapping_add(1), ss.wrapping_add(1)));
+    }
+    let mut i = 0usize;
+    while w.written < target {
+        let Some((client, c, s)) = conns.get_mut(i % CONNS as usize) else { break };
+        w.advance(2_000);
+        w.tcp(*client, server, *c, *s, PSH | ACK, &req)?;
+        *c = c.wrapping_add(req.len() as u32);
+        w.tcp(server, *client, *s, *c, PSH | ACK, &resp)?;
+        *s = s.wrapping_add(resp.len() as u32);
+        i += 1;
+    }
+    for &(client, c, s) in &conns {
+        w.tcp(client, server, c, s, FIN | ACK, &[])?;
+        w.tcp(server, client, s, c.wrapping_add(1), FIN | ACK, &[])?;
+        w.tcp(client, server, c.wrapping_add(1), s.wrapping_add(1), ACK, &[])?;
+    }
+    Ok(())
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let [_, kind, size_mb, seed, out] = args.as_slice() else {
-        eprintln!("usage: benchgen bulk|small|scan SIZE_MB SEED OUT.pcap");
+        eprintln!("usage: benchgen bulk|small|scan|concurrent SIZE_MB SEED OUT.pcap");
         std::process::exit(2);
     };
     let target = size_mb.parse::<u64>().map_err(std::io::Error::other)? * 1_000_000;
@@ -366,6 +405,7 @@ fn main() -> std::io::Result<()> {
         "bulk" => bulk(&mut w, &mut rng, target)?,
         "small" => small(&mut w, &mut rng, target)?,
         "scan" => scan(&mut w, &mut rng, target)?,
+        "concurrent" => concurrent(&mut w, &mut rng, target)?,
         _ => {
             eprintln!("unknown kind {kind}");
             std::process::exit(2);

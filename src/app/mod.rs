@@ -71,7 +71,9 @@ pub struct SegmentIn<'a> {
 }
 
 pub struct AppTable {
-    streams: HashMap<u32, StreamApp>,
+    /// Boxed: a table of 300-byte values costs as much for its empty slots as for its full
+    /// ones, and with 100,000 open streams the slots are most of the memory.
+    streams: HashMap<u32, Box<StreamApp>>,
     cap: usize,
     pub malformed_dns: u64,
     /// Out-of-order bytes not buffered because a direction's reassembly cap was reached.
@@ -102,7 +104,7 @@ impl AppTable {
     pub fn tcp_segment(&mut self, s: &SegmentIn<'_>, emit: &mut dyn FnMut(usize, AppEvent)) {
         let app = if s.seglen > 0 {
             let cap = self.cap;
-            self.streams.entry(s.stream).or_insert_with(|| StreamApp::new(cap, s.data_start))
+            self.streams.entry(s.stream).or_insert_with(|| Box::new(StreamApp::new(cap, s.data_start)))
         } else if s.fin {
             // A FIN releases what a side still holds; without state there is nothing held.
             match self.streams.get_mut(&s.stream) {
@@ -116,7 +118,7 @@ impl AppTable {
             return;
         }
         let dir = s.dir.min(1);
-        let StreamApp { kind, reasm, tls, dns } = app;
+        let StreamApp { kind, reasm, tls, dns } = &mut **app;
         let mut malformed = 0u64;
         let Some(r) = reasm.get_mut(dir) else { return };
         r.push(Seq(s.seq), s.syn, s.fin, s.seglen, s.payload, &mut |chunk| {
@@ -192,7 +194,7 @@ impl AppTable {
 
     /// Totals at the end of the capture, including streams still open.
     pub fn finish(&mut self) {
-        let open: Vec<StreamApp> = self.streams.drain().map(|(_, a)| a).collect();
+        let open: Vec<Box<StreamApp>> = self.streams.drain().map(|(_, a)| a).collect();
         for app in &open {
             self.count(app);
         }
