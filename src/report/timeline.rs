@@ -199,7 +199,7 @@ fn by_address(mut reader: CaptureReader, flows: &[FlowRef], bound: Option<u64>) 
             break;
         }
         while spans.next_if(|&(_, b)| b < rec.frame).is_some() {}
-        if !spans.peek().is_some_and(|&(a, _)| a <= rec.frame) {
+        if spans.peek().is_none_or(|&(a, _)| a > rec.frame) {
             continue;
         }
         let frame = decode::decode(&rec);
