@@ -99,6 +99,8 @@ pub struct Analysis {
     pub reassembly_cap: usize,
     /// TCP streams evicted from the flow table to bound memory.
     pub evicted_streams: u64,
+    /// Closed TCP streams let go of to bound memory (their state was complete).
+    pub released_streams: u64,
     /// The flow table's bound on live streams.
     pub max_streams: usize,
 }
@@ -259,6 +261,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         observer.on_stream_end(conv, false);
     }
     let evicted_streams = flows.evicted();
+    let released_streams = flows.released();
     Analysis {
         capture: reader.into_info(),
         conversations: flows.into_conversations(),
@@ -268,6 +271,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         reassembly_gap_bytes: apps.reassembly_gap_bytes,
         reassembly_cap: options.reassembly_cap,
         evicted_streams,
+        released_streams,
         max_streams: options.max_streams,
     }
 }

@@ -126,6 +126,7 @@ pub struct FlowTable {
     next: u32,
     max_live: usize,
     evicted: u64,
+    released: u64,
 }
 
 impl Default for FlowTable {
@@ -147,6 +148,7 @@ impl FlowTable {
             next: 0,
             max_live: max_live.max(16),
             evicted: 0,
+            released: 0,
         }
     }
 
@@ -173,13 +175,19 @@ impl FlowTable {
         v
     }
 
-    /// Conversations evicted so far.
+    /// Conversations evicted so far because the table was full.
     pub fn evicted(&self) -> u64 {
         self.evicted
     }
 
+    /// Closed conversations let go of so far because more were held than an eighth of the
+    /// bound: finished streams, reported in full before they went.
+    pub fn released(&self) -> u64 {
+        self.released
+    }
+
     /// Notes that `stream` has closed. When more closed streams are held than the bound
-    /// allows, the one that closed longest ago is evicted and returned.
+    /// allows, the one that closed longest ago is released and returned.
     pub fn note_closed(&mut self, stream: u32) -> Option<Box<Conversation>> {
         let c = self.live.get_mut(&stream)?;
         if c.closed_noted {
@@ -196,7 +204,7 @@ impl FlowTable {
         if self.current.get(&key) == Some(&oldest) {
             self.current.remove(&key);
         }
-        self.evicted += 1;
+        self.released += 1;
         Some(c)
     }
 
@@ -421,7 +429,8 @@ mod tests {
             assert!(t.note_closed(p.stream).is_none(), "a stream is queued once");
         }
         assert_eq!(evicted, vec![0, 1]);
-        assert_eq!(t.evicted(), 2);
+        assert_eq!(t.released(), 2);
+        assert_eq!(t.evicted(), 0);
         assert!(t.get(0).is_none() && t.get(1).is_none() && t.get(2).is_some() && t.get(3).is_some());
     }
 }

@@ -277,6 +277,32 @@ fn new_syns_retried_while_old_connections_work_is_a_full_table() {
     assert_eq!(of(&findings(&p), "conntrack-exhaustion")[0].severity, Severity::Info);
 }
 
+/// Finished connections beyond the closed-stream bound are released, not evicted: they were
+/// complete, so no stale-stream warning is due.
+#[test]
+fn closed_streams_beyond_their_bound_are_released_not_counted_as_evictions() {
+    let mut c = Craft::new();
+    for i in 0..200u16 {
+        let (cl, sv) = ((C, 20000 + i), (S, 80));
+        c.tcp(cl, sv, 1000, 0, "S", &[], 64).tcp(sv, cl, 5000, 1001, "SA", &[], 64).tcp(
+            cl,
+            sv,
+            1001,
+            5001,
+            "R",
+            &[],
+            64,
+        );
+    }
+    let (_d, p) = write(&c, "closed.pcap");
+    let mut cfg = Config::default();
+    cfg.engine.max_streams = 64;
+    let (a, _) = detect::run(CaptureReader::open(&p).unwrap(), &cfg, &[]);
+    assert_eq!(a.evicted_streams, 0);
+    assert_eq!(a.released_streams, 200 - 64 / 8);
+    assert_eq!(a.conversations.len(), 64 / 8);
+}
+
 #[test]
 fn a_flood_larger_than_the_flow_table_is_still_found_and_the_evictions_are_counted() {
     let (_d, p) = write(&flood(400, 0), "big-flood.pcap");

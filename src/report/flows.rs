@@ -46,11 +46,15 @@ pub struct Limits {
     /// Live TCP streams held at most, and how many stale ones were evicted to stay there.
     pub max_streams: usize,
     pub evicted_streams: u64,
+    /// Closed streams let go of (complete when they went) to hold at most an eighth of
+    /// `max_streams` of them.
+    pub released_closed_streams: u64,
 }
 
 impl CaptureSummary {
     pub fn from_analysis(a: &crate::engine::Analysis) -> Self {
-        let seen = a.conversations.len().saturating_add(usize::try_from(a.evicted_streams).unwrap_or(usize::MAX));
+        let gone = a.evicted_streams.saturating_add(a.released_streams);
+        let seen = a.conversations.len().saturating_add(usize::try_from(gone).unwrap_or(usize::MAX));
         let mut c = Self::new(&a.capture, &a.anomalies, seen);
         c.limits = Limits {
             reassembly_cap_bytes: a.reassembly_cap,
@@ -59,6 +63,7 @@ impl CaptureSummary {
             malformed_dns: a.malformed_dns,
             max_streams: a.max_streams,
             evicted_streams: a.evicted_streams,
+            released_closed_streams: a.released_streams,
         };
         c
     }
@@ -212,6 +217,13 @@ pub fn capture_lines(c: &CaptureSummary) -> String {
         s.push_str(&format!(
             "note: {} stale TCP streams were evicted to keep at most {} in memory (--max-streams); their findings were made at eviction, and a 4-tuple seen again after it gets a new stream number\n",
             c.limits.evicted_streams, c.limits.max_streams
+        ));
+    }
+    if c.limits.released_closed_streams > 0 {
+        s.push_str(&format!(
+            "note: {} closed TCP streams were let go of once complete, to hold at most {} of them; their findings were made as they closed\n",
+            c.limits.released_closed_streams,
+            c.limits.max_streams / 8
         ));
     }
     if !c.anomalies.is_empty() {
