@@ -91,8 +91,8 @@ const TAIL_FRAMES: u64 = 10_000;
 /// last evidence frame (plus [`TAIL_FRAMES`]).
 ///
 /// The first pass knows each stream's endpoints and frame range, so this pass needs no flow
-/// table or sequence analysis: it skips the records before the first wanted frame undecoded,
-/// and places each TCP packet by its address pair and frame number. A stream the first pass
+/// table or sequence analysis: it skips the records outside the wanted streams' frame ranges
+/// undecoded, and places each TCP packet by its address pair and frame number. A stream the first pass
 /// evicted is known that way only if its detector recorded where it was
 /// ([`Finding::flow`]); otherwise the whole engine runs again, as far as the bound.
 pub fn collect(
