@@ -282,17 +282,9 @@ fn new_syns_retried_while_old_connections_work_is_a_full_table() {
 #[test]
 fn closed_streams_beyond_their_bound_are_released_not_counted_as_evictions() {
     let mut c = Craft::new();
-    for i in 0..200u16 {
-        let (cl, sv) = ((C, 20000 + i), (S, 80));
-        c.tcp(cl, sv, 1000, 0, "S", &[], 64).tcp(sv, cl, 5000, 1001, "SA", &[], 64).tcp(
-            cl,
-            sv,
-            1001,
-            5001,
-            "R",
-            &[],
-            64,
-        );
+    for port in 20000..20200u16 {
+        let (cs, ss) = handshake(&mut c, port, 80);
+        c.tcp((C, port), (S, 80), cs, ss, "R", &[], 64);
     }
     let (_d, p) = write(&c, "closed.pcap");
     let mut cfg = Config::default();
