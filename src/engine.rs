@@ -33,6 +33,7 @@ impl Hooks {
     pub const APP: Hooks = Hooks(1 << 2);
     pub const FRAME: Hooks = Hooks(1 << 3);
     pub const STREAM_END: Hooks = Hooks(1 << 4);
+    pub const NONE: Hooks = Hooks(0);
     pub const ALL: Hooks = Hooks(0b1_1111);
 
     /// True when every hook of `other` is in `self`.
@@ -82,7 +83,11 @@ pub struct AppCtx {
 
 /// An observer that sees nothing.
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl Observer for NoObserver {
+    fn hooks(&self) -> Hooks {
+        Hooks::NONE
+    }
+}
 
 /// Everything the engine produced, for detectors and reports.
 #[derive(Debug)]

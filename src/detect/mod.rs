@@ -205,12 +205,12 @@ fn drop_superseded(findings: &mut Vec<Finding>) {
     });
 }
 
-/// Fans every engine callback out to several detectors.
-/// The detectors and one more observer, as one observer. Each callback goes only to the
-/// detectors whose [`Hooks`] name it.
+/// The detectors and one more observer, as one observer. Each callback goes only to those
+/// whose [`Hooks`] name it.
 struct Fanout<'x> {
     detectors: Vec<Box<dyn Detector>>,
     extra: &'x mut dyn Observer,
+    extra_hooks: Hooks,
     /// Indices into `detectors`, per callback.
     tcp: Vec<usize>,
     quoted_tcp: Vec<usize>,
@@ -230,39 +230,43 @@ impl<'x> Fanout<'x> {
             frame: subscribed(Hooks::FRAME),
             stream_end: subscribed(Hooks::STREAM_END),
             detectors,
+            extra_hooks: extra.hooks(),
             extra,
         }
     }
 }
 
-/// Calls `$call` on each detector subscribed in `$list`, then on the extra observer.
+/// Calls `$call` on each detector subscribed in `$list`, then on the extra observer if it
+/// has `$hook`.
 macro_rules! fan {
-    ($self:ident, $list:ident, $d:ident => $call:expr) => {{
+    ($self:ident, $list:ident, $hook:expr, $d:ident => $call:expr) => {{
         for &i in &$self.$list {
             if let Some($d) = $self.detectors.get_mut(i) {
                 $call;
             }
         }
-        let $d = &mut *$self.extra;
-        $call;
+        if $self.extra_hooks.has($hook) {
+            let $d = &mut *$self.extra;
+            $call;
+        }
     }};
 }
 
 impl Observer for Fanout<'_> {
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
-        fan!(self, tcp, d => d.on_tcp(f, t, i, c));
+        fan!(self, tcp, Hooks::TCP, d => d.on_tcp(f, t, i, c));
     }
     fn on_quoted_tcp(&mut self, f: &Frame<'_>, s: Option<u32>) {
-        fan!(self, quoted_tcp, d => d.on_quoted_tcp(f, s));
+        fan!(self, quoted_tcp, Hooks::QUOTED_TCP, d => d.on_quoted_tcp(f, s));
     }
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &crate::app::AppEvent, c: Option<&Conversation>) {
-        fan!(self, app, d => d.on_app(f, ctx, e, c));
+        fan!(self, app, Hooks::APP, d => d.on_app(f, ctx, e, c));
     }
     fn on_frame(&mut self, f: &Frame<'_>) {
-        fan!(self, frame, d => d.on_frame(f));
+        fan!(self, frame, Hooks::FRAME, d => d.on_frame(f));
     }
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
-        fan!(self, stream_end, d => d.on_stream_end(c, evicted));
+        fan!(self, stream_end, Hooks::STREAM_END, d => d.on_stream_end(c, evicted));
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Collected by a second, bounded pass over the capture (only the streams that have
 //! findings, at most [`MAX_PER_STREAM`] packets each, found by address pair and frame range),
-//! so the first pass keeps no per-packet state. Standard input cannot be read twice: there, reports have no timelines.
+//! so the first pass keeps no per-packet state. Standard input cannot be read twice: there,
+//! reports have no timelines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -16,7 +17,7 @@ use crate::HashMap;
 use crate::capture::{CaptureReader, Timestamp};
 use crate::decode::{self, Frame, L4, Tcp};
 use crate::detect::Finding;
-use crate::engine::{self, Analysis, Observer, TcpInfo};
+use crate::engine::{self, Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::{Conversation, FlowKey, FlowRef};
 
 const MAX_PER_STREAM: usize = 5_000;
@@ -58,29 +59,47 @@ struct P {
     len: u32,
 }
 
-struct Collect {
-    wanted: BTreeSet<u32>,
+/// What the second pass gathers: each wanted stream's packets and its endpoints.
+#[derive(Default)]
+struct Packets {
     pkts: BTreeMap<u32, Vec<P>>,
     ends: BTreeMap<u32, (String, String)>,
 }
 
+impl Packets {
+    fn push(&mut self, stream: u32, p: P) {
+        let v = self.pkts.entry(stream).or_default();
+        if v.len() < MAX_PER_STREAM {
+            v.push(p);
+        }
+    }
+}
+
+/// The engine-driven pass, for streams the first pass no longer knows the place of.
+struct Collect {
+    wanted: BTreeSet<u32>,
+    got: Packets,
+}
+
 impl Observer for Collect {
+    fn hooks(&self) -> Hooks {
+        Hooks::TCP
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
         let s = i.placement.stream;
         if !self.wanted.contains(&s) {
             return;
         }
-        let v = self.pkts.entry(s).or_default();
-        if v.len() < MAX_PER_STREAM {
-            v.push(P {
-                frame: f.frame,
-                ts: f.ts,
-                c2s: i.placement.dir == c.summary.client_side(),
-                flags: t.flags,
-                len: t.seglen.unwrap_or(0),
-            });
-        }
-        self.ends.insert(s, (c.summary.client().to_string(), c.summary.server().to_string()));
+        let p = P {
+            frame: f.frame,
+            ts: f.ts,
+            c2s: i.placement.dir == c.summary.client_side(),
+            flags: t.flags,
+            len: t.seglen.unwrap_or(0),
+        };
+        self.got.push(s, p);
+        self.got.ends.entry(s).or_insert_with(|| (c.summary.client().to_string(), c.summary.server().to_string()));
     }
 }
 
@@ -92,8 +111,8 @@ const TAIL_FRAMES: u64 = 10_000;
 ///
 /// The first pass knows each stream's endpoints and frame range, so this pass needs no flow
 /// table or sequence analysis: it skips the records outside the wanted streams' frame ranges
-/// undecoded, and places each TCP packet by its address pair and frame number. A stream the first pass
-/// evicted is known that way only if its detector recorded where it was
+/// undecoded, and places each TCP packet by its address pair and frame number. A stream the
+/// first pass evicted is known that way only if its detector recorded where it was
 /// ([`Finding::flow`]); otherwise the whole engine runs again, as far as the bound.
 pub fn collect(
     path: &Path,
@@ -121,10 +140,10 @@ pub fn collect(
     let c = if known.len() == wanted.len() {
         by_address(reader, &known, bound)
     } else {
-        let mut c = Collect { wanted, pkts: BTreeMap::new(), ends: BTreeMap::new() };
+        let mut c = Collect { wanted, got: Packets::default() };
         let options = engine::Options { last_frame: bound, ..*options };
         engine::run_with_options(reader, &mut c, &options);
-        c
+        c.got
     };
     let mut roles: BTreeMap<(u32, u64), String> = BTreeMap::new();
     for f in findings {
@@ -174,9 +193,9 @@ pub fn collect(
 }
 
 /// The packets of the streams at `flows`, found by address pair and frame range.
-fn by_address(mut reader: CaptureReader, flows: &[FlowRef], bound: Option<u64>) -> Collect {
+fn by_address(mut reader: CaptureReader, flows: &[FlowRef], bound: Option<u64>) -> Packets {
     let mut targets: HashMap<FlowKey, Vec<FlowRef>> = HashMap::default();
-    let mut c = Collect { wanted: BTreeSet::new(), pkts: BTreeMap::new(), ends: BTreeMap::new() };
+    let mut c = Packets::default();
     for r in flows {
         targets.entry(FlowKey::new(r.client, r.server)).or_default().push(*r);
         c.ends.insert(r.stream, (r.client.to_string(), r.server.to_string()));
@@ -212,16 +231,14 @@ fn by_address(mut reader: CaptureReader, flows: &[FlowRef], bound: Option<u64>) 
         else {
             continue;
         };
-        let v = c.pkts.entry(target.stream).or_default();
-        if v.len() < MAX_PER_STREAM {
-            v.push(P {
-                frame: frame.frame,
-                ts: frame.ts,
-                c2s: src == target.client,
-                flags: t.flags,
-                len: t.seglen.unwrap_or(0),
-            });
-        }
+        let p = P {
+            frame: frame.frame,
+            ts: frame.ts,
+            c2s: src == target.client,
+            flags: t.flags,
+            len: t.seglen.unwrap_or(0),
+        };
+        c.push(target.stream, p);
     }
     c
 }
