@@ -20,6 +20,9 @@ pub struct TcpInfo {
     pub placement: Placement,
     /// `None` when Wireshark would not analyse the segment (quoted in ICMP, short header).
     pub analysis: Option<AnalysisFlags>,
+    /// A capture copy of a packet recorded just before (`tcp::dup`): Wireshark still flags
+    /// it (usually as a retransmission), but it was sent once. Detectors skip copies.
+    pub duplicate: bool,
 }
 
 /// The callbacks an observer implements, so that a fan-out calls only those: most detectors
@@ -102,6 +105,9 @@ pub struct Analysis {
     pub reassembly_dropped_bytes: u64,
     pub reassembly_gap_bytes: u64,
     pub reassembly_cap: usize,
+    /// What the capture itself got wrong: copies, missing handshake packets, time going
+    /// backwards. Data, not errors; they lower confidence, never raise severity.
+    pub quality: Quality,
     /// TCP streams evicted from the flow table to bound memory.
     pub evicted_streams: u64,
     /// Closed TCP streams let go of to bound memory (their state was complete).
@@ -118,6 +124,33 @@ impl Analysis {
             .ok()
             .and_then(|i| self.conversations.get(i))
             .map(|b| &**b)
+    }
+}
+
+/// Capture-quality counts (docs/ACCURACY.md): what a reader of the report must know before
+/// trusting a count of retransmissions or failed handshakes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Quality {
+    /// TCP frames that are capture copies of a frame just before them (`tcp::dup`).
+    pub duplicate_frames: u64,
+    /// Frames whose timestamp is earlier than the frame before them.
+    pub timestamps_backwards: u64,
+    /// Streams whose client sent a SYN and the server answered with data, but whose SYN/ACK
+    /// is not in the capture.
+    pub missing_synack: u64,
+    /// Streams first seen mid-connection (no SYN in the capture).
+    pub started_mid_stream: u64,
+}
+
+impl Quality {
+    fn note_stream(&mut self, c: &Conversation) {
+        let s = &c.summary;
+        if !s.attempted() && s.synack_frame.is_none() {
+            self.started_mid_stream += 1;
+        } else if s.attempted() && s.synack_frame.is_none() {
+            let server_spoke = s.sides.get(1 - s.client_side()).is_some_and(|d| d.payload_bytes > 0);
+            self.missing_synack += u64::from(server_spoke);
+        }
     }
 }
 
@@ -153,11 +186,17 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     let mut apps = AppTable::new(options.reassembly_cap);
     let mut udp_malformed_dns = 0u64;
     let mut anomalies = BTreeMap::new();
+    let mut quality = Quality::default();
+    let mut latest: Option<crate::capture::Timestamp> = None;
     while let Some(rec) = reader.next_record() {
         if options.last_frame.is_some_and(|last| rec.frame > last) {
             break;
         }
         let frame = decode::decode(&rec);
+        match latest {
+            Some(t) if frame.ts < t => quality.timestamps_backwards += 1,
+            _ => latest = Some(frame.ts),
+        }
         if let Some(a) = frame.anomaly {
             *anomalies.entry(a).or_insert(0) += 1;
         }
@@ -167,12 +206,15 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                 let dst = SocketAddr::new(ip.dst, tcp.dst_port);
                 if flows.full() {
                     for conv in flows.evict() {
+                        quality.note_stream(&conv);
                         apps.close(conv.summary.stream);
                         observer.on_stream_end(&conv, true);
                     }
                 }
                 let placement = flows.place(src, dst, tcp.flags, tcp.seq, tcp.ack, frame.frame, frame.ts, false);
                 let Some(conv) = flows.get_mut(placement.stream) else { continue };
+                let duplicate = conv.dups.is_copy(placement.dir, frame.ts, &ip, tcp);
+                quality.duplicate_frames += u64::from(duplicate);
                 // Wireshark analyses only when it knows the segment length and has the window.
                 let analysis = match (tcp.seglen, tcp.window) {
                     (Some(seglen), Some(window)) => {
@@ -205,7 +247,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                     flags,
                 );
                 conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
-                let info = TcpInfo { placement, analysis };
+                let info = TcpInfo { placement, analysis, duplicate };
                 observer.on_tcp(&frame, tcp, &info, conv);
                 let seg = SegmentIn {
                     stream: placement.stream,
@@ -229,6 +271,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                 if closed {
                     apps.close(placement.stream);
                     if let Some(old) = flows.note_closed(placement.stream) {
+                        quality.note_stream(&old);
                         apps.close(old.summary.stream);
                         observer.on_stream_end(&old, true);
                     }
@@ -263,6 +306,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     }
     apps.finish();
     for conv in flows.conversations() {
+        quality.note_stream(conv);
         observer.on_stream_end(conv, false);
     }
     let evicted_streams = flows.evicted();
@@ -275,6 +319,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         reassembly_dropped_bytes: apps.reassembly_dropped_bytes,
         reassembly_gap_bytes: apps.reassembly_gap_bytes,
         reassembly_cap: options.reassembly_cap,
+        quality,
         evicted_streams,
         released_streams,
         max_streams: options.max_streams,

@@ -14,6 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use crate::capture::Timestamp;
 use crate::decode::TcpFlags;
 use crate::tcp::analysis::ConvAnalysis;
+use crate::tcp::dup::DupFilter;
 use crate::tcp::stream::StreamSummary;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,6 +46,8 @@ pub struct FlowRef {
 pub struct Conversation {
     pub summary: StreamSummary,
     pub analysis: ConvAnalysis,
+    /// Recent packets per direction, to tell capture copies from retransmissions.
+    pub dups: DupFilter,
     /// Wireshark's `base_seq` per direction (ISN, or first seq - 1 when no SYN was seen).
     base_seq: [Option<u32>; 2],
     /// Queued in the table's list of closed streams.
@@ -56,6 +59,7 @@ impl Conversation {
         Conversation {
             summary: StreamSummary::new(stream, src, dst, frame, ts),
             analysis: ConvAnalysis::default(),
+            dups: DupFilter::default(),
             base_seq: [None, None],
             closed_noted: false,
         }

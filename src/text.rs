@@ -35,7 +35,29 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "{closer} closed the connection after {idle} s idle; {peer}'s next send was reset{match}",
         "{closer} 在连接空闲 {idle} 秒后关闭了连接；{peer} 随后发送的数据被 RST 拒绝{match}",
     ),
+    (
+        "idle.summary.reset_by_peer",
+        "{sender} sent after {idle} s idle and {resetter} itself reset the connection: its own idle limit had dropped it{match}",
+        "{sender} 空闲 {idle} 秒后发送数据，{resetter} 自己重置了连接：它已按自身的空闲限制丢弃了该连接{match}",
+    ),
+    (
+        "idle.summary.keepalive_reset",
+        "{sender}'s TCP keep-alive probe after {idle} s idle got a RST from {resetter}{match}: the connection was already forgotten",
+        "{sender} 空闲 {idle} 秒后发送的 TCP keep-alive 探测收到来自 {resetter} 的 RST{match}：该连接已被遗忘",
+    ),
     ("idle.match", ", matches {name} ({seconds} s)", "，符合 {name}（{seconds} 秒）"),
+    ("idle.exceeds", ", longer than {name} ({seconds} s)", "，超过 {name}（{seconds} 秒）"),
+    ("idle.more", "; {n} more connection(s) failed the same way", "；另有 {n} 个连接以同样方式失败"),
+    (
+        "idle.who.peer",
+        "The RST's IP identification follows {peer}'s previous packet: {peer} itself reset the connection (its application or kernel had dropped it), not a device in between.",
+        "该 RST 的 IP 标识紧接 {peer} 上一个报文：是 {peer} 自己重置了连接（其应用或内核已丢弃该连接），而不是中间设备。",
+    ),
+    (
+        "idle.confirm",
+        "a capture at the other end shows whether that end or a device in between sent the RST",
+        "在另一端同时抓包可确认 RST 是对端还是中间设备发送的",
+    ),
     ("idle.nomatch", " (no known idle timeout fits this gap)", "（没有已知的空闲超时与该间隔相符）"),
     (
         "idle.explanation",
@@ -79,6 +101,26 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Frame {alert} is a TLS alert record sent after ChangeCipherSpec, so its content is encrypted (Wireshark shows \"Encrypted Alert\"); with the FIN in frame {fin} it is an orderly TLS close (close_notify). It came {idle} s after the last data (frame {before}), which is what a proxy such as a WAF or nginx does when a keep-alive connection has been idle longer than its keep-alive timeout. {peer}",
         "第 {alert} 帧是在 ChangeCipherSpec 之后发送的 TLS 告警记录，内容已加密（Wireshark 显示为 \"Encrypted Alert\"）；与第 {fin} 帧的 FIN 一起，这是一次正常的 TLS 关闭（close_notify）。它距离最后一次数据（第 {before} 帧）{idle} 秒，这正是 WAF 或 nginx 等代理在长连接空闲超过 keep-alive 超时后的行为。{peer}",
     ),
+    (
+        "alertfin.summary.quiet",
+        "{closer} closed this idle TLS session after {idle} s (Encrypted Alert and FIN){match}; nothing was lost",
+        "{closer} 在 TLS 会话空闲 {idle} 秒后关闭了该会话（Encrypted Alert 和 FIN）{match}；没有请求受影响",
+    ),
+    (
+        "alertfin.peer.write",
+        "{peer} wrote on the closed connection {after} s later (frame {write}): that request could not be answered.",
+        "{peer} 在 {after} 秒后仍在已关闭的连接上发送数据（第 {write} 帧）：该请求无法得到响应。",
+    ),
+    (
+        "alertfin.peer.in_flight",
+        "{peer}'s request in frame {frame} had waited {idle} s without an answer when the session was closed: that request failed.",
+        "关闭会话时，{peer} 在第 {frame} 帧发出的请求已等待 {idle} 秒仍未得到响应：该请求失败。",
+    ),
+    (
+        "alertfin.rec.none",
+        "Nothing to change for this capture: a client that opens a new connection for its next request is not affected. If requests fail elsewhere, look for writes on connections the server has already closed.",
+        "本次抓包无需修改：客户端下次请求新建连接即不受影响。若其他时候请求失败，检查是否在服务端已关闭的连接上继续发送。",
+    ),
     ("alertfin.peer.ack", "{peer} acknowledged it (frame {frame}).", "{peer} 确认了该关闭（第 {frame} 帧）。"),
     (
         "alertfin.peer.rst",
@@ -102,6 +144,31 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "nch.summary",
         "{bad} of {total} connections from {client} to {server} never started TLS{others}",
         "{client} 到 {server} 的 {total} 个连接中有 {bad} 个没有发起 TLS 握手{others}",
+    ),
+    (
+        "nch.summary.spare",
+        "{bad} of {total} connections from {client} to {server} were closed unused before TLS, while its other connections to that server spoke TLS: spare pre-connections",
+        "{client} 到 {server} 的 {total} 个连接中有 {bad} 个在 TLS 之前未被使用就关闭了，而它到该服务器的其他连接正常使用 TLS：预先建立的备用连接",
+    ),
+    (
+        "nch.summary.other",
+        "{bad} of {total} connections from {client} to {server} carried a protocol that is not TLS",
+        "{client} 到 {server} 的 {total} 个连接中有 {bad} 个承载的不是 TLS 协议",
+    ),
+    (
+        "nch.explanation.spare",
+        "Browsers and HTTP clients open a connection ahead of need and close it unused when no request comes; this client sent a ClientHello to the same server on {hellos} other connection(s), so its TLS works. Nothing failed here.",
+        "浏览器和 HTTP 客户端会提前建立连接，没有请求时不使用就关闭；该客户端在另外 {hellos} 个连接上向同一服务器发送了 ClientHello，说明其 TLS 正常。这里没有失败。",
+    ),
+    (
+        "nch.explanation.other",
+        "The client sent {bytes} bytes that are neither TLS nor HTTP: the port carries another protocol (some messengers and VPNs use 443 to pass firewalls). This is not a TLS failure.",
+        "客户端发送了 {bytes} 字节既不是 TLS 也不是 HTTP 的数据：该端口承载的是其他协议（部分即时通讯和 VPN 使用 443 端口穿越防火墙）。这不是 TLS 故障。",
+    ),
+    (
+        "nch.rec.other",
+        "If {server} should serve HTTPS, check which service listens there and which listener protocol the load balancer uses for this port.",
+        "如果 {server} 应提供 HTTPS，检查该端口上监听的服务以及负载均衡在该端口使用的监听协议。",
     ),
     (
         "nch.others",
@@ -184,8 +251,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "dns.why.race",
-        "the same query got {n} different answers ({answers})",
-        "同一查询收到了 {n} 个不同的应答（{answers}）",
+        "the same query got {n} different answers ({answers}); the first to arrive is the suspect, since an injector near the client wins the race",
+        "同一查询收到了 {n} 个不同的应答（{answers}）；先到达的应答可疑，因为靠近客户端的注入设备会抢先应答",
     ),
     (
         "dns.why.split",
@@ -208,6 +275,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "临时方案：在客户端 hosts 文件中将 {name} 绑定到正确地址。",
     ),
     (
+        "dns.rec.pin_to",
+        "As a stop-gap, pin {name} to {addrs} (the later answer, most likely the resolver's own) in the client's hosts file, after checking it with another resolver.",
+        "临时方案：用其他解析器核实后，在客户端 hosts 文件中将 {name} 绑定到 {addrs}（较晚到达的应答，很可能是解析器自己的）。",
+    ),
+    (
         "dns.rec.isp",
         "Ask the resolver's operator (the ISP) to flush its cache for {name}; if the record is yours, consider an A record instead of the CNAME.",
         "联系解析器运营方（运营商）刷新 {name} 的缓存；如果是自己的域名，可考虑将 CNAME 改为 A 记录。",
@@ -220,8 +292,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "storm.explanation",
-        "Segments from {sender} to {receiver} were lost and sent again ({fast} fast retransmissions after duplicate ACKs, {rto} others, after a timeout or during SACK recovery{backoff}). The loss is on the leg that carries {sender}'s data towards {receiver}: this capture saw the retransmissions {where}.",
-        "从 {sender} 到 {receiver} 的报文段丢失后被重新发送（{fast} 次为收到重复 ACK 后的快速重传，{rto} 次为超时或 SACK 恢复期间的重传{backoff}）。丢包发生在承载 {sender} 数据发往 {receiver} 的链路上：本抓包{where}看到了这些重传。",
+        "Segments from {sender} to {receiver} were lost and sent again ({fast} fast retransmissions after duplicate ACKs, {ooo} resent during SACK recovery that Wireshark marks out-of-order, {rto} others, after a timeout or during SACK recovery{backoff}). The loss is on the leg that carries {sender}'s data towards {receiver}: this capture saw the retransmissions {where}.",
+        "从 {sender} 到 {receiver} 的报文段丢失后被重新发送（{fast} 次为收到重复 ACK 后的快速重传，{ooo} 次为 SACK 恢复期间的重发（Wireshark 标为乱序），{rto} 次为超时或 SACK 恢复期间的重传{backoff}）。丢包发生在承载 {sender} 数据发往 {receiver} 的链路上：本抓包{where}看到了这些重传。",
     ),
     (
         "storm.rec.path",
@@ -233,23 +305,33 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Check the bandwidth and drops of the interfaces on that path (ethtool -S, the cloud console's dropped-packet metrics).",
         "检查该路径上接口的带宽和丢包计数（ethtool -S、云控制台的丢包监控）。",
     ),
-    (
-        "storm.syn.summary",
-        "{client} sent {syns} SYNs to {server} (retried after {backoff}) and never got an answer",
-        "{client} 向 {server} 发送了 {syns} 个 SYN（重试间隔 {backoff}），始终没有收到回应",
-    ),
-    (
-        "storm.syn.explanation",
-        "The connection attempt was retransmitted on the kernel's SYN timer and nothing came back: the SYN or its answer is dropped on the way (a security group or firewall DROP rule, a blackhole route, an address that is down), not refused.",
-        "连接请求按内核 SYN 重传定时器重传，却没有任何回应：SYN 或其应答在路上被丢弃（安全组或防火墙的 DROP 规则、黑洞路由、地址不可达），而不是被拒绝。",
-    ),
-    (
-        "storm.syn.rec",
-        "Check the security group / firewall rules for {server} and that the address is the one you expect (DNS).",
-        "检查 {server} 的安全组/防火墙规则，并确认该地址是否是预期的地址（DNS 解析）。",
-    ),
     // ---- connect-failure (seed 000)
     ("cf.partial", "; {n} other source(s) connected to it", "；另有 {n} 个来源可以正常连接"),
+    (
+        "cf.fallback",
+        "; the client connected to {other} on the same port moments later (a fallback such as happy eyeballs: nothing failed for the user)",
+        "；客户端随即在同一端口连接 {other} 成功（happy eyeballs 等地址回退：用户侧没有失败）",
+    ),
+    (
+        "cf.silent.confirm",
+        "a capture at the server shows whether the SYNs arrived",
+        "在服务端同时抓包可确认 SYN 是否到达",
+    ),
+    (
+        "cf.portscan.summary",
+        "{src} probed {ports} ports of {target} ({refused} refused, {silent} unanswered): a port scan",
+        "{src} 探测了 {target} 的 {ports} 个端口（{refused} 个被拒绝，{silent} 个无回应）：端口扫描",
+    ),
+    (
+        "cf.portscan.explanation",
+        "One source opening connections to many ports of one address, most of them closed, is a port scan (ports {list}). The refused and unanswered attempts are the scan's, not failures of a service.",
+        "同一来源向同一地址的大量端口发起连接且大多被关闭，这是端口扫描（端口 {list}）。被拒绝和无回应的尝试属于扫描本身，并非某个服务的故障。",
+    ),
+    (
+        "cf.portscan.rec",
+        "If {src} is yours, find the process that scans (ss -tnp, ps) and check the host for malware; if it is not, deny {src} in the security group of {target}.",
+        "如果 {src} 是您的主机，找出执行扫描的进程（ss -tnp、ps）并排查恶意程序；如果不是，在 {target} 的安全组中拒绝 {src}。",
+    ),
     (
         "cf.refused.summary",
         "{n} connection attempt(s) to {server} refused with a RST{over}{partial}",
@@ -283,8 +365,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("cf.over", " over {span} s", "{span} 秒内"),
     (
         "cf.silent.summary",
-        "{n} connection attempt(s) to {server} got no answer at all{over}{partial}",
-        "{over}到 {server} 的 {n} 次连接没有任何回应{partial}",
+        "{n} connection attempt(s) to {server} got no answer to {syns} SYNs{over}{partial}",
+        "{over}到 {server} 的 {n} 次连接发送了 {syns} 个 SYN，没有任何回应{partial}",
     ),
     (
         "cf.silent.explanation",
@@ -497,6 +579,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("ui.anomalies", "anomalies", "异常"),
     ("ui.drops", "capture drops", "抓包丢包"),
     ("ui.issues", "file damage", "文件损坏"),
+    ("ui.quality", "capture quality", "抓包质量"),
     ("ui.findings", "Findings", "诊断结论"),
     ("ui.severity", "severity", "级别"),
     ("ui.detector", "detector", "检测项"),

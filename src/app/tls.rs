@@ -74,9 +74,27 @@ pub struct TlsTracker {
     pub records: u64,
 }
 
-/// True when `b` starts like a TLS record: a known content type and version 3.x.
+/// True when `b` starts like a TLS record (a known content type and version 3.x), or like
+/// an SSLv2-format ClientHello ([`sslv2_client_hello`]).
 pub fn looks_like_tls(b: &[u8]) -> bool {
-    matches!(b, [20..=24, 3, 0..=4, ..])
+    matches!(b, [20..=24, 3, 0..=4, ..]) || sslv2_client_hello(b).is_some()
+}
+
+/// An SSLv2-format ClientHello (RFC 6101 appendix E.1, RFC 5246 appendix E.2): a 2-byte
+/// header with the high bit set, message type 1, then the highest version the client
+/// offers (0x0002 for SSL 2, 0x0300 to 0x0303 for SSL 3 to TLS 1.2). Old OpenSSL and Java
+/// clients open with it, and the server answers in ordinary TLS records (corpus
+/// suricata-verify `ssl_version_negated`). Returns (body length after the 2-byte header,
+/// version).
+pub fn sslv2_client_hello(b: &[u8]) -> Option<(usize, u16)> {
+    match b {
+        [h, l, 1, maj @ (0 | 3), min, ..] if h & 0x80 != 0 && (*maj == 3 || *min == 2) => {
+            let len = usize::from(u16::from_be_bytes([h & 0x7f, *l]));
+            // The fixed part alone (type, version, three lengths) is 9 bytes.
+            (len >= 9).then_some((len, u16::from_be_bytes([*maj, *min])))
+        }
+        _ => None,
+    }
 }
 
 impl TlsTracker {
@@ -135,6 +153,16 @@ impl TlsTracker {
                 break;
             }
             self.header_len = 0;
+            if self.records == 0 && !self.hello_seen {
+                if let Some((len, version)) = sslv2_client_hello(&self.header) {
+                    // Its 2-byte header and 3 body bytes are read; skip the rest of the body.
+                    self.records += 1;
+                    self.hello_seen = true;
+                    self.remaining = len.saturating_sub(HEADER - 2);
+                    emit(TlsEvent::ClientHello { sni: None, version, offers_tls13: false });
+                    continue;
+                }
+            }
             let [ct, major, _minor, hi, lo] = self.header;
             let len = usize::from(u16::from_be_bytes([hi, lo]));
             if !(CT_CHANGE_CIPHER_SPEC..=CT_HEARTBEAT).contains(&ct) || major != 3 || len > MAX_RECORD {
@@ -293,6 +321,34 @@ pub fn version_name(v: u16) -> String {
         0x0303 => "TLS 1.2".into(),
         0x0304 => "TLS 1.3".into(),
         v => format!("0x{v:04x}"),
+    }
+}
+
+#[cfg(test)]
+mod sslv2_tests {
+    use super::*;
+
+    #[test]
+    fn an_sslv2_format_client_hello_is_a_client_hello() {
+        // 0x80 0x2e: 46 bytes follow; type 1; version TLS 1.0 (3.1); cipher specs 21 bytes,
+        // no session id, 16-byte challenge.
+        let mut b = vec![0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10];
+        b.extend(std::iter::repeat_n(0xaa, 21 + 16));
+        assert!(looks_like_tls(&b));
+        let mut t = TlsTracker::new();
+        let mut ev = Vec::new();
+        t.feed(&b, &mut |e| ev.push(e));
+        assert_eq!(ev, vec![TlsEvent::ClientHello { sni: None, version: 0x0301, offers_tls13: false }]);
+        // The next record (a TLS handshake from the client, say) is read in sync.
+        t.feed(&[22, 3, 1, 0, 0], &mut |e| ev.push(e));
+        assert!(t.active(), "still in sync after the SSLv2 record");
+    }
+
+    #[test]
+    fn plain_text_with_the_high_bit_is_not_tls() {
+        assert!(!looks_like_tls(&[0x80, 0x2e, 0x02, 0x03, 0x01, 0, 0, 0, 0]));
+        assert!(!looks_like_tls(&[0x80, 0x04, 0x01, 0x03, 0x01]));
+        assert!(!looks_like_tls(b"GET / HTTP/1.1"));
     }
 }
 

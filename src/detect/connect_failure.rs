@@ -9,6 +9,23 @@
 //!
 //! When other sources reach the same destination, the finding says so: then the path or a
 //! source-specific rule is at fault, not the service.
+//!
+//! A failure needs a victim (docs/ACCURACY.md). Not failures, and not reported:
+//! - a client that reset or closed its own attempt (a scanner, a browser's spare
+//!   connection; corpus `fin_retransmission.pcap`, whose FIN acknowledged the SYN/ACK);
+//! - a SYN/ACK never acknowledged but never retransmitted either: the capture stopped
+//!   following the stream (nDPI's snippet captures keep a few packets per flow);
+//! - a server that sent data although its SYN/ACK is not in the capture (a capture loss,
+//!   counted in the capture-quality notes);
+//! - a lone SYN never retried: the client gave up at once (happy eyeballs, or a RST of its
+//!   own 0.3 ms later) or the capture missed the rest. Silence counts only when the client
+//!   retried (then also when it finally reset its attempt: corpus `alexa-app` stream 12).
+//!
+//! A failed attempt followed within [`FALLBACK_NS`] by a working connection to the same
+//! port over the other address family (IPv6 refused, IPv4 worked: RFC 8305 happy
+//! eyeballs) hurt nobody: `info`. (Another address of the same family is not taken as a
+//! fallback: a page load connects to many servers on port 443 at once.) One source failing on [`PORT_SCAN_PORTS`] or more ports of
+//! one address is a port scan: one `port-scan` finding, not one error per port.
 
 use crate::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +55,13 @@ pub const MAX_SAMPLES: usize = 16;
 /// Failing destinations on one port, with one kind of failure, beyond which they are
 /// reported together (a sweep or a fleet-wide rule, not one server's problem).
 pub const MAX_LISTED: usize = 8;
+/// A working connection to the same port this soon after a failed attempt is the client
+/// falling back (RFC 8305 happy eyeballs waits 250 ms; a resolver's next address, a second).
+pub const FALLBACK_NS: i64 = 3_000_000_000;
+/// Distinct ports of one address that one source failed on: a port scan.
+pub const PORT_SCAN_PORTS: usize = 8;
+/// Working connections remembered per port, for the fallback test.
+const MAX_OK_PER_PORT: usize = 4_096;
 
 /// One failed attempt: stream, first SYN frame, its time, answer frame.
 #[derive(Debug, Clone, Copy)]
@@ -58,9 +82,8 @@ struct Group {
     samples: Vec<Attempt>,
     /// Where the first sample's stream is (the one a finding cites).
     first_flow: Option<FlowRef>,
-    /// Silent attempts of more than one SYN; and the earliest lone-SYN attempt.
-    retried: u64,
-    first_single: Option<Timestamp>,
+    /// SYNs the clients sent in all, retries included.
+    syns: u64,
 }
 
 #[derive(Default)]
@@ -70,6 +93,8 @@ pub struct ConnectFailure {
     /// Per destination, its failure kinds (usually one: a short list, not a tree).
     fails: HashMap<SocketAddr, Vec<(Kind, Group)>>,
     ok_sources: HashMap<SocketAddr, BTreeSet<IpAddr>>,
+    /// Per server port: (start, server address) of completed connections.
+    ok_by_port: HashMap<u16, Vec<(Timestamp, IpAddr)>>,
 }
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
@@ -97,7 +122,8 @@ impl Observer for ConnectFailure {
         let cl = s.client_side();
         let Some(syn) = s.sides.get(cl).and_then(|d| d.syn_frame) else { return };
         let (client, server) = (s.client(), s.server());
-        let srv_side = s.sides.get(1 - cl);
+        let (Some(cside), Some(srv_side)) = (s.sides.get(cl), s.sides.get(1 - cl)) else { return };
+        let client_gave_up = cside.rst_frame.is_some() || cside.fin_frame.is_some();
         let (kind, answer) = if s.synack_frame.is_some() {
             if s.handshake_completed() {
                 if self.ok_sources.len() < MAX_DESTS || self.ok_sources.contains_key(&server) {
@@ -106,16 +132,30 @@ impl Observer for ConnectFailure {
                         set.insert(client.ip());
                     }
                 }
+                if self.ok_by_port.len() < MAX_DESTS || self.ok_by_port.contains_key(&server.port()) {
+                    let v = self.ok_by_port.entry(server.port()).or_default();
+                    if v.len() < MAX_OK_PER_PORT {
+                        v.push((s.start, server.ip()));
+                    }
+                }
                 return;
             }
-            if s.sides.get(cl).is_some_and(|d| d.rst_frame.is_some()) {
-                return; // the client gave up on purpose (e.g. a port scan)
+            // The client ended it itself (a FIN or RST after the SYN/ACK: a scanner, or a
+            // FIN that acknowledged the SYN/ACK), or nobody retried: no victim.
+            if client_gave_up || srv_side.syns < 2 {
+                return;
             }
             (Kind::NoFinalAck, None)
-        } else if let Some(rst) = srv_side.and_then(|d| d.rst_frame) {
+        } else if srv_side.payload_bytes > 0 {
+            return; // the server answered: its SYN/ACK is missing from the capture, not the network
+        } else if let Some(rst) = srv_side.rst_frame {
             (Kind::Refused, Some(rst))
         } else if let Some(&(frame, _, ty, code)) = self.icmp.get(&(client, server)) {
             (Kind::Icmp(ty, code), Some(frame))
+        } else if cside.syns < 2 {
+            // Never retried: the client moved on (a reset of its own SYN, happy eyeballs) or
+            // the capture missed the rest. A client that retried and then gave up did fail.
+            return;
         } else {
             (Kind::Silent, None)
         };
@@ -132,17 +172,11 @@ impl Observer for ConnectFailure {
         };
         let Some((_, g)) = kinds.get_mut(i) else { return };
         g.count += 1;
+        g.syns += u64::from(cside.syns);
         g.first = Some(g.first.map_or(s.start, |t| t.min(s.start)));
         g.last = Some(g.last.map_or(s.end, |t| t.max(s.end)));
         if g.sources.len() < MAX_SOURCES {
             g.sources.insert(client.ip());
-        }
-        if kind == Kind::Silent {
-            if s.sides.get(cl).is_some_and(|d| d.packets >= 2) {
-                g.retried += 1;
-            } else {
-                g.first_single = Some(g.first_single.map_or(s.start, |t| t.min(s.start)));
-            }
         }
         if g.samples.len() < MAX_SAMPLES {
             g.first_flow.get_or_insert(c.flow_ref());
@@ -175,27 +209,42 @@ fn key_of(kind: Kind) -> &'static str {
 }
 
 impl Detector for ConnectFailure {
-    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
         let t = &cfg.texts;
-        let end = a.capture.last_ts;
-        // A silent group of lone SYNs all sent in the last 3 s: too early to say.
-        let too_early =
-            |g: &Group| g.retried == 0 && g.first_single.zip(end).is_some_and(|(s, e)| e.since(s) <= 3_000_000_000);
+        let mut out = Vec::new();
+        // Port scans first: (source, target address) -> failing ports. A destination whose
+        // every failing source is a scanner of its address belongs to that scan.
+        let mut probes: BTreeMap<(IpAddr, IpAddr), BTreeSet<u16>> = BTreeMap::new();
+        for (server, kinds) in &self.fails {
+            for (kind, g) in kinds {
+                if *kind != Kind::NoFinalAck {
+                    for src in &g.sources {
+                        probes.entry((*src, server.ip())).or_default().insert(server.port());
+                    }
+                }
+            }
+        }
+        probes.retain(|_, ports| ports.len() >= PORT_SCAN_PORTS);
+        let scanned = |server: &SocketAddr, g: &Group| {
+            g.sources.iter().all(|src| probes.contains_key(&(*src, server.ip())))
+        };
+        for ((src, target), ports) in &probes {
+            out.push(self.port_scan(t, *src, *target, ports));
+        }
         // (port, kind) -> destinations failing that way.
         let mut by_port: BTreeMap<(u16, Kind), Vec<(SocketAddr, &Group)>> = BTreeMap::new();
         for (server, kinds) in &self.fails {
             for (kind, g) in kinds {
-                if *kind == Kind::Silent && too_early(g) {
-                    continue;
-                }
                 // A flood of unacknowledged SYN/ACKs is syn-flood's to report.
                 if *kind == Kind::NoFinalAck && g.count >= super::syn_flood::MIN_HALF_OPEN {
+                    continue;
+                }
+                if *kind != Kind::NoFinalAck && scanned(server, g) {
                     continue;
                 }
                 by_port.entry((server.port(), *kind)).or_default().push((*server, g));
             }
         }
-        let mut out = Vec::new();
         for ((port, kind), mut dests) in by_port {
             dests.sort_by_key(|(s, _)| *s);
             if dests.len() > MAX_LISTED {
@@ -224,7 +273,9 @@ impl ConnectFailure {
         let others_ok: Vec<IpAddr> =
             self.ok_sources.get(&server).map(|s| s.difference(&g.sources).copied().collect()).unwrap_or_default();
         let span = g.last.zip(g.first).map_or(0, |(l, f)| l.since(f));
-        let mut f = Finding::new("connect-failure", Severity::Error, g.samples.first().map(|x| x.stream));
+        let fallback = self.fallback(server, g);
+        let sev = if fallback.is_some() { Severity::Info } else { Severity::Error };
+        let mut f = Finding::new("connect-failure", sev, g.samples.first().map(|x| x.stream));
         f.flow = g.first_flow;
         for x in g.samples.iter().take(3) {
             f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
@@ -238,15 +289,16 @@ impl ConnectFailure {
         } else {
             String::new()
         };
-        let partial = if others_ok.is_empty() {
-            String::new()
-        } else {
-            t.get("cf.partial", &[("n", others_ok.len().to_string())])
+        let partial = match fallback {
+            Some(other) => t.get("cf.fallback", &[("other", other.to_string())]),
+            None if others_ok.is_empty() => String::new(),
+            None => t.get("cf.partial", &[("n", others_ok.len().to_string())]),
         };
         f.summary = t.get(
             &format!("{key}.summary"),
             &[
                 ("n", g.count.to_string()),
+                ("syns", g.syns.to_string()),
                 ("server", ep(server)),
                 ("over", over),
                 ("what", what.clone()),
@@ -258,10 +310,73 @@ impl ConnectFailure {
             vec![t.get(&format!("{key}.rec"), &[("server", ep(server)), ("port", server.port().to_string())])];
         f.display_filter = format!("ip.addr == {} && tcp.port == {} && tcp.flags.syn == 1", server.ip(), server.port());
         f.covers = g.samples.iter().map(|x| x.stream).collect();
+        if kind == Kind::Silent {
+            f.confirm = t.get("cf.silent.confirm", &[]);
+        }
         f.fact("attempts", g.count)
+            .fact("syns_sent", g.syns)
             .fact("sources", g.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .fact("other_sources_connected", others_ok.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .fact("server", ep(server))
+            .seal()
+    }
+
+    /// The address the clients reached on the same port soon after every sampled failure,
+    /// if there is one: then the failure was a fallback, not an outage.
+    fn fallback(&self, server: SocketAddr, g: &Group) -> Option<IpAddr> {
+        let ok = self.ok_by_port.get(&server.port())?;
+        let mut found = None;
+        for x in &g.samples {
+            let hit = ok
+                .iter()
+                .find(|(start, ip)| ip.is_ipv4() != server.is_ipv4() && (0..=FALLBACK_NS).contains(&start.since(x.ts)))?;
+            found = Some(hit.1);
+        }
+        found
+    }
+
+    /// One source failing on many ports of one address.
+    fn port_scan(&self, t: &crate::text::Texts, src: IpAddr, target: IpAddr, ports: &BTreeSet<u16>) -> Finding {
+        let mut attempts = 0u64;
+        let (mut refused, mut silent) = (0u64, 0u64);
+        let mut samples: Vec<Attempt> = Vec::new();
+        for (server, kinds) in self.fails.iter().filter(|(s, _)| s.ip() == target && ports.contains(&s.port())) {
+            let _ = server;
+            for (kind, g) in kinds.iter().filter(|(k, g)| *k != Kind::NoFinalAck && g.sources.contains(&src)) {
+                attempts += g.count;
+                match kind {
+                    Kind::Refused => refused += g.count,
+                    _ => silent += g.count,
+                }
+                samples.extend(g.samples.iter().copied());
+            }
+        }
+        samples.sort_by_key(|x| x.stream);
+        let mut f = Finding::new("port-scan", Severity::Warning, samples.first().map(|x| x.stream));
+        for x in samples.iter().take(3) {
+            f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
+        }
+        let listed: Vec<String> = ports.iter().take(12).map(|p| p.to_string()).collect();
+        let more = if ports.len() > listed.len() { ", …".to_string() } else { String::new() };
+        f.summary = t.get(
+            "cf.portscan.summary",
+            &[
+                ("src", src.to_string()),
+                ("ports", ports.len().to_string()),
+                ("target", target.to_string()),
+                ("refused", refused.to_string()),
+                ("silent", silent.to_string()),
+            ],
+        );
+        f.explanation =
+            t.get("cf.portscan.explanation", &[("src", src.to_string()), ("list", format!("{}{more}", listed.join(", ")))]);
+        f.recommendations = vec![t.get("cf.portscan.rec", &[("src", src.to_string()), ("target", target.to_string())])];
+        f.display_filter = format!("ip.src == {src} && ip.dst == {target} && tcp.flags.syn == 1 && tcp.flags.ack == 0");
+        f.covers = samples.iter().map(|x| x.stream).collect();
+        f.fact("source", src.to_string())
+            .fact("target", target.to_string())
+            .fact("ports", ports.iter().copied().collect::<Vec<_>>())
+            .fact("attempts", attempts)
             .seal()
     }
 

@@ -6,7 +6,9 @@
 //! (b) every TCP connection to the chain's addresses got no SYN/ACK or was reset, while
 //!     connections to other names' addresses worked;
 //! (c) one query got two answers with different address sets (an injection race; identical
-//!     duplicates are not);
+//!     duplicates are not). The injector sits nearer the client and wins the race, so the
+//!     first answer is the suspect and the later one is most likely the resolver's own: one
+//!     finding, on the first, never a second one calling the genuine answer hijacked;
 //! (d) the same name resolved to different CNAME chains in one capture (reported as info:
 //!     CDNs rotate too).
 //! Seed case: 002 "高防链接超时": pay.com CNAME → gfvip09aj.com → 108.160.166.142, and every
@@ -53,6 +55,8 @@ pub struct DnsHijack {
     /// Pairs of resolutions that answered one query differently.
     races: Vec<(usize, usize)>,
     queries: HashMap<(u16, SocketAddr), (u64, Timestamp)>,
+    /// Connection outcomes per server address, gathered as streams end.
+    by_ip: BTreeMap<IpAddr, Outcomes>,
 }
 
 /// Per server address: connections, how many were established, and the dead ones
@@ -97,7 +101,25 @@ fn follow(name: &str, m: &DnsMessage) -> (Vec<String>, BTreeSet<IpAddr>) {
 
 impl Observer for DnsHijack {
     fn hooks(&self) -> Hooks {
-        Hooks::APP
+        Hooks::APP | Hooks::STREAM_END
+    }
+
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
+        let s = &c.summary;
+        let ip = s.server().ip();
+        if !self.by_ip.contains_key(&ip) && self.by_ip.len() >= MAX_QUERIES {
+            return;
+        }
+        let e = self.by_ip.entry(ip).or_default();
+        e.0 += 1;
+        let established = s.synack_frame.is_some() && !matches!(s.conn_state(), "REJ");
+        if established {
+            e.1 += 1;
+        } else if let Some(syn) = s.sides.get(s.client_side()).and_then(|d| d.syn_frame) {
+            if e.2.len() < 16 {
+                e.2.push((s.stream, syn, s.start));
+            }
+        }
     }
 
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
@@ -169,35 +191,29 @@ fn suffix_matches(name: &str, pattern: &str) -> bool {
 }
 
 impl Detector for DnsHijack {
-    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
         let t = &cfg.texts;
-        // Connection outcomes per server address.
-        let mut by_ip: BTreeMap<IpAddr, Outcomes> = BTreeMap::new();
-        for c in &a.conversations {
-            let s = &c.summary;
-            let e = by_ip.entry(s.server().ip()).or_default();
-            e.0 += 1;
-            let established = s.synack_frame.is_some() && !matches!(s.conn_state(), "REJ");
-            if established {
-                e.1 += 1;
-            } else if let Some(syn) = s.sides.get(s.client_side()).and_then(|d| d.syn_frame) {
-                e.2.push((s.stream, syn, s.start));
-            }
-        }
+        let by_ip = &self.by_ip;
         let established_total: u32 = by_ip.values().map(|o| o.1).sum();
         // Resolutions by name, and each one's rivals: lookups, not scans, per resolution.
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, r) in self.resolutions.iter().enumerate() {
             by_name.entry(r.name.to_ascii_lowercase()).or_default().push(i);
         }
+        // The first answer of a race and the later ones that contradicted it.
         let mut rivals_of: HashMap<usize, Vec<usize>> = HashMap::default();
-        for &(a, b) in &self.races {
-            rivals_of.entry(a).or_default().push(b);
-            rivals_of.entry(b).or_default().push(a);
+        let mut later_answers: BTreeSet<usize> = BTreeSet::new();
+        for &(first, later) in &self.races {
+            rivals_of.entry(first).or_default().push(later);
+            later_answers.insert(later);
         }
         let mut out = Vec::new();
         let mut reported: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
         for (idx, r) in self.resolutions.iter().enumerate() {
+            // The race's later answer is reported with the first, as the likely genuine one.
+            if later_answers.contains(&idx) && !rivals_of.contains_key(&idx) {
+                continue;
+            }
             let key = (r.name.to_ascii_lowercase(), r.chain.clone());
             let mut why = Vec::new();
             let mut sev = Severity::Info;
@@ -237,6 +253,9 @@ impl Detector for DnsHijack {
                 if let Some((stream, _, _)) = dead_streams.first() {
                     f.stream = Some(*stream);
                 }
+                // The failed connections are this finding's: connect-failure's about them
+                // are superseded (one finding for one problem).
+                f.covers = dead_streams.iter().map(|d| d.0).collect();
             }
             // (c) the same query answered twice, differently
             let rivals: Vec<&Resolution> = rivals_of
@@ -281,11 +300,16 @@ impl Detector for DnsHijack {
                 "dns.explanation",
                 &[("frame", r.frame.to_string()), ("name", r.name.clone()), ("chain", chain), ("detail", detail)],
             );
-            f.recommendations = vec![
-                t.get("dns.rec.resolver", &[("name", r.name.clone())]),
-                t.get("dns.rec.pin", &[("name", r.name.clone())]),
-                t.get("dns.rec.isp", &[("name", r.name.clone())]),
-            ];
+            let genuine: Vec<String> =
+                rivals.iter().flat_map(|o| o.addrs.iter().map(|a| a.to_string())).collect::<BTreeSet<_>>().into_iter().collect();
+            f.recommendations = vec![t.get("dns.rec.resolver", &[("name", r.name.clone())])];
+            if genuine.is_empty() {
+                f.recommendations.push(t.get("dns.rec.pin", &[("name", r.name.clone())]));
+            } else {
+                f.recommendations
+                    .push(t.get("dns.rec.pin_to", &[("name", r.name.clone()), ("addrs", genuine.join(", "))]));
+            }
+            f.recommendations.push(t.get("dns.rec.isp", &[("name", r.name.clone())]));
             let addr_filter: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
             f.display_filter = if addr_filter.is_empty() {
                 format!("dns.qry.name == \"{}\"", r.name)

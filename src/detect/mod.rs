@@ -48,6 +48,34 @@ impl Severity {
     }
 }
 
+/// How sure a finding is. A broken capture (copies, missing handshake packets, time going
+/// backwards) lowers it; it never raises a severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// One step less sure.
+    pub fn lower(self) -> Self {
+        match self {
+            Confidence::High => Confidence::Medium,
+            _ => Confidence::Low,
+        }
+    }
+}
+
 /// One frame that proves a finding, and what it is.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Evidence {
@@ -61,6 +89,10 @@ pub struct Evidence {
 pub struct Finding {
     pub detector: &'static str,
     pub severity: Severity,
+    /// How sure the detector is, and what would make it sure (another capture point, a log).
+    pub confidence: Confidence,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub confirm: String,
     pub summary: String,
     pub explanation: String,
     pub stream: Option<u32>,
@@ -88,6 +120,8 @@ impl Finding {
         Finding {
             detector,
             severity,
+            confidence: Confidence::High,
+            confirm: String::new(),
             summary: String::new(),
             explanation: String::new(),
             stream,
@@ -177,18 +211,23 @@ pub const REGISTRY: &[Entry] = &[
 ];
 
 /// Ids a detector may emit besides its own (the TLS handshake family shares one observer).
-pub const EXTRA_IDS: &[(&str, &str)] =
-    &[("tls-no-server-hello", "no-client-hello"), ("tls-handshake-alert", "no-client-hello")];
+pub const EXTRA_IDS: &[(&str, &str)] = &[
+    ("tls-no-server-hello", "no-client-hello"),
+    ("tls-handshake-alert", "no-client-hello"),
+    ("port-scan", "connect-failure"),
+];
 
 /// (specific, general): where a specific detector explains streams, the general detector's
 /// findings about only those streams are dropped. A scan's refused SYNs are not separate
 /// connect failures; a SYN flood's half-open connections are not a routing problem; SYNs
-/// retried at a full conntrack table are not a lossy path.
+/// retried at a full conntrack table are not a lossy path; connections to a hijacked
+/// name's address fail because of the hijack.
 pub const SUPERSEDES: &[(&str, &str)] = &[
     ("outbound-scan", "connect-failure"),
     ("syn-flood", "connect-failure"),
     ("conntrack-exhaustion", "connect-failure"),
     ("conntrack-exhaustion", "retransmission-storm"),
+    ("dns-cname-hijack", "connect-failure"),
 ];
 
 /// Drops general findings whose streams a more specific finding already explains.

@@ -6,6 +6,13 @@
 //!   client sent no ClientHello before FIN, RST or the end. Aggregated by client address and
 //!   server endpoint, and compared with whether that server answered TLS for others.
 //!   Seed case: 002, "某业务间接性获取不到数据": PHP without extension=php_openssl.
+//!   A warning needs the seed's pattern (docs/ACCURACY.md): the server waited, the client
+//!   closed without a ClientHello, on at least [`MIN_REPEATS`] connections, and never sent a
+//!   ClientHello to that server on any other. A client that did speak TLS to the same
+//!   server on its other connections closed a spare pre-connection unused (browsers open
+//!   one ahead: corpus `tls13draft23-chrome67`, `alexa-app`): info. Bytes that are neither
+//!   TLS nor HTTP are another protocol on the port (MTProto on 443 in
+//!   `telegram_videocall`): info, "not TLS", without the PHP advice.
 //! - `tls-no-server-hello`: a ClientHello no TLS record answered before the close or the end
 //!   (at least [`INCONCLUSIVE_S`] later).
 //! - `tls-handshake-alert`: a plaintext alert during the handshake, decoded
@@ -29,6 +36,10 @@ pub const ABOUT: &str =
 const TLS_PORTS: [u16; 6] = [443, 8443, 465, 993, 995, 636];
 /// A handshake this close to the end of the capture may simply not have continued yet.
 const INCONCLUSIVE_S: f64 = 1.0;
+/// Failed connections, at least, before the pattern is a warning.
+const MIN_REPEATS: usize = 2;
+/// Streams remembered for the end-of-capture judgement, at most.
+const MAX_ENDED: usize = 100_000;
 
 #[derive(Debug, Default, Clone)]
 struct StreamTls {
@@ -36,6 +47,31 @@ struct StreamTls {
     server_records: u64,
     alert: Option<(u64, Timestamp, usize, u8, u8)>,
     first_data_dir: Option<usize>,
+    /// The client's first payload looked like an HTTP request.
+    client_http: bool,
+    /// After the ClientHello: the server sent something (an ACK at least), or the client
+    /// sent it again. Either shows the hello went out and waited; a lone ClientHello at the
+    /// edge of a snippet capture shows neither.
+    waited: bool,
+}
+
+/// What `finish` needs of a stream, copied when it ends (the flow table may let it go).
+#[derive(Debug, Clone)]
+struct Ended {
+    stream: u32,
+    client: SocketAddr,
+    server: SocketAddr,
+    first_frame: u64,
+    start: Timestamp,
+    end: Timestamp,
+    /// The first FIN or RST of either side, the server's, then the client's.
+    server_close: Option<u64>,
+    client_close: Option<u64>,
+    handshake: bool,
+    /// The client's direction (0: the stream's first sender), as events carry it.
+    client_dir: usize,
+    client_bytes: u64,
+    tls: StreamTls,
 }
 
 #[derive(Default)]
@@ -44,11 +80,9 @@ pub struct NoClientHello {
     /// Server endpoints that answered a ClientHello (sent any TLS record back).
     tls_servers: HashSet<SocketAddr>,
     last_ts: Timestamp,
+    ended: Vec<Ended>,
 }
 
-/// Handshakes from one client to one server, and the streams without a ClientHello
-/// (stream, first frame, client payload bytes).
-type Group = (u32, Vec<(u32, u64, u64)>);
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
     Box::new(NoClientHello::default())
@@ -59,20 +93,53 @@ impl Observer for NoClientHello {
         Hooks::TCP | Hooks::APP | Hooks::FRAME | Hooks::STREAM_END
     }
 
-    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
-        if evicted {
-            self.streams.remove(&c.summary.stream);
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
+        let st = self.streams.remove(&c.summary.stream).unwrap_or_default();
+        let s = &c.summary;
+        let cl = s.client_side();
+        let hist = s.history();
+        let handshake = hist.contains('S') && hist.contains('h') && hist.contains('A');
+        if !handshake && st.client_hello.is_none() && st.alert.is_none() {
+            return;
         }
+        if self.ended.len() >= MAX_ENDED {
+            return;
+        }
+        let close = |d: Option<&crate::tcp::stream::Side>| d.and_then(|d| d.fin_frame.into_iter().chain(d.rst_frame).min());
+        self.ended.push(Ended {
+            stream: s.stream,
+            client: s.client(),
+            server: s.server(),
+            first_frame: s.first_frame,
+            start: s.start,
+            end: s.end,
+            server_close: close(s.sides.get(1 - cl)),
+            client_close: close(s.sides.get(cl)),
+            handshake,
+            client_dir: cl,
+            client_bytes: s.sides.get(cl).map_or(0, |d| d.payload_bytes),
+            tls: st,
+        });
     }
 
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
-        if t.seglen.unwrap_or(0) > 0 {
+        if t.seglen.unwrap_or(0) > 0 && !i.duplicate {
             let st = self.streams.entry(i.placement.stream).or_default();
-            st.first_data_dir.get_or_insert(i.placement.dir);
+            if st.first_data_dir.is_none() {
+                st.first_data_dir = Some(i.placement.dir);
+                st.client_http = i.placement.dir == c.summary.client_side()
+                    && crate::app::http::looks_like_request(t.payload);
+            }
             // Any server payload after the ClientHello is an answer, parsed or not (a capture
             // that starts mid-record cannot read the first server record).
             if st.client_hello.is_some() && i.placement.dir != c.summary.client_side() {
                 st.server_records += 1;
+            }
+        }
+        if let Some(st) = self.streams.get_mut(&i.placement.stream) {
+            if st.client_hello.as_ref().is_some_and(|ch| ch.0 < f.frame) {
+                let retried = i.analysis.is_some_and(|a| a.is_any_retransmission()) && !i.duplicate;
+                st.waited |= i.placement.dir != c.summary.client_side() || retried;
             }
         }
         self.last_ts = self.last_ts.max(f.ts);
@@ -102,7 +169,7 @@ impl Observer for NoClientHello {
 }
 
 impl Detector for NoClientHello {
-    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
         let t = &cfg.texts;
         let mut out = Vec::new();
         let tls_ports: BTreeSet<u16> = TLS_PORTS
@@ -112,152 +179,173 @@ impl Detector for NoClientHello {
             .chain(self.tls_servers.iter().map(|s| s.port()))
             .collect();
         let tls_server_ips: BTreeSet<IpAddr> = self.tls_servers.iter().map(|s| s.ip()).collect();
-        // (client ip, server) -> (handshakes, bad streams)
+        // (client ip, server) -> (handshakes, with a ClientHello, bad streams)
         let mut groups: BTreeMap<(IpAddr, SocketAddr), Group> = BTreeMap::new();
-        let empty = StreamTls::default();
-        for conv in &a.conversations {
-            let s = &conv.summary;
-            let st = self.streams.get(&s.stream).unwrap_or(&empty);
-            let c = s.client_side();
-            let server = s.server();
-            let hist = s.history();
-            let handshake = hist.contains('S') && hist.contains('h') && hist.contains('A');
-            // tls-handshake-alert
-            if let Some((frame, ts, dir, level, desc)) = st.alert {
-                let name = alert_name(desc);
-                let sev = if level == 2 { Severity::Error } else { Severity::Info };
-                let mut f = Finding::new("tls-handshake-alert", sev, Some(s.stream)).evidence(frame, ts, "TLS alert");
-                if let Some((chf, chts, _, _)) = &st.client_hello {
-                    f = f.evidence(*chf, *chts, "ClientHello");
-                }
-                let meaning = match name {
-                    "handshake_failure" => t.get("hsa.meaning.handshake_failure", &[]),
-                    "protocol_version" => t.get("hsa.meaning.protocol_version", &[]),
-                    _ => t.get("hsa.meaning.other", &[]),
-                };
-                f.summary = t.get(
-                    "hsa.summary",
-                    &[
-                        ("sender", ep(s.endpoint(dir))),
-                        ("level", if level == 2 { "fatal".into() } else { "warning".into() }),
-                        ("desc", name.into()),
-                    ],
-                );
-                f.explanation = t.get(
-                    "hsa.explanation",
-                    &[
-                        ("frame", frame.to_string()),
-                        ("desc", name.into()),
-                        ("code", desc.to_string()),
-                        ("meaning", meaning),
-                    ],
-                );
-                f.recommendations.push(t.get("hsa.rec", &[("server", ep(server))]));
-                f.display_filter = format!("tcp.stream eq {} && tls", s.stream);
-                out.push(f.fact("alert", name).fact("alert_code", desc).fact("level", level).seal());
+        for e in &self.ended {
+            let st = &e.tls;
+            if let Some(f) = handshake_alert(t, e) {
+                out.push(f);
             }
-            // tls-no-server-hello
-            if let Some((frame, ts, dir, sni)) = &st.client_hello {
-                let closed = s.sides.iter().any(|d| d.fin_frame.is_some() || d.rst_frame.is_some());
-                let waited = self.last_ts.since(*ts) as f64 / 1e9;
-                if *dir == c && st.server_records == 0 && st.alert.is_none() && (closed || waited >= INCONCLUSIVE_S) {
-                    let mut f = Finding::new("tls-no-server-hello", Severity::Warning, Some(s.stream)).evidence(
-                        *frame,
-                        *ts,
-                        "ClientHello",
-                    );
-                    let end = if closed { "the connection closed" } else { "the capture ended" };
-                    if let Some(last) = s
-                        .sides
-                        .get(1 - c)
-                        .and_then(|d| d.rst_frame.or(d.fin_frame))
-                        .or(s.sides.get(c).and_then(|d| d.fin_frame.or(d.rst_frame)))
-                    {
-                        f = f.evidence(last, s.end, "close");
-                    }
-                    let sni_text = sni.as_ref().map(|n| format!(", SNI {n}")).unwrap_or_default();
-                    f.summary = t.get("nsh.summary", &[("server", ep(server)), ("client", ep(s.client()))]);
-                    f.explanation = t.get(
-                        "nsh.explanation",
-                        &[("frame", frame.to_string()), ("sni", sni_text), ("end", end.to_string())],
-                    );
-                    f.recommendations.push(t.get("nsh.rec", &[("server", ep(server))]));
-                    f.display_filter = stream_filter(s.stream, None);
-                    out.push(f.fact("waited_s", (waited * 1000.0).round() / 1000.0).seal());
-                }
+            if let Some(f) = self.no_server_hello(t, e) {
+                out.push(f);
             }
             // no-client-hello: handshakes on TLS ports
-            if !handshake || !tls_ports.contains(&server.port()) {
+            if !e.handshake || !tls_ports.contains(&e.server.port()) {
                 continue;
             }
-            let group = groups.entry((s.client_ip(), server)).or_default();
-            group.0 += 1;
-            let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == c);
-            let closed = s.sides.iter().any(|d| d.fin_frame.is_some() || d.rst_frame.is_some());
-            let inconclusive = !closed
-                && (self.last_ts.since(s.end) as f64 / 1e9) < INCONCLUSIVE_S
-                && s.sides.iter().all(|d| d.payload_bytes == 0);
+            let group = groups.entry((e.client.ip(), e.server)).or_default();
+            group.total += 1;
+            let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == e.client_dir);
+            group.hellos += u32::from(has_ch);
+            let closed = e.server_close.is_some() || e.client_close.is_some();
+            let inconclusive = !closed && (self.last_ts.since(e.end) as f64 / 1e9) < INCONCLUSIVE_S && e.client_bytes == 0;
             // A server that speaks first (a banner) is not waiting for a ClientHello.
-            let server_spoke_first = st.first_data_dir.is_some_and(|d| d != c);
+            let server_spoke_first = st.first_data_dir.is_some_and(|d| d != e.client_dir);
             if !has_ch && !inconclusive && !server_spoke_first {
-                let client_bytes = s.sides.get(c).map_or(0, |d| d.payload_bytes);
-                group.1.push((s.stream, s.first_frame, client_bytes));
+                group.bad.push(e);
             }
         }
-        for ((client_ip, server), (total, bad)) in groups {
-            let Some(&(first_stream, first_frame, _)) = bad.first() else { continue };
-            let Some(conv) = a.conversation(first_stream) else { continue };
-            let others = tls_server_ips.contains(&server.ip());
-            let sev = Severity::Warning;
-            let mut f = Finding::new("no-client-hello", sev, Some(first_stream));
-            for (stream, _, _) in bad.iter().take(5) {
-                if let Some(c) = a.conversation(*stream) {
-                    f = f.evidence(
-                        c.summary.first_frame,
-                        c.summary.start,
-                        format!("stream {stream}: handshake, no ClientHello"),
-                    );
-                    if let Some(end) = c.summary.sides.iter().filter_map(|d| d.fin_frame.or(d.rst_frame)).min() {
-                        f = f.evidence(end, c.summary.end, format!("stream {stream}: closed without TLS"));
-                    }
-                }
-            }
-            let plaintext: u64 = bad.iter().map(|b| b.2).sum();
-            let how = if plaintext == 0 {
-                t.get("nch.how.silent", &[])
-            } else {
-                t.get("nch.how.plaintext", &[("bytes", plaintext.to_string())])
-            };
-            let others_text =
-                if others { t.get("nch.others", &[("server_ip", server.ip().to_string())]) } else { String::new() };
-            f.summary = t.get(
-                "nch.summary",
-                &[
-                    ("bad", bad.len().to_string()),
-                    ("total", total.to_string()),
-                    ("client", client_ip.to_string()),
-                    ("server", ep(server)),
-                    ("others", others_text),
-                ],
-            );
-            f.explanation = t.get("nch.explanation", &[("how", how)]);
-            f.recommendations.push(t.get("nch.rec.client", &[("client", client_ip.to_string())]));
-            f.recommendations.push(t.get("nch.rec.compare", &[("server", ep(server))]));
-            let streams: Vec<String> = bad.iter().map(|b| b.0.to_string()).collect();
-            f.display_filter = if streams.len() == 1 {
-                stream_filter(first_stream, None)
-            } else {
-                format!("tcp.stream in {{{}}}", streams.join(" "))
-            };
-            let _ = (conv, first_frame);
-            out.push(
-                f.fact("streams", bad.iter().map(|b| b.0).collect::<Vec<_>>())
-                    .fact("connections", total)
-                    .fact("without_client_hello", bad.len())
-                    .fact("server_answers_tls_elsewhere", others)
-                    .seal(),
-            );
+        for ((client_ip, server), g) in groups {
+            let Some(first) = g.bad.first() else { continue };
+            out.push(no_client_hello(t, client_ip, server, &g, first, tls_server_ips.contains(&server.ip())));
         }
         out
     }
+}
+
+/// Handshakes from one client to one server.
+#[derive(Default)]
+struct Group<'e> {
+    total: u32,
+    hellos: u32,
+    bad: Vec<&'e Ended>,
+}
+
+fn handshake_alert(t: &crate::text::Texts, e: &Ended) -> Option<Finding> {
+    let (frame, ts, dir, level, desc) = e.tls.alert?;
+    let name = alert_name(desc);
+    let sev = if level == 2 { Severity::Error } else { Severity::Info };
+    let mut f = Finding::new("tls-handshake-alert", sev, Some(e.stream)).evidence(frame, ts, "TLS alert");
+    if let Some((chf, chts, _, _)) = &e.tls.client_hello {
+        f = f.evidence(*chf, *chts, "ClientHello");
+    }
+    let meaning = match name {
+        "handshake_failure" => t.get("hsa.meaning.handshake_failure", &[]),
+        "protocol_version" => t.get("hsa.meaning.protocol_version", &[]),
+        _ => t.get("hsa.meaning.other", &[]),
+    };
+    let sender = if dir == e.client_dir { e.client } else { e.server };
+    f.summary = t.get(
+        "hsa.summary",
+        &[
+            ("sender", ep(sender)),
+            ("level", if level == 2 { "fatal".into() } else { "warning".into() }),
+            ("desc", name.into()),
+        ],
+    );
+    f.explanation = t.get(
+        "hsa.explanation",
+        &[("frame", frame.to_string()), ("desc", name.into()), ("code", desc.to_string()), ("meaning", meaning)],
+    );
+    f.recommendations.push(t.get("hsa.rec", &[("server", ep(e.server))]));
+    f.display_filter = format!("tcp.stream eq {} && tls", e.stream);
+    Some(f.fact("alert", name).fact("alert_code", desc).fact("level", level).seal())
+}
+
+impl NoClientHello {
+    fn no_server_hello(&self, t: &crate::text::Texts, e: &Ended) -> Option<Finding> {
+        let st = &e.tls;
+        let (frame, ts, _, sni) = st.client_hello.as_ref()?;
+        let closed = e.server_close.is_some() || e.client_close.is_some();
+        let waited = self.last_ts.since(*ts) as f64 / 1e9;
+        if st.server_records != 0 || st.alert.is_some() || !(closed || (st.waited && waited >= INCONCLUSIVE_S)) {
+            return None;
+        }
+        let mut f = Finding::new("tls-no-server-hello", Severity::Warning, Some(e.stream)).evidence(*frame, *ts, "ClientHello");
+        let end = if closed { "the connection closed" } else { "the capture ended" };
+        if let Some(last) = e.server_close.or(e.client_close) {
+            f = f.evidence(last, e.end, "close");
+        }
+        let sni_text = sni.as_ref().map(|n| format!(", SNI {n}")).unwrap_or_default();
+        f.summary = t.get("nsh.summary", &[("server", ep(e.server)), ("client", ep(e.client))]);
+        f.explanation =
+            t.get("nsh.explanation", &[("frame", frame.to_string()), ("sni", sni_text), ("end", end.to_string())]);
+        f.recommendations.push(t.get("nsh.rec", &[("server", ep(e.server))]));
+        f.display_filter = stream_filter(e.stream, None);
+        Some(f.fact("waited_s", (waited * 1000.0).round() / 1000.0).seal())
+    }
+}
+
+fn no_client_hello(
+    t: &crate::text::Texts,
+    client_ip: IpAddr,
+    server: SocketAddr,
+    g: &Group<'_>,
+    first: &Ended,
+    others: bool,
+) -> Finding {
+    let bad = &g.bad;
+    let plaintext: u64 = bad.iter().map(|b| b.client_bytes).sum();
+    let http = bad.iter().any(|b| b.tls.client_http);
+    // Bytes that are neither TLS nor HTTP: another protocol that uses the port.
+    let other_protocol = plaintext > 0 && !http;
+    // The client spoke TLS to this very server on other connections: its TLS works, and
+    // these were spare connections it closed unused.
+    let spare = g.hellos > 0;
+    let pattern = bad.len() >= MIN_REPEATS && !spare && !other_protocol;
+    let sev = if pattern { Severity::Warning } else { Severity::Info };
+    let mut f = Finding::new("no-client-hello", sev, Some(first.stream));
+    for b in bad.iter().take(5) {
+        f = f.evidence(b.first_frame, b.start, format!("stream {}: handshake, no ClientHello", b.stream));
+        if let Some(end) = [b.server_close, b.client_close].into_iter().flatten().min() {
+            f = f.evidence(end, b.end, format!("stream {}: closed without TLS", b.stream));
+        }
+    }
+    let how = if plaintext == 0 {
+        t.get("nch.how.silent", &[])
+    } else {
+        t.get("nch.how.plaintext", &[("bytes", plaintext.to_string())])
+    };
+    let others_text =
+        if others { t.get("nch.others", &[("server_ip", server.ip().to_string())]) } else { String::new() };
+    let key = if other_protocol {
+        "nch.summary.other"
+    } else if spare {
+        "nch.summary.spare"
+    } else {
+        "nch.summary"
+    };
+    f.summary = t.get(
+        key,
+        &[
+            ("bad", bad.len().to_string()),
+            ("total", g.total.to_string()),
+            ("client", client_ip.to_string()),
+            ("server", ep(server)),
+            ("others", others_text),
+        ],
+    );
+    if other_protocol {
+        f.explanation = t.get("nch.explanation.other", &[("bytes", plaintext.to_string())]);
+        f.recommendations.push(t.get("nch.rec.other", &[("server", ep(server))]));
+    } else if spare {
+        f.explanation = t.get("nch.explanation.spare", &[("hellos", g.hellos.to_string())]);
+    } else {
+        f.explanation = t.get("nch.explanation", &[("how", how)]);
+        f.recommendations.push(t.get("nch.rec.client", &[("client", client_ip.to_string())]));
+        f.recommendations.push(t.get("nch.rec.compare", &[("server", ep(server))]));
+    }
+    let streams: Vec<String> = bad.iter().map(|b| b.stream.to_string()).collect();
+    f.display_filter = if streams.len() == 1 {
+        stream_filter(first.stream, None)
+    } else {
+        format!("tcp.stream in {{{}}}", streams.join(", "))
+    };
+    f.covers = bad.iter().map(|b| b.stream).collect();
+    f.fact("streams", bad.iter().map(|b| b.stream).collect::<Vec<_>>())
+        .fact("connections", g.total)
+        .fact("without_client_hello", bad.len())
+        .fact("with_client_hello", g.hellos)
+        .fact("server_answers_tls_elsewhere", others)
+        .seal()
 }

@@ -8,28 +8,42 @@
 //! the most retransmissions in any one-second window. Whether the originals were captured
 //! (no "previous segment not captured" in that direction) tells which side of the loss the
 //! capture point is on.
-//! SYNs retransmitted with back-off and never answered are reported per client → server.
+//!
+//! Capture copies (`TcpInfo::duplicate`: a mirror port recording a packet twice) are not
+//! retransmissions and are skipped (corpus `ssh-dups.pcap`: every packet ×4, nothing lost).
+//! At the sender, upstream of the loss, Wireshark calls many of the resent segments
+//! out-of-order rather than retransmissions (they leave right after newer data, during SACK
+//! recovery): when the sender's packets carry an initial TTL (64, 128, 255: sent by this
+//! host), an out-of-order data segment it sent counts as a resend too.
+//! A segment Wireshark calls a retransmission counts as a resend only when it carries
+//! bytes this direction had already sent (its sequence number is below the highest byte
+//! seen) and, for IPv4 with identifications, a newer identification than any before: every
+//! common stack numbers a resend afresh, so an "out-of-order retransmission" with an older
+//! identification is an original the network reordered (corpus `tls-subjectaltname`
+//! stream 14), and data Wireshark renumbers after a reused port was never sent before
+//! (same capture, stream 3).
+//! SYNs retried into silence are not a storm: they are a failed connection, which
+//! `connect-failure` reports (with the SYN count), one finding for one problem.
 
 use crate::HashMap;
 use std::collections::{BTreeMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use super::{Config, Detector, Finding, Severity, ep};
+use super::{Config, Detector, Finding, Severity};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::tcp::analysis::AnalysisFlags;
+use crate::tcp::seq::Seq;
 
-pub const ABOUT: &str =
-    "retransmissions over 5% of a path's data segments, and SYNs retried with back-off into silence";
+pub const ABOUT: &str = "retransmissions over 5% of a path's data segments: loss on one leg of the path";
 
 /// At least this many retransmitted segments, so a few in a healthy capture are not a storm.
 const MIN_RETX: u64 = 10;
 /// And at least this share of the data segments (RFC 6298-style loss above ~1-2% already
 /// hurts throughput badly; 5% is unmistakable).
 const MIN_RATIO: f64 = 0.05;
-const MIN_SYN_RETRIES: usize = 2;
 const MAX_TRACKED_SEQS: usize = 10_000;
 /// Host-pair directions tracked for loss.
 const MAX_LEGS: usize = 65_536;
@@ -43,6 +57,14 @@ struct Leg {
     window: VecDeque<Timestamp>,
     peak: usize,
     first_retx: Option<(u64, Timestamp)>,
+    /// Data segments Wireshark flags `tcp.analysis.retransmission` (copies excluded): more
+    /// than `retx` when some were reordered originals.
+    flagged: u64,
+    /// Resends the sender's own capture calls out-of-order (counted in `retx` when the
+    /// capture is at the sender).
+    out_of_order: u64,
+    /// TTLs of this leg's data segments: how many carried an initial TTL (sent from here).
+    initial_ttl: u64,
     /// Per stream: (retransmissions, data segments) in this direction.
     per_stream: BTreeMap<u32, (u64, u64)>,
     /// Repeated retransmissions of one sequence number: (stream, seq) -> (last time, gaps),
@@ -54,11 +76,23 @@ struct Leg {
 #[derive(Default)]
 pub struct Storm {
     legs: HashMap<(IpAddr, IpAddr), Leg>,
-    syns: HashMap<u32, Vec<(u64, Timestamp)>>,
+    /// Per (stream, direction): the end of the highest byte sent and the newest IPv4
+    /// identification, to tell resends from reordered originals.
+    sent: HashMap<(u32, usize), (Seq, Option<u16>)>,
 }
 
-/// A stream's SYNs: (stream, [(frame, time)]).
-type SynTry = (u32, Vec<(u64, Timestamp)>);
+/// The next identification after `max` in IPv4's wrapping 16-bit space: `id` is newer when
+/// it is less than half the space ahead.
+fn newer_id(id: u16, max: u16) -> bool {
+    let ahead = id.wrapping_sub(max);
+    ahead != 0 && ahead < 0x8000
+}
+
+/// TTLs a host starts its packets with: a data segment still carrying one was captured on
+/// the host that sent it.
+fn initial_ttl(ttl: u8) -> bool {
+    matches!(ttl, 32 | 64 | 128 | 255)
+}
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
     Box::new(Storm::default())
@@ -70,11 +104,12 @@ impl Observer for Storm {
     }
 
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
+        let s = &c.summary;
+        self.sent.remove(&(s.stream, 0));
+        self.sent.remove(&(s.stream, 1));
         if !evicted {
             return;
         }
-        let s = &c.summary;
-        self.syns.remove(&s.stream);
         // Keep the stream's retransmission count (for the top streams) only if it has one.
         let (a, b) = (s.first_src.ip(), s.first_dst.ip());
         for key in [(a, b), (b, a)] {
@@ -88,27 +123,56 @@ impl Observer for Storm {
 
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
         let Some(ip) = f.ip else { return };
-        if t.flags.syn() && !t.flags.ack() {
-            let v = self.syns.entry(i.placement.stream).or_default();
-            if v.len() < 16 {
-                v.push((f.frame, f.ts));
-            }
-        }
         let Some(a) = i.analysis else { return };
-        if t.seglen.unwrap_or(0) == 0 {
+        if t.seglen.unwrap_or(0) == 0 || i.duplicate {
             return;
         }
         let key = (ip.src, ip.dst);
         if !self.legs.contains_key(&key) && self.legs.len() >= MAX_LEGS {
             return; // bounded: a capture with more host pairs than this is judged on the first ones
         }
+        // Was this a resend of bytes already sent, with a fresh identification?
+        let seq = Seq(t.seq);
+        let end = seq + t.seglen.unwrap_or(0);
+        let id = ip.ip_id.filter(|&id| id != 0);
+        let resend = match self.sent.get_mut(&(i.placement.stream, i.placement.dir)) {
+            Some((high, max_id)) => {
+                let old_bytes = seq.lt(*high);
+                let fresh_id = match (id, *max_id) {
+                    (Some(id), Some(max)) => newer_id(id, max),
+                    _ => true,
+                };
+                if end.gt(*high) {
+                    *high = end;
+                }
+                if let (Some(new), Some(max)) = (id, *max_id) {
+                    if newer_id(new, max) {
+                        *max_id = Some(new);
+                    }
+                } else if max_id.is_none() {
+                    *max_id = id;
+                }
+                old_bytes && fresh_id
+            }
+            None => {
+                if self.sent.len() < MAX_LEGS * 4 {
+                    self.sent.insert((i.placement.stream, i.placement.dir), (end, id));
+                }
+                false
+            }
+        };
         let leg = self.legs.entry(key).or_default();
         leg.data_segments += 1;
         leg.per_stream.entry(i.placement.stream).or_default().1 += 1;
         if a.has(AnalysisFlags::LOST_PACKET) {
             leg.lost_markers += 1;
         }
-        if a.is_any_retransmission() {
+        leg.initial_ttl += u64::from(initial_ttl(ip.ttl));
+        let at_sender = leg.initial_ttl * 2 > leg.data_segments;
+        let resent_ooo = at_sender && resend && a.has(AnalysisFlags::OUT_OF_ORDER) && !a.is_any_retransmission();
+        leg.out_of_order += u64::from(resent_ooo);
+        leg.flagged += u64::from(a.is_any_retransmission());
+        if (a.is_any_retransmission() && resend) || resent_ooo {
             leg.retx += 1;
             if a.has(AnalysisFlags::FAST_RETRANSMISSION) {
                 leg.fast += 1;
@@ -146,7 +210,7 @@ impl Observer for Storm {
 }
 
 impl Detector for Storm {
-    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
         let t = &cfg.texts;
         let mut out = Vec::new();
         let mut legs: Vec<(&(IpAddr, IpAddr), &Leg)> = self.legs.iter().collect();
@@ -168,9 +232,6 @@ impl Detector for Storm {
             let mut f = Finding::new("retransmission-storm", sev, main_stream);
             if let Some((frame, ts)) = leg.first_retx {
                 f = f.evidence(frame, ts, "first retransmission");
-            }
-            if let Some(c) = main_stream.and_then(|s| a.conversation(s)) {
-                f = f.evidence(c.summary.first_frame, c.summary.start, "start of the most affected stream");
             }
             let (sender, receiver) = (src.to_string(), dst.to_string());
             // Originals missing from the capture mean the capture point is past the loss.
@@ -196,7 +257,8 @@ impl Detector for Storm {
                     ("sender", sender.clone()),
                     ("receiver", receiver.clone()),
                     ("fast", leg.fast.to_string()),
-                    ("rto", (leg.retx - leg.fast).to_string()),
+                    ("rto", (leg.retx - leg.fast - leg.out_of_order).to_string()),
+                    ("ooo", leg.out_of_order.to_string()),
                     (
                         "backoff",
                         if !leg.longest_chain.is_empty() {
@@ -213,9 +275,17 @@ impl Detector for Storm {
                 t.get("storm.rec.path", &[("sender", sender.clone()), ("receiver", receiver.clone())]),
                 t.get("storm.rec.capacity", &[]),
             ];
-            f.display_filter = format!("ip.src == {src} && ip.dst == {dst} && tcp.analysis.retransmission");
+            f.display_filter = if leg.out_of_order > 0 {
+                format!(
+                    "ip.src == {src} && ip.dst == {dst} && (tcp.analysis.retransmission || tcp.analysis.out_of_order)"
+                )
+            } else {
+                format!("ip.src == {src} && ip.dst == {dst} && tcp.analysis.retransmission")
+            };
             let f = f
                 .fact("retransmissions", leg.retx)
+                .fact("resent_out_of_order", leg.out_of_order)
+                .fact("wireshark_retransmissions", leg.flagged)
                 .fact("data_segments", leg.data_segments)
                 .fact("ratio", (ratio * 1000.0).round() / 1000.0)
                 .fact("peak_per_second", leg.peak)
@@ -230,49 +300,6 @@ impl Detector for Storm {
                     "top_streams",
                     top.iter().map(|(s, n)| serde_json::json!({"stream": s, "retransmissions": n})).collect::<Vec<_>>(),
                 );
-            out.push(f.seal());
-        }
-        // SYNs into silence, grouped by client → server.
-        let mut groups: BTreeMap<(IpAddr, SocketAddr), Vec<SynTry>> = BTreeMap::new();
-        for c in &a.conversations {
-            let s = &c.summary;
-            let Some(syns) = self.syns.get(&s.stream) else { continue };
-            if s.synack_frame.is_some() || syns.len() < 1 + MIN_SYN_RETRIES {
-                continue;
-            }
-            let answered = s.sides.get(1 - s.client_side()).is_some_and(|d| d.packets > 0);
-            if answered {
-                continue;
-            }
-            groups.entry((s.client_ip(), s.server())).or_default().push((s.stream, syns.clone()));
-        }
-        for ((client, server), streams) in groups {
-            let Some((stream, syns)) = streams.first() else { continue };
-            let gaps: Vec<String> = syns
-                .iter()
-                .zip(syns.iter().skip(1))
-                .map(|(a, b)| format!("{:.1}s", b.1.since(a.1) as f64 / 1e9))
-                .collect();
-            let total_syns: usize = streams.iter().map(|(_, v)| v.len()).sum();
-            let mut f = Finding::new("retransmission-storm", Severity::Warning, Some(*stream));
-            for (frame, ts) in syns.iter().take(4) {
-                f = f.evidence(*frame, *ts, "SYN");
-            }
-            f.summary = t.get(
-                "storm.syn.summary",
-                &[
-                    ("client", client.to_string()),
-                    ("server", ep(server)),
-                    ("syns", total_syns.to_string()),
-                    ("backoff", gaps.join(", ")),
-                ],
-            );
-            f.explanation = t.get("storm.syn.explanation", &[]);
-            f.recommendations = vec![t.get("storm.syn.rec", &[("server", ep(server))])];
-            f.display_filter =
-                format!("ip.dst == {} && tcp.dstport == {} && tcp.flags.syn == 1", server.ip(), server.port());
-            f.covers = streams.iter().map(|(s, _)| *s).collect();
-            let f = f.fact("syn_backoff_s", gaps).fact("attempts", streams.len()).fact("server", ep(server));
             out.push(f.seal());
         }
         out

@@ -91,6 +91,16 @@ impl Catalogue {
         self.entries.iter().map(|e| e.seconds).reduce(f64::min)
     }
 
+    /// Entries whose timeout *is* this gap (within tolerance either side), longest first: a
+    /// device that closes at its timeout (a TLS alert + FIN, a FIN after idle) closes at that
+    /// moment, so a 27 s close is not a 15 s load balancer's, however much longer it is.
+    pub fn fitting(&self, gap: f64) -> Vec<&Entry> {
+        let near = |e: &Entry| (gap - e.seconds).abs() <= e.seconds * TOLERANCE_FRACTION + TOLERANCE_SECONDS;
+        let mut v: Vec<&Entry> = self.entries.iter().filter(|e| near(e)).collect();
+        v.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then_with(|| a.key.cmp(&b.key)));
+        v
+    }
+
     /// Entries an idle gap of `gap` seconds exceeds (within tolerance), longest first. The
     /// first is the best explanation: the most specific timeout the gap is long enough for.
     pub fn exceeded_by(&self, gap: f64) -> Vec<&Entry> {

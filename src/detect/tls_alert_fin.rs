@@ -3,9 +3,15 @@
 //! Mechanism: an alert record after ChangeCipherSpec (content type 21, encrypted) from side
 //! X, with a FIN from X in the same frame or within [`PAIR_WINDOW_NS`]; the idle time is
 //! the gap between the alert and the packet before it. Closes after less than
-//! [`MIN_IDLE_S`] are ordinary (`Connection: close`) and not reported. What the peer did
-//! next decides the severity: a write that was then reset is an error (a request was lost),
-//! otherwise a warning that names the catalogue entry the idle time fits.
+//! [`MIN_IDLE_S`] are ordinary (`Connection: close`) and not reported.
+//!
+//! Closing an idle session is what servers and proxies do; it is a problem only when
+//! someone is hurt (docs/ACCURACY.md). A victim is the peer writing on the closed session
+//! afterwards (its request got a RST or went nowhere), or a request of the peer's that was
+//! still unanswered when the close came. The peer's own close_notify and FIN answering the
+//! close are its half of an orderly close, never a request (corpus `many-protocols.pcap`
+//! stream 50). With a victim: an error when the idle time fits a catalogue timeout, a
+//! warning otherwise; without one: info ("the server closed this idle session after 64.7 s").
 //! Seed case: 002 "WAF-HTTPS Encrypted Alert", alert + FIN 119.89 s after the last data, the
 //! client's RST 14.95 s later.
 
@@ -23,6 +29,8 @@ pub const ABOUT: &str = "a proxy closing an idle TLS session with an Encrypted A
 
 const PAIR_WINDOW_NS: i64 = 50_000_000;
 const MIN_IDLE_S: f64 = 5.0;
+/// Data its sender's FIN follows this closely is that side's close_notify, not a request.
+const CLOSE_ECHO_NS: i64 = 200_000_000;
 
 #[derive(Debug, Clone, Copy)]
 struct At {
@@ -40,6 +48,12 @@ struct Close {
     fin: Option<At>,
     peer_ack: Option<At>,
     peer_write: Option<At>,
+    /// The peer's own FIN and TLS alert after the close: its half of the close.
+    peer_fin: Option<At>,
+    peer_alert: Option<At>,
+    /// The last data before the alert was the peer's: a request in flight.
+    request_in_flight: Option<At>,
+    endpoints: Option<[std::net::SocketAddr; 2]>,
     peer_rst: Option<At>,
     /// A RST from the closer after the peer wrote.
     closer_rst: Option<At>,
@@ -49,6 +63,9 @@ struct Close {
 struct StreamState {
     prev: Option<At>,
     last: Option<(At, bool)>,
+    /// The last data segment, and the one before it: when and from which side.
+    last_data: Option<(At, usize)>,
+    prev_data: Option<(At, usize)>,
     close: Option<usize>,
 }
 
@@ -67,17 +84,25 @@ impl Observer for TlsAlertFin {
         Hooks::TCP | Hooks::APP | Hooks::STREAM_END
     }
 
-    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
-        if evicted {
-            self.streams.remove(&c.summary.stream);
+    fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
+        let Some(st) = self.streams.remove(&c.summary.stream) else { return };
+        if let Some(close) = st.close.and_then(|k| self.closes.get_mut(k)) {
+            close.endpoints = Some([c.summary.endpoint(0), c.summary.endpoint(1)]);
         }
     }
 
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
+        if i.duplicate {
+            return;
+        }
         let st = self.streams.entry(i.placement.stream).or_default();
         let here = At { frame: f.frame, ts: f.ts };
         st.prev = st.last.map(|(a, _)| a);
         st.last = Some((here, t.flags.fin()));
+        if t.seglen.unwrap_or(0) > 0 {
+            st.prev_data = st.last_data;
+            st.last_data = Some((here, i.placement.dir));
+        }
         let Some(c) = st.close.and_then(|k| self.closes.get_mut(k)) else { return };
         let dir = i.placement.dir;
         if dir == c.dir {
@@ -88,6 +113,9 @@ impl Observer for TlsAlertFin {
                 c.closer_rst = Some(here);
             }
         } else if c.fin.is_some() {
+            if t.flags.fin() {
+                c.peer_fin.get_or_insert(here);
+            }
             if t.flags.rst() {
                 c.peer_rst.get_or_insert(here);
             } else if t.seglen.unwrap_or(0) > 0 && !t.flags.fin() {
@@ -98,14 +126,23 @@ impl Observer for TlsAlertFin {
         }
     }
 
-    fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
+    fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, conv: Option<&Conversation>) {
         let (AppEvent::Tls(TlsEvent::EncryptedAlert { .. }), Some(stream)) = (e, ctx.stream) else { return };
         let Some(st) = self.streams.get_mut(&stream) else { return };
-        if st.close.is_some() {
+        let alert = At { frame: f.frame, ts: f.ts };
+        if let Some(c) = st.close.and_then(|k| self.closes.get_mut(k)) {
+            if ctx.dir != c.dir {
+                c.peer_alert.get_or_insert(alert);
+            }
             return;
         }
         let Some(before) = st.prev else { return };
-        let alert = At { frame: f.frame, ts: f.ts };
+        // The data before the alert (the alert's own segment is the latest now): when the
+        // server closes and that data was the client's, a request was unanswered. (When the
+        // client closes, the server's last data is a response, not a request.)
+        let server_closes = conv.is_some_and(|c| c.summary.client_side() != ctx.dir);
+        let request_in_flight =
+            st.prev_data.filter(|(_, d)| server_closes && *d != ctx.dir).map(|(a, _)| a);
         let fin_here = st.last.is_some_and(|(a, fin)| a.frame == f.frame && fin);
         self.closes.push(Close {
             stream,
@@ -116,6 +153,10 @@ impl Observer for TlsAlertFin {
             fin: fin_here.then_some(alert),
             peer_ack: None,
             peer_write: None,
+            peer_fin: None,
+            peer_alert: None,
+            request_in_flight,
+            endpoints: None,
             peer_rst: None,
             closer_rst: None,
         });
@@ -124,7 +165,7 @@ impl Observer for TlsAlertFin {
 }
 
 impl Detector for TlsAlertFin {
-    fn finish(&mut self, a: &Analysis, cfg: &Config) -> Vec<Finding> {
+    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
         let t = &cfg.texts;
         let mut out = Vec::new();
         for c in &self.closes {
@@ -133,11 +174,11 @@ impl Detector for TlsAlertFin {
             if idle_s < MIN_IDLE_S {
                 continue;
             }
-            let Some(conv) = a.conversation(c.stream) else { continue };
-            let s = &conv.summary;
-            let closer = ep(s.endpoint(c.dir));
-            let peer = ep(s.endpoint(1 - c.dir));
-            let fits = cfg.timeouts.exceeded_by(idle_s);
+            let Some(endpoints) = c.endpoints else { continue };
+            let name = |d: usize| endpoints.get(d).map_or_else(String::new, |a| ep(*a));
+            let (closer, peer) = (name(c.dir), name(1 - c.dir));
+            // The close is at the device's timeout: only a timeout the idle time fits explains it.
+            let fits = cfg.timeouts.fitting(idle_s);
             let best = fits.first();
             let m = match best {
                 Some(e) => t.get(
@@ -149,21 +190,43 @@ impl Detector for TlsAlertFin {
                 ),
                 None => t.get("idle.nomatch", &[]),
             };
-            let mut f = Finding::new("tls-alert-fin", Severity::Warning, Some(c.stream))
-                .evidence(c.before.frame, c.before.ts, "last data before idle")
+            // A write of the peer's after the close, unless it is the peer's own close_notify
+            // (a TLS alert, or data its own FIN follows at once).
+            let echo = |w: &At| {
+                c.peer_alert.is_some_and(|a| a.frame == w.frame)
+                    || c.peer_fin.is_some_and(|f| f.frame >= w.frame && f.ts.since(w.ts) <= CLOSE_ECHO_NS)
+            };
+            let write = c.peer_write.filter(|w| !echo(w));
+            let mut f = Finding::new("tls-alert-fin", Severity::Info, Some(c.stream))
+                .evidence(c.before.frame, c.before.ts, "last packet before idle")
                 .evidence(c.alert.frame, c.alert.ts, "Encrypted Alert")
                 .evidence(fin.frame, fin.ts, "FIN");
-            let peer_text = if let (Some(w), Some(r)) = (c.peer_write, c.closer_rst) {
-                f.severity = Severity::Error;
-                f = f.evidence(w.frame, w.ts, "peer writes on the closed session").evidence(r.frame, r.ts, "RST");
+            let victim = write.is_some() || c.request_in_flight.is_some();
+            let peer_text = if let Some(w) = write {
+                f = f.evidence(w.frame, w.ts, "peer writes on the closed session");
+                match c.closer_rst.or(c.peer_rst.filter(|r| r.frame > w.frame)) {
+                    Some(r) => {
+                        f = f.evidence(r.frame, r.ts, "RST");
+                        t.get(
+                            "alertfin.peer.write_rst",
+                            &[
+                                ("peer", peer.clone()),
+                                ("after", secs(w.ts.since(fin.ts))),
+                                ("write", w.frame.to_string()),
+                                ("frame", r.frame.to_string()),
+                            ],
+                        )
+                    }
+                    None => t.get(
+                        "alertfin.peer.write",
+                        &[("peer", peer.clone()), ("after", secs(w.ts.since(fin.ts))), ("write", w.frame.to_string())],
+                    ),
+                }
+            } else if let Some(r) = c.request_in_flight {
+                f = f.evidence(r.frame, r.ts, "request still unanswered");
                 t.get(
-                    "alertfin.peer.write_rst",
-                    &[
-                        ("peer", peer.clone()),
-                        ("after", secs(w.ts.since(fin.ts))),
-                        ("write", w.frame.to_string()),
-                        ("frame", r.frame.to_string()),
-                    ],
+                    "alertfin.peer.in_flight",
+                    &[("peer", peer.clone()), ("frame", r.frame.to_string()), ("idle", secs(c.alert.ts.since(r.ts)))],
                 )
             } else if let Some(r) = c.peer_rst {
                 f = f.evidence(r.frame, r.ts, "peer RST");
@@ -177,11 +240,13 @@ impl Detector for TlsAlertFin {
             } else {
                 t.get("alertfin.peer.none", &[("peer", peer.clone())])
             };
-            if best.is_none() && f.severity == Severity::Warning {
-                f.severity = Severity::Info;
-            }
-            f.summary =
-                t.get("alertfin.summary", &[("closer", closer.clone()), ("idle", secs(c.idle_ns)), ("match", m)]);
+            f.severity = match (victim, best.is_some()) {
+                (false, _) => Severity::Info,
+                (true, true) => Severity::Error,
+                (true, false) => Severity::Warning,
+            };
+            let key = if victim { "alertfin.summary" } else { "alertfin.summary.quiet" };
+            f.summary = t.get(key, &[("closer", closer.clone()), ("idle", secs(c.idle_ns)), ("match", m)]);
             f.explanation = t.get(
                 "alertfin.explanation",
                 &[
@@ -192,16 +257,23 @@ impl Detector for TlsAlertFin {
                     ("peer", peer_text),
                 ],
             );
-            let seconds = best.map_or(idle_s, |e| e.seconds);
-            f.recommendations.push(t.get(
-                "alertfin.rec.pool",
-                &[("seconds", format!("{seconds:.0}")), ("pool", format!("{:.0}", (seconds * 0.8).floor().max(1.0)))],
-            ));
-            if let Some(e) = best.filter(|e| !e.fix.is_empty()) {
-                f.recommendations.push(t.get("alertfin.rec.server", &[("fix", e.fix_in(t.lang))]));
+            if victim {
+                let seconds = best.map_or(idle_s, |e| e.seconds);
+                f.recommendations.push(t.get(
+                    "alertfin.rec.pool",
+                    &[
+                        ("seconds", format!("{seconds:.0}")),
+                        ("pool", format!("{:.0}", (seconds * 0.8).floor().max(1.0))),
+                    ],
+                ));
+                if let Some(e) = best.filter(|e| !e.fix.is_empty()) {
+                    f.recommendations.push(t.get("alertfin.rec.server", &[("fix", e.fix_in(t.lang))]));
+                }
+            } else {
+                f.recommendations.push(t.get("alertfin.rec.none", &[]));
             }
             f.display_filter = stream_filter(c.stream, Some(c.before.frame));
-            let mut f = f.fact("idle_s", (idle_s * 1000.0).round() / 1000.0);
+            let mut f = f.fact("idle_s", (idle_s * 1000.0).round() / 1000.0).fact("victim", victim);
             if let Some(e) = best {
                 f = f.fact("matches", e.key.clone());
             }

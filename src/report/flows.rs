@@ -35,6 +35,9 @@ pub struct CaptureSummary {
     pub read_issues: Vec<String>,
     /// What bounded buffers had to let go of (see docs/LIMITS.md).
     pub limits: Limits,
+    /// What the capture itself got wrong (copies, missing handshake packets, time going
+    /// backwards): data that lowers confidence in the findings (docs/ACCURACY.md).
+    pub quality: crate::engine::Quality,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -65,6 +68,7 @@ impl CaptureSummary {
             evicted_streams: a.evicted_streams,
             released_closed_streams: a.released_streams,
         };
+        c.quality = a.quality;
         c
     }
 
@@ -87,6 +91,7 @@ impl CaptureSummary {
             anomalies: anomalies.iter().filter(|(a, _)| **a != Anomaly::NotIp).map(|(a, n)| (*a, *n)).collect(),
             read_issues: info.issues.iter().map(|i| i.to_string()).collect(),
             limits: Limits::default(),
+            quality: crate::engine::Quality::default(),
         }
     }
 }
@@ -226,11 +231,42 @@ pub fn capture_lines(c: &CaptureSummary) -> String {
             c.limits.max_streams / 8
         ));
     }
+    for note in quality_notes(&c.quality) {
+        s.push_str(&format!("capture quality: {note}\n"));
+    }
     if !c.anomalies.is_empty() {
         let parts: Vec<String> = c.anomalies.iter().map(|(k, v)| format!("{v} {}", anomaly_name(*k))).collect();
         s.push_str(&format!("anomalies: {}\n", parts.join(", ")));
     }
     s
+}
+
+/// The capture-quality counts as sentences, for every text format.
+pub fn quality_notes(q: &crate::engine::Quality) -> Vec<String> {
+    let mut v = Vec::new();
+    if q.duplicate_frames > 0 {
+        v.push(format!(
+            "{} TCP {} captured more than once (same IP ID, sequence and payload, moments apart: a mirror port or a capture on a bridge and its member); the copies are not counted as retransmissions",
+            q.duplicate_frames,
+            if q.duplicate_frames == 1 { "frame was" } else { "frames were" }
+        ));
+    }
+    if q.missing_synack > 0 {
+        v.push(format!(
+            "{} {} answered with data, but {} SYN/ACK is missing from the capture (packets were lost by the capture, not the network)",
+            q.missing_synack,
+            if q.missing_synack == 1 { "connection was" } else { "connections were" },
+            if q.missing_synack == 1 { "its" } else { "their" }
+        ));
+    }
+    if q.timestamps_backwards > 0 {
+        v.push(format!(
+            "{} {} an earlier timestamp than the frame before (merged or reordered capture); gaps and rates near them are approximate",
+            q.timestamps_backwards,
+            if q.timestamps_backwards == 1 { "frame has" } else { "frames have" }
+        ));
+    }
+    v
 }
 
 pub fn anomaly_name(a: Anomaly) -> &'static str {

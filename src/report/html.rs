@@ -23,6 +23,7 @@ pub struct Labels {
     anomalies: String,
     drops: String,
     issues: String,
+    quality: String,
     findings: String,
     stream: String,
     evidence: String,
@@ -57,6 +58,7 @@ impl Labels {
             anomalies: g("ui.anomalies"),
             drops: g("ui.drops"),
             issues: g("ui.issues"),
+            quality: g("ui.quality"),
             findings: g("ui.findings"),
             stream: g("ui.stream"),
             evidence: g("ui.evidence"),
@@ -84,6 +86,7 @@ pub struct Cap<'a> {
     span: String,
     links: String,
     anomalies: String,
+    quality: Vec<String>,
 }
 
 fn cap<'a>(c: &'a CaptureSummary, role: String) -> Cap<'a> {
@@ -96,6 +99,7 @@ fn cap<'a>(c: &'a CaptureSummary, role: String) -> Cap<'a> {
         span: format!("{:.3} s", c.duration_s.unwrap_or(0.0)),
         links: links.join(", "),
         anomalies: anomalies.join(", "),
+        quality: super::flows::quality_notes(&c.quality),
     }
 }
 

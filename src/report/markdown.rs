@@ -56,11 +56,19 @@ fn capture(out: &mut String, t: &Texts, c: &CaptureSummary) {
     for i in &c.read_issues {
         out.push_str(&format!("| {} | {} |\n", t.get("ui.issues", &[]), md(i)));
     }
+    for q in super::flows::quality_notes(&c.quality) {
+        out.push_str(&format!("| {} | {} |\n", t.get("ui.quality", &[]), md(&q)));
+    }
 }
 
 fn finding(out: &mut String, t: &Texts, i: usize, f: &Finding, timeline: Option<&Timeline>) {
     out.push_str(&format!("\n### {}. {} — {}\n\n", i + 1, f.severity.as_str(), md(f.detector)));
     out.push_str(&format!("**{}**\n\n{}\n\n", md(&f.summary), md(&f.explanation)));
+    out.push_str(&format!("*confidence: {}*", f.confidence.as_str()));
+    if !f.confirm.is_empty() {
+        out.push_str(&format!(" — {}", md(&f.confirm)));
+    }
+    out.push_str("\n\n");
     out.push_str(&format!("**{}:**\n\n", t.get("ui.evidence", &[])));
     for e in &f.evidence {
         out.push_str(&format!("- {} {}: {}\n", t.get("ui.frame", &[]), e.frame, md(&e.role)));

@@ -33,6 +33,11 @@ pub fn finding_text(out: &mut String, index: usize, f: &crate::detect::Finding) 
         escape_control(&f.summary)
     ));
     out.push_str(&format!("    {}\n", escape_control(&f.explanation)));
+    out.push_str(&format!("    confidence: {}", f.confidence.as_str()));
+    if !f.confirm.is_empty() {
+        out.push_str(&format!(" ({})", escape_control(&f.confirm)));
+    }
+    out.push('\n');
     for e in &f.evidence {
         out.push_str(&format!("    frame {:>7}  {}\n", e.frame, escape_control(&e.role)));
     }
