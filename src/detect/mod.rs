@@ -91,7 +91,6 @@ pub struct Finding {
     pub severity: Severity,
     /// How sure the detector is, and what would make it sure (another capture point, a log).
     pub confidence: Confidence,
-    #[serde(skip_serializing_if = "String::is_empty")]
     pub confirm: String,
     pub summary: String,
     pub explanation: String,

@@ -7,10 +7,10 @@
 //!   server endpoint, and compared with whether that server answered TLS for others.
 //!   Seed case: 002, "某业务间接性获取不到数据": PHP without extension=php_openssl.
 //!   A warning needs the seed's pattern (docs/ACCURACY.md): the server waited, the client
-//!   closed without a ClientHello, on at least [`MIN_REPEATS`] connections, and never sent a
-//!   ClientHello to that server on any other. A client that did speak TLS to the same
-//!   server on its other connections closed a spare pre-connection unused (browsers open
-//!   one ahead: corpus `tls13draft23-chrome67`, `alexa-app`): info. Bytes that are neither
+//!   closed without a ClientHello, on at least [`MIN_REPEATS`] connections, more than it
+//!   sent a ClientHello to that server on others. A client that spoke TLS to the same server
+//!   on as many other connections closed spare pre-connections unused (browsers open one
+//!   ahead: corpus `tls13draft23-chrome67`, `alexa-app`): info. Bytes that are neither
 //!   TLS nor HTTP are another protocol on the port (MTProto on 443 in
 //!   `telegram_videocall`): info, "not TLS", without the PHP advice.
 //! - `tls-no-server-hello`: a ClientHello no TLS record answered before the close or the end
@@ -289,9 +289,11 @@ fn no_client_hello(
     let http = bad.iter().any(|b| b.tls.client_http);
     // Bytes that are neither TLS nor HTTP: another protocol that uses the port.
     let other_protocol = plaintext > 0 && !http;
-    // The client spoke TLS to this very server on other connections: its TLS works, and
-    // these were spare connections it closed unused.
-    let spare = g.hellos > 0;
+    // The client spoke TLS to this very server on at least as many other connections: its
+    // TLS works, and these were spare connections it closed unused. (One host can run a
+    // broken client beside a working one, as in the seed: failures that outnumber the
+    // successes are the pattern.)
+    let spare = g.hellos as usize >= bad.len();
     let pattern = bad.len() >= MIN_REPEATS && !spare && !other_protocol;
     let sev = if pattern { Severity::Warning } else { Severity::Info };
     let mut f = Finding::new("no-client-hello", sev, Some(first.stream));
