@@ -12,4 +12,5 @@ mod reader;
 mod reports;
 mod seed_detectors;
 mod synthetic;
+mod trust;
 mod tshark_agreement;

@@ -73,6 +73,68 @@ impl Craft {
         self
     }
 
+    /// Sets the IPv4 identification of the last packet (etherparse writes 0) and mends
+    /// its header checksum.
+    pub fn id(&mut self, ip_id: u16) -> &mut Self {
+        if let Some((_, f)) = self.packets.last_mut() {
+            f[18..20].copy_from_slice(&ip_id.to_be_bytes());
+            f[24..26].copy_from_slice(&[0, 0]);
+            let mut sum: u32 = 0;
+            for w in f[14..34].chunks(2) {
+                sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+            }
+            while sum > 0xffff {
+                sum = (sum & 0xffff) + (sum >> 16);
+            }
+            f[24..26].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+        }
+        self
+    }
+
+    /// Records the last packet again `after_us` later, as a mirror port does; `ttl_drop`
+    /// lowers the copy's TTL (a copy taken past a router).
+    pub fn copy(&mut self, after_us: u64, ttl_drop: u8) -> &mut Self {
+        if let Some((t, f)) = self.packets.last().cloned() {
+            let mut f = f;
+            f[22] = f[22].saturating_sub(ttl_drop);
+            let id = u16::from_be_bytes([f[18], f[19]]);
+            self.packets.push((t + Duration::from_micros(after_us), f));
+            self.id(id);
+        }
+        self
+    }
+
+    /// A TCP segment over IPv6.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tcp6(
+        &mut self,
+        src: ([u8; 16], u16),
+        dst: ([u8; 16], u16),
+        seq: u32,
+        ack: u32,
+        flags: &str,
+        payload: &[u8],
+    ) -> &mut Self {
+        let mut b = PacketBuilder::ipv6(src.0, dst.0, 64).tcp(src.1, dst.1, seq, 64240);
+        for f in flags.chars() {
+            b = match f {
+                'S' => b.syn(),
+                'A' => b.ack(ack),
+                'F' => b.fin(),
+                'R' => b.rst(),
+                'P' => b.psh(),
+                _ => b,
+            };
+        }
+        let mut ip = Vec::new();
+        b.write(&mut ip, payload).unwrap();
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+        f.extend(ip);
+        self.packets.push((self.t, f));
+        self.t += Duration::from_micros(100);
+        self
+    }
+
     pub fn udp(&mut self, src: ([u8; 4], u16), dst: ([u8; 4], u16), payload: &[u8]) -> &mut Self {
         let mut ip = Vec::new();
         PacketBuilder::ipv4(src.0, dst.0, 64).udp(src.1, dst.1).write(&mut ip, payload).unwrap();
