@@ -71,6 +71,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("idle.who.unknown", "", ""),
     (
+        "idle.explanation.peer",
+        "The connection carried nothing for {idle} s (frame {before} to frame {after}); the next send was answered with a RST. {who}",
+        "连接从第 {before} 帧到第 {after} 帧之间 {idle} 秒没有任何报文；之后发送的数据被回复 RST。{who}",
+    ),
+    (
+        "idle.rec.peer",
+        "Find the idle limit of the application on {peer} (a session or keep-alive timeout shorter than {idle} s) and make the client send within it, or reconnect instead of reusing a connection idle that long.",
+        "查找 {peer} 上应用的空闲限制（短于 {idle} 秒的会话或 keep-alive 超时），让客户端在此时间内发送数据，或在连接空闲这么久后重新建立连接而不是复用。",
+    ),
+    (
         "idle.rec.raise",
         "Keep connections busier than the idle timeout or close them first: {fix}.",
         "让连接在空闲超时之前有数据交互或由客户端主动关闭：{fix}。",

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod accuracy;
 mod cli;
 mod compare;
 mod detectors;

@@ -388,6 +388,9 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
     let idle_s = c.gap_ns as f64 / 1e9;
     let idle = secs(c.gap_ns);
     let (best, fits) = explain(cfg, kind, idle_s);
+    // A RST from the peer's own stack is the peer's idle limit: the catalogue of
+    // middleboxes does not explain it.
+    let best = if case.from == RstFrom::Peer { None } else { best };
     let m = if case.from == RstFrom::Peer { String::new() } else { match_text(t, cfg, best, fits, idle_s) };
     let x = first.dir;
     let victim = !matches!(kind, Kind::Closed | Kind::KeepAliveReset);
@@ -461,6 +464,7 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
     };
     let mut recs = Vec::new();
     match best {
+        _ if peer_reset => recs.push(t.get("idle.rec.peer", &[("peer", name(case.o.end.dir)), ("idle", idle.clone())])),
         Some(e) => {
             if !e.fix.is_empty() {
                 recs.push(t.get("idle.rec.raise", &[("fix", e.fix_in(t.lang))]));
@@ -474,7 +478,7 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
     f.summary = summary;
     f.explanation = t
         .get(
-            "idle.explanation",
+            if peer_reset { "idle.explanation.peer" } else { "idle.explanation" },
             &[
                 ("idle", idle),
                 ("before", c.before.frame.to_string()),
