@@ -2,7 +2,7 @@
 //! of every corpus capture and every committed capture, pinned in a golden file, so that a
 //! change that adds a false alarm or loses a true one shows up in review.
 //!
-//! `tests/golden/accuracy.tsv` has one line per finding at warning or above (capture,
+//! `tests/golden-accuracy/findings.tsv` has one line per finding at warning or above (capture,
 //! severity, detector, stream) and one `-` line per capture with none. Regenerate it with
 //! `PCAPDOC_BLESS=1 cargo test accuracy`, and say in docs/ACCURACY.md why each new line is
 //! right.
@@ -17,7 +17,7 @@ use pcapdoc::detect::{self, Config, Severity};
 use crate::support;
 
 fn golden_path() -> std::path::PathBuf {
-    support::golden_dir().join("accuracy.tsv")
+    support::root().join("tests/golden-accuracy/findings.tsv")
 }
 
 /// The captures the tshark goldens name (the 60 corpus files and the committed ones).
@@ -81,7 +81,7 @@ fn warning_and_error_findings_on_every_corpus_and_committed_capture_are_pinned()
         return;
     }
     let want: BTreeSet<String> = fs::read_to_string(golden_path())
-        .expect("tests/golden/accuracy.tsv (PCAPDOC_BLESS=1 makes it)")
+        .expect("tests/golden-accuracy/findings.tsv (PCAPDOC_BLESS=1 makes it)")
         .lines()
         .filter(|l| !(skip_corpus && l.starts_with("corpus__")))
         .map(String::from)
