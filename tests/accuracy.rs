@@ -66,7 +66,10 @@ fn warning_and_error_findings_on_every_corpus_and_committed_capture_are_pinned()
     for (name, path) in captures() {
         if !support::exists(&path) {
             if !(skip_corpus && name.starts_with("corpus__")) {
-                missing.push(format!("{name}: {} is missing (set PCAPDOC_SKIP_CORPUS=1 without ../shared)", path.display()));
+                missing.push(format!(
+                    "{name}: {} is missing (set PCAPDOC_SKIP_CORPUS=1 without ../shared)",
+                    path.display()
+                ));
             }
             continue;
         }

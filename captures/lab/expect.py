@@ -62,6 +62,14 @@ def main():
         sretx = tshark(s, "tcp.analysis.retransmission", "frame.number")
         exp["compare"] = {"lossy_leg": "between the middle box and the client's side of the server",
                           "server_retransmissions_tshark": len(sretx)}
+    elif sc == "storm-sender":
+        # Judged at the sender: resends Wireshark calls retransmissions or out-of-order.
+        retx = tshark(s, "tcp.analysis.retransmission && tcp.srcport==80", "frame.number", "tcp.stream")
+        ooo = tshark(s, "tcp.analysis.out_of_order && tcp.srcport==80", "frame.number")
+        dup = tshark(s, "tcp.analysis.duplicate_ack && tcp.dstport==80", "frame.number")
+        exp["expect"].append({"capture": "server", "detector": "retransmission-storm", "stream": first(retx, 1),
+                              "retransmissions_tshark": len(retx), "out_of_order_tshark": len(ooo),
+                              "dup_acks_tshark": len(dup)})
     elif sc == "tls-handshake-alert":
         alert = tshark(c, "tls.alert_message.desc", "frame.number", "tcp.stream", "tls.alert_message.desc")
         exp["expect"].append({"capture": "client", "detector": "tls-handshake-alert", "stream": first(alert, 1),

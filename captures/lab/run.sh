@@ -12,7 +12,7 @@
 #   SCENARIO: slb-idle-reset | tls-idle-close-120 | tls-idle-close-75 | no-client-hello |
 #             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
 #             tls-no-server-hello | connect-failures | outbound-scan | syn-flood |
-#             http-flood | bandwidth | conntrack-exhaustion | all
+#             http-flood | bandwidth | conntrack-exhaustion | storm-sender | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -187,6 +187,15 @@ run_one() {
       capture_start $sc
       client names --names www.shop.example pay.shop.example api.shop.example
       ;;
+    storm-sender)
+      # Heavy loss (20 %) toward the client, captured where the data leaves the server:
+      # upstream of the loss, most resends are SACK recovery that Wireshark marks
+      # out-of-order, and the client's duplicate ACKs pile up.
+      start_nginx 60
+      nsx $M iptables -A FORWARD -i pd-m1 -m statistic --mode random --probability 0.20 -j DROP
+      capture_start $sc 128
+      client download --host $VIP --path /mid.bin --timeout 150
+      ;;
     storm|storm-control)
       start_nginx 60
       if [ $sc = storm ]; then
@@ -277,7 +286,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -225,9 +225,8 @@ impl Detector for ConnectFailure {
             }
         }
         probes.retain(|_, ports| ports.len() >= PORT_SCAN_PORTS);
-        let scanned = |server: &SocketAddr, g: &Group| {
-            g.sources.iter().all(|src| probes.contains_key(&(*src, server.ip())))
-        };
+        let scanned =
+            |server: &SocketAddr, g: &Group| g.sources.iter().all(|src| probes.contains_key(&(*src, server.ip())));
         for ((src, target), ports) in &probes {
             out.push(self.port_scan(t, *src, *target, ports));
         }
@@ -327,9 +326,9 @@ impl ConnectFailure {
         let ok = self.ok_by_port.get(&server.port())?;
         let mut found = None;
         for x in &g.samples {
-            let hit = ok
-                .iter()
-                .find(|(start, ip)| ip.is_ipv4() != server.is_ipv4() && (0..=FALLBACK_NS).contains(&start.since(x.ts)))?;
+            let hit = ok.iter().find(|(start, ip)| {
+                ip.is_ipv4() != server.is_ipv4() && (0..=FALLBACK_NS).contains(&start.since(x.ts))
+            })?;
             found = Some(hit.1);
         }
         found
@@ -368,8 +367,10 @@ impl ConnectFailure {
                 ("silent", silent.to_string()),
             ],
         );
-        f.explanation =
-            t.get("cf.portscan.explanation", &[("src", src.to_string()), ("list", format!("{}{more}", listed.join(", ")))]);
+        f.explanation = t.get(
+            "cf.portscan.explanation",
+            &[("src", src.to_string()), ("list", format!("{}{more}", listed.join(", ")))],
+        );
         f.recommendations = vec![t.get("cf.portscan.rec", &[("src", src.to_string()), ("target", target.to_string())])];
         f.display_filter = format!("ip.src == {src} && ip.dst == {target} && tcp.flags.syn == 1 && tcp.flags.ack == 0");
         f.covers = samples.iter().map(|x| x.stream).collect();

@@ -300,8 +300,12 @@ impl Detector for DnsHijack {
                 "dns.explanation",
                 &[("frame", r.frame.to_string()), ("name", r.name.clone()), ("chain", chain), ("detail", detail)],
             );
-            let genuine: Vec<String> =
-                rivals.iter().flat_map(|o| o.addrs.iter().map(|a| a.to_string())).collect::<BTreeSet<_>>().into_iter().collect();
+            let genuine: Vec<String> = rivals
+                .iter()
+                .flat_map(|o| o.addrs.iter().map(|a| a.to_string()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
             f.recommendations = vec![t.get("dns.rec.resolver", &[("name", r.name.clone())])];
             if genuine.is_empty() {
                 f.recommendations.push(t.get("dns.rec.pin", &[("name", r.name.clone())]));

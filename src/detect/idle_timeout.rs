@@ -37,7 +37,7 @@ use std::net::SocketAddr;
 use crate::HashMap;
 
 use super::timeouts::Entry;
-use super::{Config, Confidence, Detector, Finding, Severity, ep, secs, stream_filter};
+use super::{Confidence, Config, Detector, Finding, Severity, ep, secs, stream_filter};
 use crate::app::AppEvent;
 use crate::app::tls::TlsEvent;
 use crate::capture::Timestamp;
@@ -354,7 +354,12 @@ impl Detector for IdleTimeout {
             if o.kind == Kind::Closed && entry.is_none() {
                 continue; // a close at no known timeout: an application's own choice
             }
-            groups.entry((o.kind, peer, entry.map(|e| e.key.clone()), from)).or_default().push(Case { c, o, end, from });
+            groups.entry((o.kind, peer, entry.map(|e| e.key.clone()), from)).or_default().push(Case {
+                c,
+                o,
+                end,
+                from,
+            });
         }
         let mut out = Vec::new();
         for ((kind, _, _, _), cases) in groups {
@@ -479,12 +484,7 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
     f.explanation = t
         .get(
             if peer_reset { "idle.explanation.peer" } else { "idle.explanation" },
-            &[
-                ("idle", idle),
-                ("before", c.before.frame.to_string()),
-                ("after", first.frame.to_string()),
-                ("who", who),
-            ],
+            &[("idle", idle), ("before", c.before.frame.to_string()), ("after", first.frame.to_string()), ("who", who)],
         )
         .trim_end()
         .to_string();

@@ -83,7 +83,6 @@ pub struct NoClientHello {
     ended: Vec<Ended>,
 }
 
-
 pub fn make(_: &Config) -> Box<dyn Detector> {
     Box::new(NoClientHello::default())
 }
@@ -105,7 +104,8 @@ impl Observer for NoClientHello {
         if self.ended.len() >= MAX_ENDED {
             return;
         }
-        let close = |d: Option<&crate::tcp::stream::Side>| d.and_then(|d| d.fin_frame.into_iter().chain(d.rst_frame).min());
+        let close =
+            |d: Option<&crate::tcp::stream::Side>| d.and_then(|d| d.fin_frame.into_iter().chain(d.rst_frame).min());
         self.ended.push(Ended {
             stream: s.stream,
             client: s.client(),
@@ -127,8 +127,8 @@ impl Observer for NoClientHello {
             let st = self.streams.entry(i.placement.stream).or_default();
             if st.first_data_dir.is_none() {
                 st.first_data_dir = Some(i.placement.dir);
-                st.client_http = i.placement.dir == c.summary.client_side()
-                    && crate::app::http::looks_like_request(t.payload);
+                st.client_http =
+                    i.placement.dir == c.summary.client_side() && crate::app::http::looks_like_request(t.payload);
             }
             // Any server payload after the ClientHello is an answer, parsed or not (a capture
             // that starts mid-record cannot read the first server record).
@@ -198,7 +198,8 @@ impl Detector for NoClientHello {
             let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == e.client_dir);
             group.hellos += u32::from(has_ch);
             let closed = e.server_close.is_some() || e.client_close.is_some();
-            let inconclusive = !closed && (self.last_ts.since(e.end) as f64 / 1e9) < INCONCLUSIVE_S && e.client_bytes == 0;
+            let inconclusive =
+                !closed && (self.last_ts.since(e.end) as f64 / 1e9) < INCONCLUSIVE_S && e.client_bytes == 0;
             // A server that speaks first (a banner) is not waiting for a ClientHello.
             let server_spoke_first = st.first_data_dir.is_some_and(|d| d != e.client_dir);
             if !has_ch && !inconclusive && !server_spoke_first {
@@ -261,7 +262,8 @@ impl NoClientHello {
         if st.server_records != 0 || st.alert.is_some() || !(closed || (st.waited && waited >= INCONCLUSIVE_S)) {
             return None;
         }
-        let mut f = Finding::new("tls-no-server-hello", Severity::Warning, Some(e.stream)).evidence(*frame, *ts, "ClientHello");
+        let mut f =
+            Finding::new("tls-no-server-hello", Severity::Warning, Some(e.stream)).evidence(*frame, *ts, "ClientHello");
         let end = if closed { "the connection closed" } else { "the capture ended" };
         if let Some(last) = e.server_close.or(e.client_close) {
             f = f.evidence(last, e.end, "close");

@@ -141,8 +141,7 @@ impl Observer for TlsAlertFin {
         // server closes and that data was the client's, a request was unanswered. (When the
         // client closes, the server's last data is a response, not a request.)
         let server_closes = conv.is_some_and(|c| c.summary.client_side() != ctx.dir);
-        let request_in_flight =
-            st.prev_data.filter(|(_, d)| server_closes && *d != ctx.dir).map(|(a, _)| a);
+        let request_in_flight = st.prev_data.filter(|(_, d)| server_closes && *d != ctx.dir).map(|(a, _)| a);
         let fin_here = st.last.is_some_and(|(a, fin)| a.frame == f.frame && fin);
         self.closes.push(Close {
             stream,
