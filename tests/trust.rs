@@ -82,6 +82,7 @@ fn a_copy_of_the_reset_is_not_compared_with_the_reset_itself() {
     assert_eq!(idle.len(), 1, "{:?}", loud(&fs));
     assert_eq!(idle[0].facts["rst_from_middlebox"], false, "{}", idle[0].explanation);
     assert!(idle[0].summary.contains("itself reset"), "{}", idle[0].summary);
+    assert_eq!(idle[0].confidence, pcapdoc::detect::Confidence::Medium, "copies in the capture lower confidence");
     assert!(of(&fs, "retransmission-storm").is_empty());
 }
 
@@ -401,6 +402,25 @@ fn one_problem_one_finding_an_unanswered_connection_is_not_also_a_storm() {
     assert_eq!(loud(&fs).len(), 1, "{:?}", loud(&fs));
     let cf = of(&fs, "connect-failure");
     assert_eq!(cf[0].facts["syns_sent"], 5);
+}
+
+#[test]
+fn one_problem_one_finding_a_hijacked_name_explains_its_failed_connections() {
+    use crate::support::craft::dns_response;
+    let resolver = ([198, 51, 100, 1], 53);
+    let dead = [192, 0, 2, 66];
+    let mut c = Craft::new();
+    c.udp(resolver, (C, 5353), &dns_response(7, "pay.shop.example", &["gfvip09aj.hijack.example"], dead.into()));
+    c.udp(resolver, (C, 5354), &dns_response(8, "www.shop.example", &["vip.lb.example"], S.into()));
+    let (cs, ss) = handshake(&mut c, 40250, 443);
+    c.tcp((C, 40250), (S, 443), cs, ss, "FA", &[], 64);
+    c.tcp((S, 443), (C, 40250), ss, cs + 1, "FA", &[], 64);
+    for gap in [1.0, 2.0, 4.0] {
+        c.tcp((C, 40251), (dead, 443), 7000, 0, "S", &[], 64).wait(gap);
+    }
+    let fs = run(&c);
+    assert_eq!(loud(&fs).len(), 1, "{:?}", loud(&fs));
+    assert_eq!(of(&fs, "dns-cname-hijack").len(), 1);
 }
 
 #[test]

@@ -37,8 +37,7 @@ use crate::decode::{Frame, L4};
 use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::{Conversation, FlowRef};
 
-pub const ABOUT: &str =
-    "failed TCP connection attempts: refused, ICMP-unreachable (with code), unanswered, or never completed";
+pub const ABOUT: &str = "failed TCP connection attempts (refused, ICMP-unreachable with its code, unanswered after retries, never completed) and port scans";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {

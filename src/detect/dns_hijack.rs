@@ -318,7 +318,7 @@ impl Detector for DnsHijack {
             f.display_filter = if addr_filter.is_empty() {
                 format!("dns.qry.name == \"{}\"", r.name)
             } else {
-                format!("dns.qry.name == \"{}\" || ip.addr in {{{}}}", r.name, addr_filter.join(" "))
+                format!("dns.qry.name == \"{}\" || ip.addr in {{{}}}", r.name, addr_filter.join(", "))
             };
             let f = f
                 .fact("name", r.name.clone())

@@ -243,6 +243,26 @@ fn drop_superseded(findings: &mut Vec<Finding>) {
     });
 }
 
+/// A damaged capture makes the findings that rest on what it damaged less sure: copies
+/// (counts of resends, who sent a RST), time going backwards (gaps and rates), handshake
+/// packets missing (failed-connection verdicts). Severity is never raised or lowered here.
+fn lower_confidence(findings: &mut [Finding], q: &engine::Quality) {
+    let affected = |detector: &str| {
+        let dup = q.duplicate_frames > 0 && matches!(detector, "retransmission-storm" | "idle-timeout");
+        let time = q.timestamps_backwards > 0
+            && matches!(
+                detector,
+                "idle-timeout" | "tls-alert-fin" | "retransmission-storm" | "http-flood" | "bandwidth"
+            );
+        let handshake = q.missing_synack > 0
+            && matches!(detector, "connect-failure" | "syn-flood" | "conntrack-exhaustion" | "no-client-hello");
+        dup || time || handshake
+    };
+    for f in findings.iter_mut().filter(|f| affected(f.detector)) {
+        f.confidence = f.confidence.lower();
+    }
+}
+
 /// The detectors and one more observer, as one observer. Each callback goes only to those
 /// whose [`Hooks`] name it.
 struct Fanout<'x> {
@@ -332,6 +352,7 @@ pub fn run_with(
     let analysis = engine::run_with_options(reader, &mut fan, &config.engine);
     let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
     drop_superseded(&mut findings);
+    lower_confidence(&mut findings, &analysis.quality);
     findings.retain(|f| only.is_empty() || only.iter().any(|o| o == f.detector));
     findings.sort_by(|a, b| {
         a.time
