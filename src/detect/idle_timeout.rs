@@ -148,11 +148,17 @@ impl Observer for IdleTimeout {
         }
     }
 
-    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _c: &Conversation) {
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
         if i.duplicate {
             return;
         }
         let stream = i.placement.stream;
+        // No state for a stream until it is established: a scan's or a flood's SYNs can
+        // never go idle, and a table entry per probe is most of the cost on such captures.
+        let established = t.seglen.unwrap_or(0) > 0 || c.summary.handshake_completed();
+        if !established && !self.streams.contains_key(&stream) {
+            return;
+        }
         let p = Pkt {
             frame: f.frame,
             ts: f.ts,
@@ -210,9 +216,9 @@ impl Observer for IdleTimeout {
                 st.candidates.push(self.candidates.len() - 1);
             }
         }
-        // Established: a SYN/ACK was acknowledged, or data flowed (a capture that starts
+        // Established: the handshake completed, or data flowed (a capture that starts
         // mid-connection).
-        st.established |= p.seglen > 0 || (p.flags.ack() && !p.flags.syn() && st.last.is_some_and(|l| l.flags.syn()));
+        st.established |= established;
         if let Some(id) = st.last_id.get_mut(p.dir) {
             *id = p.ip_id;
         }

@@ -80,7 +80,10 @@ pub struct NoClientHello {
     /// Server endpoints that answered a ClientHello (sent any TLS record back).
     tls_servers: HashSet<SocketAddr>,
     last_ts: Timestamp,
+    /// Streams that may be reported, copied as they end.
     ended: Vec<Ended>,
+    /// Per (client address, server): completed handshakes, and those with a ClientHello.
+    handshakes: HashMap<(IpAddr, SocketAddr), (u32, u32)>,
 }
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
@@ -98,10 +101,20 @@ impl Observer for NoClientHello {
         let cl = s.client_side();
         let hist = s.history();
         let handshake = hist.contains('S') && hist.contains('h') && hist.contains('A');
-        if !handshake && st.client_hello.is_none() && st.alert.is_none() {
-            return;
+        let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == cl);
+        if handshake {
+            let key = (s.client_ip(), s.server());
+            if self.handshakes.len() < MAX_ENDED || self.handshakes.contains_key(&key) {
+                let n = self.handshakes.entry(key).or_default();
+                n.0 += 1;
+                n.1 += u32::from(has_ch);
+            }
         }
-        if self.ended.len() >= MAX_ENDED {
+        // Only what may be reported is kept: a handshake without a ClientHello, a hello no
+        // record answered, an alert. A working TLS session is counted above and let go.
+        let unanswered_hello = st.client_hello.is_some() && st.server_records == 0;
+        let keep = (handshake && !has_ch) || unanswered_hello || st.alert.is_some();
+        if !keep || self.ended.len() >= MAX_ENDED {
             return;
         }
         let close =
@@ -193,10 +206,12 @@ impl Detector for NoClientHello {
             if !e.handshake || !tls_ports.contains(&e.server.port()) {
                 continue;
             }
-            let group = groups.entry((e.client.ip(), e.server)).or_default();
-            group.total += 1;
+            let key = (e.client.ip(), e.server);
+            let group = groups.entry(key).or_default();
+            let (total, hellos) = self.handshakes.get(&key).copied().unwrap_or((1, 0));
+            group.total = total;
+            group.hellos = hellos;
             let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == e.client_dir);
-            group.hellos += u32::from(has_ch);
             let closed = e.server_close.is_some() || e.client_close.is_some();
             let inconclusive =
                 !closed && (self.last_ts.since(e.end) as f64 / 1e9) < INCONCLUSIVE_S && e.client_bytes == 0;

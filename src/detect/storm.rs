@@ -78,7 +78,7 @@ pub struct Storm {
     legs: HashMap<(IpAddr, IpAddr), Leg>,
     /// Per (stream, direction): the end of the highest byte sent and the newest IPv4
     /// identification, to tell resends from reordered originals.
-    sent: HashMap<(u32, usize), (Seq, Option<u16>)>,
+    sent: HashMap<u32, [Option<(Seq, Option<u16>)>; 2]>,
 }
 
 /// The next identification after `max` in IPv4's wrapping 16-bit space: `id` is newer when
@@ -105,8 +105,7 @@ impl Observer for Storm {
 
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
         let s = &c.summary;
-        self.sent.remove(&(s.stream, 0));
-        self.sent.remove(&(s.stream, 1));
+        self.sent.remove(&s.stream);
         if !evicted {
             return;
         }
@@ -135,8 +134,14 @@ impl Observer for Storm {
         let seq = Seq(t.seq);
         let end = seq + t.seglen.unwrap_or(0);
         let id = ip.ip_id.filter(|&id| id != 0);
-        let resend = match self.sent.get_mut(&(i.placement.stream, i.placement.dir)) {
-            Some((high, max_id)) => {
+        let room = self.sent.len() < MAX_LEGS * 4;
+        let dirs = match self.sent.get_mut(&i.placement.stream) {
+            Some(d) => Some(d),
+            None if room => Some(self.sent.entry(i.placement.stream).or_default()),
+            None => None,
+        };
+        let resend = match dirs.and_then(|d| d.get_mut(i.placement.dir.min(1))) {
+            Some(Some((high, max_id))) => {
                 let old_bytes = seq.lt(*high);
                 let fresh_id = match (id, *max_id) {
                     (Some(id), Some(max)) => newer_id(id, max),
@@ -154,12 +159,11 @@ impl Observer for Storm {
                 }
                 old_bytes && fresh_id
             }
-            None => {
-                if self.sent.len() < MAX_LEGS * 4 {
-                    self.sent.insert((i.placement.stream, i.placement.dir), (end, id));
-                }
+            Some(slot) => {
+                *slot = Some((end, id));
                 false
             }
+            None => false,
         };
         let leg = self.legs.entry(key).or_default();
         leg.data_segments += 1;

@@ -95,7 +95,16 @@ impl Observer for TlsAlertFin {
         if i.duplicate {
             return;
         }
-        let st = self.streams.entry(i.placement.stream).or_default();
+        // State starts with a stream's first payload (an alert comes after data); a scan's
+        // empty streams never get any.
+        let st = if t.seglen.unwrap_or(0) > 0 {
+            self.streams.entry(i.placement.stream).or_default()
+        } else {
+            match self.streams.get_mut(&i.placement.stream) {
+                Some(st) => st,
+                None => return,
+            }
+        };
         let here = At { frame: f.frame, ts: f.ts };
         st.prev = st.last.map(|(a, _)| a);
         st.last = Some((here, t.flags.fin()));
