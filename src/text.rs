@@ -573,6 +573,47 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Accept queue: run 'ss -lnt' on the server (Recv-Q at Send-Q on the port {ports} listener means full) and 'nstat -az TcpExtListenOverflows TcpExtListenDrops'; if full, speed up the application's accept loop and raise the listen backlog and net.core.somaxconn.",
         "全连接队列：在服务器上执行 ss -lnt（端口 {ports} 监听的 Recv-Q 达到 Send-Q 即已满）和 nstat -az TcpExtListenOverflows TcpExtListenDrops；若已满，加快应用的 accept 处理，并调大监听 backlog 与 net.core.somaxconn。",
     ),
+    // ---- what would confirm a finding, per detector (a detector may give a sharper one)
+    (
+        "confirm.retransmission-storm",
+        "a capture at the other end, compared with pcapdoc compare, shows on which leg the packets were lost",
+        "在另一端同时抓包并用 pcapdoc compare 对比，可确认丢包发生在哪一段链路",
+    ),
+    (
+        "confirm.tls-alert-fin",
+        "the proxy's or server's keep-alive timeout setting, compared with the idle time shown",
+        "将代理或服务器的 keep-alive 超时配置与此处的空闲时长对比即可确认",
+    ),
+    (
+        "confirm.no-client-hello",
+        "the client's own log or a test with openssl s_client from the same host shows whether its TLS works",
+        "查看客户端日志，或在同一主机上用 openssl s_client 测试，可确认其 TLS 是否正常",
+    ),
+    (
+        "confirm.tls-no-server-hello",
+        "openssl s_client -connect to the same address and port shows whether anything there speaks TLS",
+        "用 openssl s_client -connect 连接同一地址和端口，可确认该处是否支持 TLS",
+    ),
+    (
+        "confirm.tls-handshake-alert",
+        "openssl s_client with the client's versions and ciphers reproduces the alert",
+        "用与客户端相同的版本和加密套件执行 openssl s_client 可复现该告警",
+    ),
+    (
+        "confirm.dns-cname-hijack",
+        "the same query to another resolver (dig @223.5.5.5) shows the expected answer",
+        "向其他解析器发起同一查询（dig @223.5.5.5）可确认正确的应答",
+    ),
+    (
+        "confirm.connect-failure",
+        "a capture at the server shows whether the SYNs arrived, and ss -lnt there whether the port listens",
+        "在服务端抓包可确认 SYN 是否到达，执行 ss -lnt 可确认端口是否在监听",
+    ),
+    (
+        "confirm.port-scan",
+        "the scanning host's process list (ss -tnp) shows which program opened the connections",
+        "在发起扫描的主机上查看进程（ss -tnp）可确认是哪个程序发起的连接",
+    ),
     // ---- report labels
     ("ui.title", "pcapdoc report", "pcapdoc 诊断报告"),
     ("ui.compare_title", "pcapdoc compare report", "pcapdoc 双端对比报告"),

@@ -353,6 +353,12 @@ pub fn run_with(
     let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
     drop_superseded(&mut findings);
     lower_confidence(&mut findings, &analysis.quality);
+    for f in findings.iter_mut().filter(|f| f.confirm.is_empty() && f.severity >= Severity::Warning) {
+        f.confirm = config.texts.get(&format!("confirm.{}", f.detector), &[]);
+        if f.confirm.starts_with("confirm.") {
+            f.confirm.clear();
+        }
+    }
     findings.retain(|f| only.is_empty() || only.iter().any(|o| o == f.detector));
     findings.sort_by(|a, b| {
         a.time
