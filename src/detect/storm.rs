@@ -78,8 +78,11 @@ pub struct Storm {
     legs: HashMap<(IpAddr, IpAddr), Leg>,
     /// Per (stream, direction): the end of the highest byte sent and the newest IPv4
     /// identification, to tell resends from reordered originals.
-    sent: HashMap<u32, [Option<(Seq, Option<u16>)>; 2]>,
+    sent: HashMap<u32, [Option<Sent>; 2]>,
 }
+
+/// One direction's highest byte sent (its end) and newest IPv4 identification.
+type Sent = (Seq, Option<u16>);
 
 /// The next identification after `max` in IPv4's wrapping 16-bit space: `id` is newer when
 /// it is less than half the space ahead.

@@ -66,7 +66,7 @@ fn finding(out: &mut String, t: &Texts, i: usize, f: &Finding, timeline: Option<
     out.push_str(&format!("**{}**\n\n{}\n\n", md(&f.summary), md(&f.explanation)));
     out.push_str(&format!("*confidence: {}*", f.confidence.as_str()));
     if !f.confirm.is_empty() {
-        out.push_str(&format!(" — {}", md(&f.confirm)));
+        out.push_str(&format!(" — to confirm: {}", md(&f.confirm)));
     }
     out.push_str("\n\n");
     out.push_str(&format!("**{}:**\n\n", t.get("ui.evidence", &[])));

@@ -35,7 +35,7 @@ pub fn finding_text(out: &mut String, index: usize, f: &crate::detect::Finding) 
     out.push_str(&format!("    {}\n", escape_control(&f.explanation)));
     out.push_str(&format!("    confidence: {}", f.confidence.as_str()));
     if !f.confirm.is_empty() {
-        out.push_str(&format!(" ({})", escape_control(&f.confirm)));
+        out.push_str(&format!("; to confirm: {}", escape_control(&f.confirm)));
     }
     out.push('\n');
     for e in &f.evidence {
