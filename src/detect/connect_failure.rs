@@ -306,7 +306,13 @@ impl ConnectFailure {
         f.explanation = t.get(&format!("{key}.explanation"), &[("server", ep(server)), ("what", what)]);
         f.recommendations =
             vec![t.get(&format!("{key}.rec"), &[("server", ep(server)), ("port", server.port().to_string())])];
-        f.display_filter = format!("ip.addr == {} && tcp.port == {} && tcp.flags.syn == 1", server.ip(), server.port());
+        // The RST answers carry no SYN flag; an ICMP error's quoted header does, so this shows
+        // every frame the finding cites.
+        f.display_filter = format!(
+            "ip.addr == {} && tcp.port == {} && (tcp.flags.syn == 1 || tcp.flags.reset == 1)",
+            server.ip(),
+            server.port()
+        );
         f.covers = g.samples.iter().map(|x| x.stream).collect();
         if kind == Kind::Silent {
             f.confirm = t.get("cf.silent.confirm", &[]);
@@ -411,7 +417,7 @@ impl ConnectFailure {
         f.explanation = t.get(&format!("{key}.explanation"), &[("server", servers), ("what", what)]);
         f.recommendations =
             vec![t.get(&format!("{key}.rec"), &[("server", format!("port {port}")), ("port", port.to_string())])];
-        f.display_filter = format!("tcp.port == {port} && tcp.flags.syn == 1");
+        f.display_filter = format!("tcp.port == {port} && (tcp.flags.syn == 1 || tcp.flags.reset == 1)");
         // The earliest attempts stand for the rest (a sweep's finding lists its first ones).
         f.covers = samples.iter().take(MAX_SAMPLES).map(|x| x.stream).collect();
         f.fact("attempts", n)
