@@ -34,6 +34,8 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use std::collections::hash_map::Entry as Slot;
+
 use crate::HashMap;
 
 use super::timeouts::Entry;
@@ -156,9 +158,6 @@ impl Observer for IdleTimeout {
         // No state for a stream until it is established: a scan's or a flood's SYNs can
         // never go idle, and a table entry per probe is most of the cost on such captures.
         let established = t.seglen.unwrap_or(0) > 0 || c.summary.handshake_completed();
-        if !established && !self.streams.contains_key(&stream) {
-            return;
-        }
         let p = Pkt {
             frame: f.frame,
             ts: f.ts,
@@ -170,7 +169,11 @@ impl Observer for IdleTimeout {
             retx: i.analysis.is_some_and(|a| a.is_any_retransmission()),
             keep_alive: i.analysis.is_some_and(|a| a.has(AnalysisFlags::KEEP_ALIVE)),
         };
-        let st = self.streams.entry(stream).or_default();
+        let st = match self.streams.entry(stream) {
+            Slot::Occupied(o) => o.into_mut(),
+            Slot::Vacant(v) if established => v.insert(StreamState::default()),
+            Slot::Vacant(_) => return,
+        };
         if !p.flags.rst() {
             if let Some(ttls) = st.ttl.get_mut(p.dir) {
                 if let Some((_, n)) = ttls.iter_mut().find(|(t, n)| *t == p.ttl && *n > 0) {

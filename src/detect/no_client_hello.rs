@@ -18,6 +18,8 @@
 //! - `tls-handshake-alert`: a plaintext alert during the handshake, decoded
 //!   (handshake_failure, protocol_version, ...); fatal alerts are errors, warnings are info.
 
+use std::collections::hash_map::Entry;
+
 use crate::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
@@ -99,8 +101,8 @@ impl Observer for NoClientHello {
         let st = self.streams.remove(&c.summary.stream).unwrap_or_default();
         let s = &c.summary;
         let cl = s.client_side();
-        let hist = s.history();
-        let handshake = hist.contains('S') && hist.contains('h') && hist.contains('A');
+        // The client's SYN, the server's SYN/ACK, and the client's ACK or data.
+        let handshake = s.attempted() && s.handshake_completed();
         let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == cl);
         if handshake {
             let key = (s.client_ip(), s.server());
@@ -136,26 +138,30 @@ impl Observer for NoClientHello {
     }
 
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
-        if t.seglen.unwrap_or(0) > 0 && !i.duplicate {
-            let st = self.streams.entry(i.placement.stream).or_default();
+        self.last_ts = self.last_ts.max(f.ts);
+        let data = t.seglen.unwrap_or(0) > 0 && !i.duplicate;
+        // State starts with a stream's first payload; one table lookup per packet.
+        let st = match self.streams.entry(i.placement.stream) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) if data => v.insert(StreamTls::default()),
+            Entry::Vacant(_) => return,
+        };
+        let from_client = i.placement.dir == c.summary.client_side();
+        if data {
             if st.first_data_dir.is_none() {
                 st.first_data_dir = Some(i.placement.dir);
-                st.client_http =
-                    i.placement.dir == c.summary.client_side() && crate::app::http::looks_like_request(t.payload);
+                st.client_http = from_client && crate::app::http::looks_like_request(t.payload);
             }
             // Any server payload after the ClientHello is an answer, parsed or not (a capture
             // that starts mid-record cannot read the first server record).
-            if st.client_hello.is_some() && i.placement.dir != c.summary.client_side() {
+            if st.client_hello.is_some() && !from_client {
                 st.server_records += 1;
             }
         }
-        if let Some(st) = self.streams.get_mut(&i.placement.stream) {
-            if st.client_hello.as_ref().is_some_and(|ch| ch.0 < f.frame) {
-                let retried = i.analysis.is_some_and(|a| a.is_any_retransmission()) && !i.duplicate;
-                st.waited |= i.placement.dir != c.summary.client_side() || retried;
-            }
+        if st.client_hello.as_ref().is_some_and(|ch| ch.0 < f.frame) {
+            let retried = i.analysis.is_some_and(|a| a.is_any_retransmission()) && !i.duplicate;
+            st.waited |= !from_client || retried;
         }
-        self.last_ts = self.last_ts.max(f.ts);
     }
 
     fn on_frame(&mut self, f: &Frame<'_>) {

@@ -55,7 +55,8 @@ impl Craft {
         payload: &[u8],
         ttl: u8,
     ) -> &mut Self {
-        let b = with_flags(PacketBuilder::ipv4(src.0, dst.0, ttl).tcp(src.1, dst.1, seq, 64240), flags, ack);
+        let b =
+            super::synth::tcp_flags(PacketBuilder::ipv4(src.0, dst.0, ttl).tcp(src.1, dst.1, seq, 64240), flags, ack);
         let mut ip = Vec::new();
         b.write(&mut ip, payload).unwrap();
         self.packets.push((self.t, Self::eth(ip)));
@@ -105,7 +106,8 @@ impl Craft {
         flags: &str,
         payload: &[u8],
     ) -> &mut Self {
-        let b = with_flags(PacketBuilder::ipv6(src.0, dst.0, 64).tcp(src.1, dst.1, seq, 64240), flags, ack);
+        let b =
+            super::synth::tcp_flags(PacketBuilder::ipv6(src.0, dst.0, 64).tcp(src.1, dst.1, seq, 64240), flags, ack);
         let mut ip = Vec::new();
         b.write(&mut ip, payload).unwrap();
         let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
@@ -136,25 +138,6 @@ impl Craft {
         std::fs::write(&p, self.bytes()).unwrap();
         p
     }
-}
-
-/// Sets TCP flags from "SAFRP" (A with `ack` as the acknowledgement number).
-fn with_flags(
-    mut b: etherparse::PacketBuilderStep<etherparse::TcpHeader>,
-    flags: &str,
-    ack: u32,
-) -> etherparse::PacketBuilderStep<etherparse::TcpHeader> {
-    for f in flags.chars() {
-        b = match f {
-            'S' => b.syn(),
-            'A' => b.ack(ack),
-            'F' => b.fin(),
-            'R' => b.rst(),
-            'P' => b.psh(),
-            _ => b,
-        };
-    }
-    b
 }
 
 /// A client/server pair with a handshake done, ready to exchange data: returns the next

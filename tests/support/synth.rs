@@ -58,7 +58,8 @@ pub fn scripted_conversation() -> Vec<Seg> {
     ]
 }
 
-fn tcp_flags(
+/// Sets TCP flags from "SAFRP" (A with `ack` as the acknowledgement number).
+pub fn tcp_flags(
     b: etherparse::PacketBuilderStep<etherparse::TcpHeader>,
     flags: &str,
     ack: u32,
