@@ -90,7 +90,6 @@ fn a_copy_of_the_reset_is_not_compared_with_the_reset_itself() {
 fn an_sslv2_format_client_hello_is_not_a_missing_client_hello() {
     // suricata-verify ssl_version_negated: an old client opens with an SSLv2-format hello.
     let mut c = Craft::new();
-    let (cl, sv) = ((C, 40120), (S, 443));
     for port in [40120u16, 40121] {
         let (cl, sv) = ((C, port), (S, 443));
         let (cs, ss) = handshake(&mut c, port, 443);
@@ -102,7 +101,6 @@ fn an_sslv2_format_client_hello_is_not_a_missing_client_hello() {
         c.tcp(cl, sv, cs + 48, ss + 9, "FA", &[], 64);
         c.tcp(sv, cl, ss + 9, cs + 49, "FA", &[], 64);
     }
-    let _ = (cl, sv);
     let fs = run(&c);
     assert!(of(&fs, "no-client-hello").is_empty(), "{:?}", loud(&fs));
     assert!(of(&fs, "tls-no-server-hello").is_empty(), "{:?}", loud(&fs));
@@ -177,7 +175,6 @@ fn idle_timeout_the_gap_was_the_senders_own_retransmission_back_off() {
         c.wait(gap);
         c.tcp(sv, cl, ss, cs, "PA", &[23, 3, 3, 0, 3, 1, 2, 3], 64).id(11 + i as u16);
     }
-    let _ = (cl, sv);
     let fs = run(&c);
     assert!(of(&fs, "idle-timeout").is_empty(), "{:?}", loud(&fs));
 }
@@ -363,12 +360,11 @@ fn connect_failure_a_fin_that_acknowledged_the_synack() {
 #[test]
 fn connect_failure_happy_eyeballs_refused_on_ipv6_then_working_on_ipv4_is_info() {
     let mut c = Craft::new();
-    let (v6c, v6s) = ([0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [0u8; 16]);
+    // [::1]:443 refused (client and server both ::1), then IPv4 on the same port works.
     let mut lo = [0u8; 16];
     lo[15] = 1;
-    c.tcp6((v6c, 40180), (lo, 443), 1000, 0, "S", &[]);
-    c.tcp6((lo, 443), (v6c, 40180), 0, 1001, "RA", &[]);
-    let _ = v6s;
+    c.tcp6((lo, 40180), (lo, 443), 1000, 0, "S", &[]);
+    c.tcp6((lo, 443), (lo, 40180), 0, 1001, "RA", &[]);
     let (cs, ss) = handshake(&mut c, 40181, 443);
     c.tcp((C, 40181), (S, 443), cs, ss, "PA", &[22, 3, 1, 0, 4, 1, 0, 0, 0], 64);
     c.tcp((S, 443), (C, 40181), ss, cs + 9, "PA", &[22, 3, 3, 0, 4, 2, 0, 0, 0], 64);
@@ -497,7 +493,7 @@ fn a_storm_seen_at_the_sender_where_resends_are_marked_out_of_order() {
     let (cl, sv) = ((C, 40230), (S, 80));
     let (cs, mut ss) = handshake(&mut c, 40230, 80);
     let mut id = 1000u16;
-    for round in 0..20u32 {
+    for _ in 0..20u32 {
         // Ten new segments, the second of which is lost beyond the capture point.
         let base = ss;
         for k in 0..10u32 {
@@ -510,7 +506,6 @@ fn a_storm_seen_at_the_sender_where_resends_are_marked_out_of_order() {
         id += 1;
         c.tcp(cl, sv, cs, ss, "A", &[], 63);
         c.wait(0.01);
-        let _ = round;
     }
     let fs = run(&c);
     let storm = of(&fs, "retransmission-storm");

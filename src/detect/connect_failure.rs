@@ -344,8 +344,7 @@ impl ConnectFailure {
         let mut attempts = 0u64;
         let (mut refused, mut silent) = (0u64, 0u64);
         let mut samples: Vec<Attempt> = Vec::new();
-        for (server, kinds) in self.fails.iter().filter(|(s, _)| s.ip() == target && ports.contains(&s.port())) {
-            let _ = server;
+        for kinds in self.fails.iter().filter(|(s, _)| s.ip() == target && ports.contains(&s.port())).map(|(_, k)| k) {
             for (kind, g) in kinds.iter().filter(|(k, g)| *k != Kind::NoFinalAck && g.sources.contains(&src)) {
                 attempts += g.count;
                 match kind {
