@@ -27,7 +27,7 @@ pub struct Anonymizer {
 
 impl Anonymizer {
     pub fn new(key: [u8; 32]) -> Self {
-        let exempt = crate::text::constant_addresses();
+        let exempt = crate::i18n::constant_addresses();
         Anonymizer { key, cache: RefCell::new(BTreeMap::new()), exempt }
     }
 

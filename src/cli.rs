@@ -5,14 +5,16 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::capture::{CaptureReader, OpenError};
 use crate::detect::{self, Config, Severity};
 use crate::engine::{self, Analysis, Observer, TcpInfo};
+use crate::i18n::Lang;
+pub use crate::report::Format;
 use crate::report::analyze::AnalyzeReport;
 use crate::report::flows::FlowsReport;
-use crate::text::{Lang, Texts};
+use crate::report::view::Cx;
 
 #[derive(Debug, Parser)]
 #[command(name = "pcapdoc", version, about = "Diagnose cloud network failures from packet captures")]
@@ -55,8 +57,11 @@ pub enum Command {
     /// One row per TCP stream, numbered as Wireshark's tcp.stream.
     Flows {
         file: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        output: OutputOpts,
+        /// Language of the report's words.
+        #[arg(long, value_parser = Lang::parse, default_value = "en")]
+        lang: Lang,
     },
     /// Every TCP frame with its tcp.stream and tcp.analysis flags, tab-separated, in the same
     /// layout as scripts/tshark-golden writes (for checking pcapdoc against Wireshark).
@@ -84,8 +89,8 @@ pub struct DetectOpts {
     /// NAME=SUFFIX: CNAMEs for NAME (or its subdomains) must end in SUFFIX (repeatable).
     #[arg(long = "expect-cname", value_name = "NAME=SUFFIX")]
     pub expect_cname: Vec<String>,
-    /// Language of summaries, explanations and recommendations.
-    #[arg(long, value_enum, default_value_t = Lang::En)]
+    /// Language of the report: any folder under locales/ (en, zh).
+    #[arg(long, value_parser = Lang::parse, default_value = "en")]
     pub lang: Lang,
     /// Out-of-order bytes held per stream direction for reassembly (docs/LIMITS.md).
     #[arg(long, value_name = "BYTES", default_value_t = crate::tcp::reassembly::DEFAULT_CAP)]
@@ -109,7 +114,6 @@ impl DetectOpts {
     /// Checks the raw flags once and builds the detectors' configuration.
     pub fn config(&self) -> Result<Config, AppError> {
         let mut c = Config {
-            texts: Texts::new(self.lang),
             tls_ports: self.tls_ports.clone(),
             engine: engine::Options {
                 reassembly_cap: self.reassembly_cap,
@@ -143,27 +147,6 @@ impl DetectOpts {
             }
         }
         Ok(c)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Md,
-    Json,
-    Html,
-}
-
-impl Format {
-    /// The format an output file's extension implies.
-    fn from_path(p: &Path) -> Option<Format> {
-        match p.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "md" | "markdown" => Some(Format::Md),
-            "json" => Some(Format::Json),
-            "html" | "htm" => Some(Format::Html),
-            "txt" => Some(Format::Table),
-            _ => None,
-        }
     }
 }
 
@@ -220,6 +203,12 @@ impl OutputOpts {
     fn color(&self) -> bool {
         self.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     }
+
+    /// How to render: the language, and the terminal's width when the report goes to one.
+    fn cx(&self, lang: Lang) -> Cx {
+        let tty = self.output.is_none() && io::stdout().is_terminal();
+        Cx { lang, width: if tty { terminal_width() } else { None }, color: self.color() }
+    }
 }
 
 /// A fatal error: the message names the file and says what to do.
@@ -274,11 +263,10 @@ fn open_with_progress(path: &Path, quiet: bool) -> Result<CaptureReader, AppErro
     Ok(r)
 }
 
+/// The terminal's real width (`$COLUMNS` when the terminal does not say, 80 when neither).
 fn terminal_width() -> Option<u16> {
-    if !io::stdout().is_terminal() {
-        return None;
-    }
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
+    let real = terminal_size::terminal_size().map(|(w, _)| w.0);
+    Some(real.or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(80).max(40))
 }
 
 /// Runs a parsed command line; returns the process exit status.
@@ -286,20 +274,16 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Flows { file, format } => {
-            let analysis = engine::run(open(&file)?, &mut engine::NoObserver);
+        Command::Flows { file, output, lang } => {
+            let analysis = engine::run(open_with_progress(&file, output.quiet)?, &mut engine::NoObserver);
             warn_read_issues(&analysis);
             let report = FlowsReport::new(&analysis);
-            let text = match format {
-                Format::Json => report.to_json() + "\n",
-                Format::Table => report.to_table(terminal_width()),
-                Format::Md | Format::Html => {
-                    return Err(AppError::Usage(
-                        "flows prints table or json; for a Markdown or HTML report use pcapdoc analyze".into(),
-                    ));
-                }
+            let text = crate::report::render(&report, output.format(), &output.cx(lang));
+            let text = match output.anonymizer() {
+                Some(a) => a.text(&text),
+                None => text,
             };
-            out.write_all(text.as_bytes()).map_err(AppError::Output)?;
+            output.write(&text)?;
         }
         Command::Analyze { files, output, opts, list_detectors, fail_on, evidence } => {
             if list_detectors {
@@ -325,32 +309,22 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 let (analysis, findings) =
                     detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
-                let mut report = AnalyzeReport::new(&analysis, findings, &config.texts);
+                let mut report = AnalyzeReport::new(&analysis, findings);
                 report.timelines = crate::report::timeline::collect(file, &report.findings, &analysis, &config.engine)
                     .into_values()
                     .collect();
                 reports.push(report);
             }
-            let t = &config.texts;
-            let text = match format {
-                Format::Json if reports.len() == 1 => reports.iter().map(|r| r.to_json()).collect::<String>() + "\n",
-                Format::Json => serde_json::to_string_pretty(&reports).unwrap_or_default() + "\n",
-                Format::Md => {
-                    reports.iter().map(|r| crate::report::markdown::analyze(r, t)).collect::<Vec<_>>().join("\n---\n\n")
-                }
-                Format::Html => reports.iter().map(|r| crate::report::html::analyze(r, t)).collect::<String>(),
-                Format::Table => {
-                    reports.iter().map(|r| r.to_table(terminal_width(), output.color())).collect::<Vec<_>>().join("\n")
-                }
-            };
+            let text = crate::report::render(&crate::report::Many(&reports), format, &output.cx(opts.lang));
             let text = match &anonymizer {
                 Some(a) => a.text(&text),
                 None => text,
             };
             output.write(&text)?;
             if let (Some(dest), Some(file), Some(report)) = (&evidence, files.first(), reports.first()) {
-                let n = crate::report::evidence::write(file, &report.findings, dest, anonymizer.as_ref())
-                    .map_err(AppError::Usage)?;
+                let n =
+                    crate::report::evidence::write(file, &report.findings, dest, anonymizer.as_ref(), &config.engine)
+                        .map_err(AppError::Usage)?;
                 eprintln!("pcapdoc: wrote {n} packets behind {} finding(s) to {dest:?}", report.findings.len());
             }
             let worst = reports.iter().filter_map(|r| r.worst()).max();
@@ -367,13 +341,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 open_with_progress(&server, output.quiet)?,
                 &config,
             );
-            let t = &config.texts;
-            let text = match output.format() {
-                Format::Json => crate::report::compare::to_json(&report) + "\n",
-                Format::Md => crate::report::markdown::compare(&report, t),
-                Format::Html => crate::report::html::compare(&report, t),
-                Format::Table => crate::report::compare::to_table(&report, terminal_width()),
-            };
+            let text = crate::report::render(&report, output.format(), &output.cx(opts.lang));
             let text = match output.anonymizer() {
                 Some(a) => a.text(&text),
                 None => text,

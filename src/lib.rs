@@ -14,9 +14,10 @@ pub mod decode;
 pub mod detect;
 pub mod engine;
 pub mod flow;
+pub mod i18n;
 pub mod report;
+pub mod summary;
 pub mod tcp;
-pub mod text;
 
 /// The hash map every table in pcapdoc uses: foldhash, randomly seeded per process like
 /// std's SipHash (a hostile capture cannot aim collisions at a seed it does not know) and

@@ -88,7 +88,7 @@ fn each_detector_fires_on_its_lab_capture_with_the_expected_stream_and_frames() 
                 }
             }
             if let Some(chain) = e["chain"].as_array() {
-                let s = f.summary.clone();
+                let s = f.summary.to_string();
                 for c in chain.iter().filter_map(Value::as_str) {
                     if !s.contains(c) {
                         failures.push(format!("{name}-{side}: chain element {c} not in {s:?}"));
@@ -109,8 +109,11 @@ fn clean_and_control_captures_raise_nothing_at_warning_or_above() {
         }
         for side in ["client", "server"] {
             let path = support::root().join("captures").join(format!("{name}-{side}.pcap"));
-            let loud: Vec<String> =
-                findings(&path).iter().filter(|f| f.severity >= Severity::Warning).map(|f| f.summary.clone()).collect();
+            let loud: Vec<String> = findings(&path)
+                .iter()
+                .filter(|f| f.severity >= Severity::Warning)
+                .map(|f| f.summary.to_string())
+                .collect();
             assert!(loud.is_empty(), "{name}-{side}: {loud:?}");
         }
     }
@@ -121,7 +124,8 @@ fn healthy_cname_chains_are_not_flagged() {
     let fs = findings(&support::root().join("captures/cname-hijack-client.pcap"));
     for f in fs.iter().filter(|f| f.detector == "dns-cname-hijack") {
         assert!(
-            !f.summary.starts_with("www.shop.example") && !f.summary.starts_with("api.shop.example"),
+            !f.summary.to_string().starts_with("www.shop.example")
+                && !f.summary.to_string().starts_with("api.shop.example"),
             "{}",
             f.summary
         );
@@ -267,7 +271,7 @@ mod edge_cases {
         let hij: Vec<_> = fs.iter().filter(|f| f.detector == "dns-cname-hijack").collect();
         assert_eq!(hij.len(), 1, "{:?}", hij.iter().map(|f| &f.summary).collect::<Vec<_>>());
         assert!(
-            hij[0].summary.contains("a.cdn.example → b.cdn.example → c.evil.example → 203.0.113.66"),
+            hij[0].summary.to_string().contains("a.cdn.example → b.cdn.example → c.evil.example → 203.0.113.66"),
             "{}",
             hij[0].summary
         );

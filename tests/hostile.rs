@@ -19,8 +19,8 @@ fn pipeline(bytes: &[u8]) -> Result<(u64, Vec<ReadIssue>), String> {
         .map_err(|e| e.to_string())?;
     let (a, findings) = detect::run(r, &Config::default(), &[]);
     // Reports must render too.
-    let report = pcapdoc::report::analyze::AnalyzeReport::new(&a, findings, &Config::default().texts);
-    let _ = report.to_json();
+    let report = pcapdoc::report::analyze::AnalyzeReport::new(&a, findings);
+    let _ = pcapdoc::report::Render::json(&report);
     Ok((a.capture.packets, a.capture.issues))
 }
 

@@ -22,29 +22,367 @@ fn run(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+const FORMATS: [&str; 4] = ["table", "md", "json", "html"];
+const LANGS: [&str; 2] = ["en", "zh"];
+
+/// The snapshot name: English keeps the names the snapshots had before `--lang`.
+fn snap(kind: &str, what: &str, format: &str, lang: &str) -> String {
+    if lang == "en" { format!("{kind}__{what}__{format}") } else { format!("{kind}__{what}__{format}__{lang}") }
+}
+
 #[test]
 fn analyze_snapshots() {
     for cap in ["slb-idle-reset-client", "tls-idle-close-120-client", "cname-hijack-client"] {
         let path = format!("captures/{cap}.pcap");
-        for format in ["table", "md", "json", "html"] {
-            let text = run(&["analyze", "--format", format, &path]);
-            insta::assert_snapshot!(format!("analyze__{cap}__{format}"), text);
+        for format in FORMATS {
+            for lang in LANGS {
+                let text = run(&["analyze", "--format", format, "--lang", lang, &path]);
+                insta::assert_snapshot!(snap("analyze", cap, format, lang), text);
+            }
         }
     }
 }
 
 #[test]
 fn compare_snapshots() {
-    for format in ["table", "md", "json", "html"] {
-        let text = run(&[
-            "compare",
-            "--format",
-            format,
-            "captures/slb-idle-reset-client.pcap",
-            "captures/slb-idle-reset-server.pcap",
-        ]);
-        insta::assert_snapshot!(format!("compare__slb-idle-reset__{format}"), text);
+    for format in FORMATS {
+        for lang in LANGS {
+            let text = run(&[
+                "compare",
+                "--format",
+                format,
+                "--lang",
+                lang,
+                "captures/slb-idle-reset-client.pcap",
+                "captures/slb-idle-reset-server.pcap",
+            ]);
+            insta::assert_snapshot!(snap("compare", "slb-idle-reset", format, lang), text);
+        }
     }
+}
+
+#[test]
+fn flows_snapshots() {
+    for format in FORMATS {
+        for lang in LANGS {
+            let text = run(&["flows", "--format", format, "--lang", lang, "captures/connect-failures-client.pcap"]);
+            insta::assert_snapshot!(snap("flows", "connect-failures-client", format, lang), text);
+        }
+    }
+}
+
+/// Words that may stay in Latin letters in a Chinese report: protocol and field names,
+/// tools, settings and products the advice names, and detector ids.
+const ALLOWED: &[&str] = &[
+    "bandwidth",
+    "hosts",
+    "eth0",
+    "iptables",
+    "grep",
+    "compare",
+    "ethtool",
+    "ssl",
+    "ciphers",
+    "protocols",
+    "max",
+    "nf",
+    "timeout",
+    "established",
+    "tcp",
+    "udp",
+    "ip",
+    "icmp",
+    "rst",
+    "syn",
+    "fin",
+    "ack",
+    "psh",
+    "urg",
+    "tls",
+    "ssl",
+    "dns",
+    "http",
+    "https",
+    "cname",
+    "clienthello",
+    "serverhello",
+    "changecipherspec",
+    "encrypted",
+    "alert",
+    "close_notify",
+    "sni",
+    "ttl",
+    "rtt",
+    "mtu",
+    "nat",
+    "slb",
+    "clb",
+    "alb",
+    "nlb",
+    "elb",
+    "waf",
+    "ddos",
+    "cc",
+    "cdn",
+    "isp",
+    "acl",
+    "wireshark",
+    "tshark",
+    "pcapdoc",
+    "pcap",
+    "pcapng",
+    "gzip",
+    "ether",
+    "raw",
+    "linux",
+    "windows",
+    "nginx",
+    "php",
+    "openssl",
+    "ini",
+    "keep",
+    "alive",
+    "keepalive",
+    "proxy_read_timeout",
+    "keepalive_timeout",
+    "net",
+    "ipv",
+    "ipv4",
+    "ipv6",
+    "tcp_keepalive_time",
+    "aliyun",
+    "aws",
+    "azure",
+    "gcp",
+    "cloud",
+    "id",
+    "ms",
+    "mbit",
+    "json",
+    "md",
+    "html",
+    "ms",
+    "api",
+    "uri",
+    "url",
+    "user",
+    "agent",
+    "ua",
+    "frame",
+    "number",
+    "stream",
+    "eq",
+    "in",
+    "and",
+    "or",
+    "not",
+    "flags",
+    "reset",
+    "analysis",
+    "retransmission",
+    "qry",
+    "name",
+    "addr",
+    "port",
+    "src",
+    "dst",
+    "len",
+    "seq",
+    "win",
+    "zero_window",
+    "version",
+    "mergecap",
+    "editcap",
+    "mtr",
+    "iftop",
+    "nethogs",
+    "ss",
+    "ps",
+    "top",
+    "dmesg",
+    "sysctl",
+    "nstat",
+    "dig",
+    "cron",
+    "authorized_keys",
+    "happy",
+    "eyeballs",
+    "fatal",
+    "warning",
+    "handshake_failure",
+    "protocol_version",
+    "extension",
+    "php_openssl",
+    "s_client",
+    "connect",
+    "somaxconn",
+    "tcp_syncookies",
+    "tcp_max_syn_backlog",
+    "robots",
+    "txt",
+    "crawl",
+    "delay",
+    "recv",
+    "send",
+    "notrack",
+    "nf_conntrack",
+    "conntrack",
+    "table",
+    "full",
+    "dropping",
+    "packet",
+    "accept",
+    "backlog",
+    "listen",
+    "spool",
+    "etc",
+    "var",
+    "core",
+    "netfilter",
+    "flood",
+    "isn",
+    "payload",
+    "timing",
+];
+
+fn english_words(text: &str) -> Vec<String> {
+    // Filters, addresses, file names and detector ids are data, not prose.
+    let prose: String = text
+        .lines()
+        .filter(|l| {
+            !l.contains("Wireshark")
+                && !l.contains("tcp.stream")
+                && !l.contains("frame.number")
+                && !l.contains("ip.addr")
+                && !l.contains("dns.qry")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let prose = prose.replace('\\', "");
+    let mut bad = Vec::new();
+    // Paths, options (--format, -az) and URLs are data.
+    let kept: Vec<&str> =
+        prose.split_whitespace().filter(|t| !t.contains('/') && !t.starts_with('-') && !t.contains("://")).collect();
+    let prose = kept.join(" ");
+    for w in prose.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')) {
+        let w = w.trim_matches(|c: char| c == '.' || c == '-');
+        if w.len() < 2 || !w.chars().any(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        // Detector ids, host names, file names, hex and counters of Wireshark.
+        if w.contains('-') || w.contains('.') || w.chars().all(|c| c.is_ascii_hexdigit()) {
+            continue;
+        }
+        let lower = w.to_ascii_lowercase();
+        let parts_ok =
+            lower.split('_').all(|p| p.is_empty() || ALLOWED.contains(&p)) || ALLOWED.contains(&lower.as_str());
+        // Zeek-style history letters (ShADadFf), connection states and acronyms (S1, RSTO,
+        // FULLNAT), and identifiers with inner capitals (TcpExtListenDrops).
+        let history = w.chars().all(|c| "ShADadFfRrTtWwIiQq^".contains(c))
+            || w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            || w.chars().skip(1).any(|c| c.is_ascii_uppercase());
+        if !parts_ok && !history {
+            bad.push(w.to_string());
+        }
+    }
+    bad.sort();
+    bad.dedup();
+    bad
+}
+
+#[test]
+fn chinese_reports_are_chinese_all_through() {
+    let mut failures = Vec::new();
+    let caps: Vec<String> = std::fs::read_dir(support::root().join("captures"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("-client.pcap"))
+        .collect();
+    assert!(caps.len() >= 10, "{caps:?}");
+    for cap in &caps {
+        let path = format!("captures/{cap}");
+        let server = path.replace("-client.pcap", "-server.pcap");
+        for format in ["table", "md", "html"] {
+            let mut texts = vec![run(&["analyze", "--format", format, "--lang", "zh", &path])];
+            texts.push(run(&["flows", "--format", format, "--lang", "zh", &path]));
+            if support::root().join(&server).exists() {
+                texts.push(run(&["compare", "--format", format, "--lang", "zh", &path, &server]));
+            }
+            for text in texts {
+                let text = if format == "html" { strip_tags(&text) } else { text };
+                let bad = english_words(&text);
+                if !bad.is_empty() {
+                    failures.push(format!("{cap} {format}: {bad:?}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "English words in Chinese reports:\n{}", failures.join("\n"));
+}
+
+/// The text of an HTML page: tags, the style sheet and entities left out.
+fn strip_tags(html: &str) -> String {
+    let body = html.split("</style>").nth(1).unwrap_or(html);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#x27;", "'").replace("&quot;", "\"").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+}
+
+/// Grammar the message catalogue must never produce, in English reports of every lab capture.
+#[test]
+fn english_reports_have_no_broken_grammar() {
+    let plural_one = [
+        "connections",
+        "attempts",
+        "packets",
+        "frames",
+        "times",
+        "segments",
+        "sources",
+        "streams",
+        "ports",
+        "addresses",
+        "requests",
+        "bytes",
+    ];
+    let mut failures = Vec::new();
+    for e in std::fs::read_dir(support::root().join("captures")).unwrap().filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".pcap") {
+            continue;
+        }
+        let text = run(&["analyze", "--format", "md", &format!("captures/{name}")]);
+        for line in text.lines() {
+            let prose = line.replace("**", "").replace('*', "");
+            let words: Vec<&str> = prose.split_whitespace().collect();
+            for pair in words.windows(2) {
+                if let [a, b] = pair {
+                    if *a == "1" && plural_one.contains(&b.trim_matches(|c: char| !c.is_alphabetic())) {
+                        failures.push(format!("{name}: '1 {b}' in {line}"));
+                    }
+                }
+            }
+            for bad in ["(s)", "  ", " .", "none of the 1 ", ". a ", ". the "] {
+                let prose = prose.replace("e.g. ", "e.g ").replace("i.e. ", "i.e ");
+                if prose.trim_start_matches(['|', '-', ' ']).contains(bad) && !line.starts_with('|') {
+                    failures.push(format!("{name}: {bad:?} in {line}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -268,7 +606,7 @@ fn json_output_matches_docs_json_md() {
     let mut fnd = documented_fields("Each finding:");
     fnd.sort();
     assert_eq!(keys(&analyze["findings"][0]), fnd, "finding fields vs docs/JSON.md");
-    assert_eq!(analyze["schema_version"], 1);
+    assert_eq!(analyze["schema_version"], 2);
     for k in ["schema_version", "capture", "verdict", "findings", "streams"] {
         assert!(analyze.get(k).is_some(), "{k}");
     }

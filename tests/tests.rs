@@ -9,6 +9,7 @@ mod cli;
 mod compare;
 mod detectors;
 mod hostile;
+mod messages;
 mod reader;
 mod reports;
 mod seed_detectors;

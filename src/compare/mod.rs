@@ -26,7 +26,9 @@ use crate::decode::{Frame, Tcp, TcpFlags};
 use crate::detect::{self, Config, Finding, Severity};
 use crate::engine::{Analysis, Observer, TcpInfo};
 use crate::flow::Conversation;
-use crate::report::flows::CaptureSummary;
+use crate::i18n::Message;
+use crate::msg;
+use crate::summary::CaptureSummary;
 
 /// One TCP packet, as compare needs it.
 #[derive(Debug, Clone, Copy)]
@@ -349,7 +351,8 @@ pub struct TimelineRow {
     pub server_frame: Option<u64>,
     /// Seconds since the flow's first packet, on the client's clock (offset removed).
     pub server_time: Option<f64>,
-    pub note: String,
+    #[serde(serialize_with = "crate::i18n::english")]
+    pub note: Message,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -384,15 +387,12 @@ pub struct CompareReport {
 }
 
 fn describe(p: &Pkt) -> String {
-    let arrow = if p.c2s { "client → server" } else { "server → client" };
+    let arrow = if p.c2s { "→" } else { "←" };
     let mut s = format!("{arrow} {}", p.flags.describe());
     if p.len > 0 {
         s.push_str(&format!(" len {}", p.len));
     }
     s.push_str(&format!(" seq {}", p.rel_seq));
-    if p.retx {
-        s.push_str(" (retransmission)");
-    }
     s
 }
 
@@ -411,11 +411,12 @@ fn timeline(cs: u32, ss: u32, d: &FlowDiff, offset_ns: i64) -> Timeline {
             continue;
         }
         let note = match (a, b) {
-            (Some(x), None) if x.c2s => "never reached the server's capture".to_string(),
-            (Some(_), None) => "not sent by the server: made on the path".to_string(),
-            (None, Some(x)) if x.c2s => "not sent by the client: made on the path".to_string(),
-            (None, Some(_)) => "never reached the client's capture".to_string(),
-            _ => String::new(),
+            (Some(x), None) if x.c2s => Message::new("cmp-note-lost-c2s"),
+            (Some(_), None) => Message::new("cmp-note-made-server"),
+            (None, Some(x)) if x.c2s => Message::new("cmp-note-made-client"),
+            (None, Some(_)) => Message::new("cmp-note-lost-s2c"),
+            _ if p.retx => Message::new("cmp-note-retx"),
+            _ => Message::new("empty"),
         };
         let t_c = a.map(|x| (x.ts.0 - start) as f64 / 1e9);
         let t_s = b.map(|x| (x.ts.0 - offset_ns - start) as f64 / 1e9);
@@ -444,7 +445,7 @@ fn timeline(cs: u32, ss: u32, d: &FlowDiff, offset_ns: i64) -> Timeline {
             event: "…".into(),
             server_frame: None,
             server_time: None,
-            note: "rows left out".into(),
+            note: Message::new("ui-rows-left-out"),
         });
         out.extend(tail);
     }
@@ -452,6 +453,37 @@ fn timeline(cs: u32, ss: u32, d: &FlowDiff, offset_ns: i64) -> Timeline {
 }
 
 /// Compares a client-side and a server-side capture.
+/// The ids of the findings only a comparison makes.
+pub const FINDING_IDS: &[&str] = &["middlebox-rst", "middlebox-fin", "never-reached-server", "lost-on-path"];
+
+/// The messages of those findings: `locales/<lang>/compare.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "cmp-injected-summary",
+    "cmp-injected-explanation",
+    "cmp-ttl",
+    "cmp-injected-rec",
+    "cmp-never-summary",
+    "cmp-flow-summary",
+    "cmp-never-explanation",
+    "cmp-never-rec",
+    "cmp-lost-summary",
+    "cmp-lost-explanation",
+    "cmp-lost-rec",
+    "cmp-client",
+    "cmp-server",
+    "cmp-leg-c2s",
+    "cmp-leg-s2c",
+    "cmp-role-injected",
+    "cmp-role-never",
+    "cmp-role-lost",
+    "cmp-role-flow",
+    "cmp-note-lost-c2s",
+    "cmp-note-made-server",
+    "cmp-note-made-client",
+    "cmp-note-lost-s2c",
+    "cmp-note-retx",
+];
+
 pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) -> CompareReport {
     let c = collect(client, config);
     let s = collect(server, config);
@@ -463,7 +495,6 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
     let mut matched = Vec::new();
     let mut findings = Vec::new();
     let mut timelines = Vec::new();
-    let t = &config.texts;
     for (cs, ss, score, basis) in &matches {
         let (Some(cp), Some(sp)) = (c.streams.get(cs), s.streams.get(ss)) else { continue };
         let d = diff_flow(cp, sp);
@@ -479,7 +510,8 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             }
             problem = true;
             let kind = if p.flags.rst() { "RST" } else { "FIN" };
-            let (here, sender, stream) = if at_client { ("client", "server", *cs) } else { ("server", "client", *ss) };
+            let (here, sender, stream) =
+                if at_client { ("cmp-client", "cmp-server", *cs) } else { ("cmp-server", "cmp-client", *ss) };
             let usual_ttl = {
                 let pk = if at_client { cp } else { sp };
                 let mut counts: HashMap<u8, usize> = HashMap::default();
@@ -490,34 +522,31 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             };
             let ttl_note = match usual_ttl {
                 Some(u) if u != p.ttl => {
-                    t.get("cmp.ttl", &[("ttl", p.ttl.to_string()), ("usual", u.to_string()), ("sender", sender.into())])
+                    msg!("cmp-ttl", ttl = p.ttl, usual = u, sender = Message::new(sender))
                 }
-                _ => String::new(),
+                _ => Message::new("empty"),
             };
             let mut f = Finding::new("middlebox-rst", Severity::Error, Some(stream)).evidence(
                 p.frame,
                 p.ts,
-                format!("{kind} seen at the {here}, never sent by the {sender}"),
+                msg!("cmp-role-injected", kind = kind, here = Message::new(here), sender = Message::new(sender)),
             );
             if kind == "FIN" {
                 f.detector = "middlebox-fin";
             }
-            f.summary = t.get(
-                "cmp.injected.summary",
-                &[
-                    ("kind", kind.into()),
-                    ("here", here.into()),
-                    ("frame", p.frame.to_string()),
-                    ("sender", sender.into()),
-                ],
+            f.summary = msg!(
+                "cmp-injected-summary",
+                kind = kind,
+                here = Message::new(here),
+                frame = p.frame,
+                sender = Message::new(sender)
             );
-            f.explanation = t.get(
-                "cmp.injected.explanation",
-                &[("kind", kind.into()), ("sender", sender.into()), ("ttl", ttl_note)],
-            );
-            f.recommendations = vec![t.get("cmp.injected.rec", &[])];
+            f.explanation =
+                msg!("cmp-injected-explanation", kind = kind, sender = Message::new(sender), ttl = ttl_note);
+            f.recommendations = vec![msg!("cmp-injected-rec")];
             f.display_filter = format!("tcp.stream eq {stream} && frame.number == {}", p.frame);
-            findings.push(f.fact("capture", here).fact("ttl", p.ttl).seal());
+            let capture = if at_client { "client" } else { "server" };
+            findings.push(f.fact("capture", capture).fact("ttl", p.ttl).seal());
         }
         // Client data the server never saw at all (not even a retransmission of it).
         let server_seqs: std::collections::BTreeSet<u32> =
@@ -528,14 +557,11 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             let mut f = Finding::new("never-reached-server", Severity::Error, Some(*cs)).evidence(
                 p.frame,
                 p.ts,
-                "client data the server never received",
+                msg!("cmp-role-never"),
             );
-            f.summary = t.get(
-                "cmp.never.summary",
-                &[("frame", p.frame.to_string()), ("len", p.len.to_string()), ("tries", tries.to_string())],
-            );
-            f.explanation = t.get("cmp.never.explanation", &[]);
-            f.recommendations = vec![t.get("cmp.never.rec", &[])];
+            f.summary = msg!("cmp-never-summary", frame = p.frame, len = p.len, tries = tries);
+            f.explanation = msg!("cmp-never-explanation");
+            f.recommendations = vec![msg!("cmp-never-rec")];
             f.display_filter = format!("tcp.stream eq {cs} && frame.number >= {}", p.frame);
             findings.push(f.fact("tries", tries).seal());
         }
@@ -543,8 +569,8 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
         let sent_s2c = sp.iter().filter(|p| !p.c2s && p.len > 0).count();
         let sent_c2s = cp.iter().filter(|p| p.c2s && p.len > 0).count();
         for (lost, sent, leg, stream, side_retx) in [
-            (d.lost_s2c.iter().filter(|p| p.len > 0).count(), sent_s2c, "server → client", *ss, d.retx_server),
-            (d.lost_c2s.iter().filter(|p| p.len > 0).count(), sent_c2s, "client → server", *cs, d.retx_client),
+            (d.lost_s2c.iter().filter(|p| p.len > 0).count(), sent_s2c, "server-to-client", *ss, d.retx_server),
+            (d.lost_c2s.iter().filter(|p| p.len > 0).count(), sent_c2s, "client-to-server", *cs, d.retx_client),
         ] {
             if lost == 0 || sent == 0 {
                 continue;
@@ -557,23 +583,27 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             problem = true;
             let sev = if ratio >= 0.05 { Severity::Error } else { Severity::Warning };
             let lost_pkts = if leg.starts_with("server") { &d.lost_s2c } else { &d.lost_c2s };
+            let leg_text = || Message::new(if leg.starts_with("server") { "cmp-leg-s2c" } else { "cmp-leg-c2s" });
             let mut f = Finding::new("lost-on-path", sev, Some(stream));
             for p in lost_pkts.iter().filter(|p| p.len > 0).take(3) {
-                f = f.evidence(p.frame, p.ts, format!("sent {leg}, never arrived"));
+                f = f.evidence(p.frame, p.ts, msg!("cmp-role-lost", leg = leg_text()));
             }
-            f.summary = t.get(
-                "cmp.lost.summary",
-                &[
-                    ("lost", lost.to_string()),
-                    ("sent", sent.to_string()),
-                    ("pct", format!("{:.1}", ratio * 100.0)),
-                    ("leg", leg.into()),
-                ],
+            f.summary = msg!(
+                "cmp-lost-summary",
+                lost = lost,
+                sent = sent,
+                pct = format!("{:.1}", ratio * 100.0),
+                leg = leg_text()
             );
-            f.explanation = t.get("cmp.lost.explanation", &[("leg", leg.into()), ("retx", side_retx.to_string())]);
-            f.recommendations = vec![t.get("cmp.lost.rec", &[("leg", leg.into())])];
+            f.explanation = msg!("cmp-lost-explanation", leg = leg_text(), retx = side_retx);
+            f.recommendations = vec![msg!("cmp-lost-rec", leg = leg_text())];
             f.display_filter = format!("tcp.stream eq {stream} && tcp.analysis.retransmission");
-            findings.push(f.fact("leg", leg).fact("lost", lost).fact("sent", sent).seal());
+            findings.push(
+                f.fact("leg", if leg.starts_with("server") { "server → client" } else { "client → server" })
+                    .fact("lost", lost)
+                    .fact("sent", sent)
+                    .seal(),
+            );
         }
         matched.push(MatchedFlow {
             client_side: cref,
@@ -606,14 +636,11 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
         let mut f = Finding::new("never-reached-server", Severity::Error, Some(u.stream)).evidence(
             first.frame,
             first.ts,
-            "first packet of a flow the server never saw",
+            msg!("cmp-role-flow"),
         );
-        f.summary = t.get(
-            "cmp.flow.summary",
-            &[("client", u.client.clone()), ("server", u.server.clone()), ("packets", u.packets.to_string())],
-        );
-        f.explanation = t.get("cmp.never.explanation", &[]);
-        f.recommendations = vec![t.get("cmp.never.rec", &[])];
+        f.summary = msg!("cmp-flow-summary", client = u.client.clone(), server = u.server.clone(), packets = u.packets);
+        f.explanation = msg!("cmp-never-explanation");
+        f.recommendations = vec![msg!("cmp-never-rec")];
         f.display_filter = format!("tcp.stream eq {}", u.stream);
         findings.push(f.seal());
     }
@@ -625,7 +652,7 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
         packets_not_compared: x.dropped,
     };
     CompareReport {
-        schema_version: 1,
+        schema_version: 2,
         client: side(&c),
         server: side(&s),
         clock_offset_ms: clock.map(|o| o.offset_ms),

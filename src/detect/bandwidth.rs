@@ -20,7 +20,23 @@ use crate::app::http::HttpEvent;
 use crate::decode::Frame;
 use crate::engine::{Analysis, AppCtx, Hooks, Observer};
 use crate::flow::Conversation;
+use crate::i18n::Message;
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/bandwidth.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "bw-summary",
+    "bw-saturated",
+    "bw-unsaturated",
+    "bw-hog",
+    "bw-top",
+    "bw-crawler",
+    "bw-rec-crawler",
+    "bw-rec-hog",
+    "bw-rec-process",
+    "bw-role-hogged",
+    "bw-role-peak",
+];
 pub const ABOUT: &str = "throughput per second, peak, top talkers; one flow hogging a saturated link; crawlers";
 
 pub const MAX_SECONDS: usize = 7 * 24 * 3600;
@@ -195,9 +211,8 @@ fn mbps(bytes_per_s: u64) -> String {
 }
 
 impl Detector for Bandwidth {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         self.flush();
-        let t = &cfg.texts;
         let Some((peak_i, peak)) = self.secs.iter().enumerate().max_by_key(|(i, s)| (s.bytes, std::cmp::Reverse(*i)))
         else {
             return Vec::new();
@@ -243,71 +258,52 @@ impl Detector for Bandwidth {
         let duration = self.secs.len().max(1) as u64;
         let severity = if hog.is_some() { Severity::Warning } else { Severity::Info };
         let mut f = Finding::new("bandwidth", severity, None);
-        f.summary = t.get(
-            "bw.summary",
-            &[
-                ("peak", mbps(peak.bytes)),
-                ("at", format!("{peak_i}")),
-                ("avg", mbps(self.total / duration)),
-                ("secs", duration.to_string()),
-            ],
+        f.summary = msg!(
+            "bw-summary",
+            peak = mbps(peak.bytes),
+            at = format!("{peak_i}"),
+            avg = mbps(self.total / duration),
+            secs = duration
         );
-        let mut explanation = if saturated {
-            t.get("bw.saturated", &[("n", near_peak.len().to_string()), ("limit", mbps(threshold_bps / 8))])
+        let mut explanation = vec![if saturated {
+            msg!("bw-saturated", n = near_peak.len(), limit = mbps(threshold_bps / 8))
         } else {
-            t.get("bw.unsaturated", &[])
-        };
+            msg!("bw-unsaturated")
+        }];
         if let Some((i, s)) = hog {
             let (a, b) = s.top.unwrap_or((IpAddr::from([0, 0, 0, 0]), IpAddr::from([0, 0, 0, 0])));
-            explanation.push(' ');
-            explanation.push_str(&t.get(
-                "bw.hog",
-                &[
-                    ("a", a.to_string()),
-                    ("b", b.to_string()),
-                    ("share", format!("{:.0}", 100.0 * s.top_bytes as f64 / s.bytes.max(1) as f64)),
-                    ("at", i.to_string()),
-                ],
-            ));
+            let share = format!("{:.0}", 100.0 * s.top_bytes as f64 / s.bytes.max(1) as f64);
+            explanation.push(msg!("bw-hog", a = a, b = b, share = share, at = i));
         }
         if let Some(((src, dst), bytes)) = talkers.first() {
-            explanation.push(' ');
-            explanation.push_str(&t.get(
-                "bw.top",
-                &[
-                    ("src", src.to_string()),
-                    ("dst", dst.to_string()),
-                    ("mb", format!("{:.1}", *bytes as f64 / 1e6)),
-                    ("share", format!("{:.0}", 100.0 * *bytes as f64 / self.total.max(1) as f64)),
-                ],
+            let share = format!("{:.0}", 100.0 * *bytes as f64 / self.total.max(1) as f64);
+            explanation.push(msg!(
+                "bw-top",
+                src = src,
+                dst = dst,
+                mb = format!("{:.1}", *bytes as f64 / 1e6),
+                share = share
             ));
         }
         let crawlers: Vec<(&str, u64)> =
             CRAWLERS.iter().zip(&self.crawler_bytes).filter(|(_, b)| **b > 0).map(|(c, b)| (*c, *b)).collect();
         if crawler_share >= 0.3 {
-            let names = crawlers.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
-            explanation.push(' ');
-            explanation.push_str(
-                &t.get("bw.crawler", &[("names", names), ("share", format!("{:.0}", 100.0 * crawler_share))]),
-            );
-            f.recommendations.push(t.get("bw.rec.crawler", &[]));
+            let names = crate::i18n::Arg::list(crawlers.iter().map(|(c, _)| *c));
+            explanation.push(msg!("bw-crawler", names = names, share = format!("{:.0}", 100.0 * crawler_share)));
+            f.recommendations.push(msg!("bw-rec-crawler"));
         }
-        f.explanation = explanation;
+        f.explanation = Message::sentences(explanation);
         if let Some((_, s)) = hog {
             let (a, b) = s.top.unwrap_or((IpAddr::from([0, 0, 0, 0]), IpAddr::from([0, 0, 0, 0])));
             f.display_filter = format!("ip.addr == {a} && ip.addr == {b}");
-            f.recommendations.push(t.get("bw.rec.hog", &[("a", a.to_string()), ("b", b.to_string())]));
+            f.recommendations.push(msg!("bw-rec-hog", a = a, b = b));
         } else {
             f.display_filter = "frame".into();
         }
-        f.recommendations.push(t.get("bw.rec.process", &[]));
+        f.recommendations.push(msg!("bw-rec-process"));
         let shown = hog.map_or(peak_i, |h| h.0);
         if let Some((frame, ts)) = self.secs.get(shown).and_then(|s| s.first) {
-            f = f.evidence(
-                frame,
-                ts,
-                if hog.is_some() { "first frame of the hogged second" } else { "first frame of the peak second" },
-            );
+            f = f.evidence(frame, ts, if hog.is_some() { msg!("bw-role-hogged") } else { msg!("bw-role-peak") });
         }
         let mut f = f
             .fact("peak_bps", peak_bps)

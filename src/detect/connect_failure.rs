@@ -36,7 +36,44 @@ use crate::capture::Timestamp;
 use crate::decode::{Frame, L4};
 use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::{Conversation, FlowRef};
+use crate::i18n::{Arg, Message};
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/connect-failure.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "cf-partial",
+    "cf-fallback",
+    "cf-silent-confirm",
+    "cf-portscan-summary",
+    "cf-portscan-explanation",
+    "cf-portscan-rec",
+    "cf-refused-summary",
+    "cf-refused-explanation",
+    "cf-refused-rec",
+    "cf-icmp-summary",
+    "cf-icmp-explanation",
+    "cf-icmp-rec",
+    "cf-over",
+    "cf-silent-summary",
+    "cf-silent-explanation",
+    "cf-silent-rec",
+    "cf-noack-summary",
+    "cf-noack-explanation",
+    "cf-noack-rec",
+    "confirm-connect-failure",
+    "confirm-port-scan",
+    "cf-attempts",
+    "cf-icmp-what",
+    "cf-servers",
+    "cf-port",
+    "icmp-net-unreachable",
+    "icmp-host-unreachable",
+    "icmp-port-unreachable",
+    "icmp-net-host-prohibited",
+    "icmp-prohibited",
+    "icmp-address-unreachable",
+    "icmp-unreachable",
+];
 pub const ABOUT: &str = "failed TCP connection attempts (refused, ICMP-unreachable with its code, unanswered after retries, never completed) and port scans";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,30 +223,27 @@ impl Observer for ConnectFailure {
 
 fn icmp_meaning(v6: bool, t: u8, code: u8) -> &'static str {
     match (v6, t, code) {
-        (false, 3, 0) => "network unreachable",
-        (false, 3, 1) => "host unreachable",
-        (false, 3, 3) => "port unreachable",
-        (false, 3, 9) | (false, 3, 10) => "network/host administratively prohibited",
-        (false, 3, 13) => "communication administratively prohibited (a firewall)",
-        (true, 1, 1) => "communication administratively prohibited (a firewall)",
-        (true, 1, 3) => "address unreachable",
-        (true, 1, 4) => "port unreachable",
-        _ => "unreachable",
+        (false, 3, 0) => "icmp-net-unreachable",
+        (false, 3, 1) => "icmp-host-unreachable",
+        (false, 3, 3) | (true, 1, 4) => "icmp-port-unreachable",
+        (false, 3, 9) | (false, 3, 10) => "icmp-net-host-prohibited",
+        (false, 3, 13) | (true, 1, 1) => "icmp-prohibited",
+        (true, 1, 3) => "icmp-address-unreachable",
+        _ => "icmp-unreachable",
     }
 }
 
 fn key_of(kind: Kind) -> &'static str {
     match kind {
-        Kind::Refused => "cf.refused",
-        Kind::Icmp(..) => "cf.icmp",
-        Kind::Silent => "cf.silent",
-        Kind::NoFinalAck => "cf.noack",
+        Kind::Refused => "refused",
+        Kind::Icmp(..) => "icmp",
+        Kind::Silent => "silent",
+        Kind::NoFinalAck => "noack",
     }
 }
 
 impl Detector for ConnectFailure {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         // Port scans first: (source, target address) -> failing ports. A destination whose
         // every failing source is a scanner of its address belongs to that scan.
@@ -227,7 +261,7 @@ impl Detector for ConnectFailure {
         let scanned =
             |server: &SocketAddr, g: &Group| g.sources.iter().all(|src| probes.contains_key(&(*src, server.ip())));
         for ((src, target), ports) in &probes {
-            out.push(self.port_scan(t, *src, *target, ports));
+            out.push(self.port_scan(*src, *target, ports));
         }
         // (port, kind) -> destinations failing that way.
         let mut by_port: BTreeMap<(u16, Kind), Vec<(SocketAddr, &Group)>> = BTreeMap::new();
@@ -246,11 +280,11 @@ impl Detector for ConnectFailure {
         for ((port, kind), mut dests) in by_port {
             dests.sort_by_key(|(s, _)| *s);
             if dests.len() > MAX_LISTED {
-                out.push(self.many(t, port, kind, &dests));
+                out.push(self.many(port, kind, &dests));
                 continue;
             }
             for (server, g) in dests {
-                out.push(self.one(t, server, kind, g));
+                out.push(self.one(server, kind, g));
             }
         }
         out
@@ -258,14 +292,19 @@ impl Detector for ConnectFailure {
 }
 
 impl ConnectFailure {
-    fn what(server: SocketAddr, kind: Kind) -> String {
+    fn what(server: SocketAddr, kind: Kind) -> Message {
         match kind {
-            Kind::Icmp(ty, code) => format!("{} (type {ty}, code {code})", icmp_meaning(server.is_ipv6(), ty, code)),
-            _ => String::new(),
+            Kind::Icmp(ty, code) => msg!(
+                "cf-icmp-what",
+                meaning = Message::new(icmp_meaning(server.is_ipv6(), ty, code)),
+                ty = ty.to_string(),
+                code = code.to_string()
+            ),
+            _ => Message::new("empty"),
         }
     }
 
-    fn one(&self, t: &crate::text::Texts, server: SocketAddr, kind: Kind, g: &Group) -> Finding {
+    fn one(&self, server: SocketAddr, kind: Kind, g: &Group) -> Finding {
         let key = key_of(kind);
         let what = Self::what(server, kind);
         let others_ok: Vec<IpAddr> =
@@ -276,36 +315,32 @@ impl ConnectFailure {
         let mut f = Finding::new("connect-failure", sev, g.samples.first().map(|x| x.stream));
         f.flow = g.first_flow;
         for x in g.samples.iter().take(3) {
-            f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
+            f = f.evidence(x.syn, x.ts, msg!("role-syn-stream", stream = x.stream));
             if let Some(fr) = x.answer {
-                f = f.evidence(fr, x.ts, "the answer");
+                f = f.evidence(fr, x.ts, msg!("role-answer"));
             }
         }
         // A lone refused attempt has no duration worth printing; retries do.
         let over = if span >= 100_000_000 {
-            t.get("cf.over", &[("span", format!("{:.1}", span as f64 / 1e9))])
+            msg!("cf-over", span = format!("{:.1}", span as f64 / 1e9))
         } else {
-            String::new()
+            Message::new("empty")
         };
         let partial = match fallback {
-            Some(other) => t.get("cf.fallback", &[("other", other.to_string())]),
-            None if others_ok.is_empty() => String::new(),
-            None => t.get("cf.partial", &[("n", others_ok.len().to_string())]),
+            Some(other) => msg!("cf-fallback", other = other),
+            None if others_ok.is_empty() => Message::new("empty"),
+            None => msg!("cf-partial", n = others_ok.len()),
         };
-        f.summary = t.get(
-            &format!("{key}.summary"),
-            &[
-                ("n", g.count.to_string()),
-                ("syns", g.syns.to_string()),
-                ("server", ep(server)),
-                ("over", over),
-                ("what", what.clone()),
-                ("partial", partial),
-            ],
-        );
-        f.explanation = t.get(&format!("{key}.explanation"), &[("server", ep(server)), ("what", what)]);
+        f.summary = Message::owned(format!("cf-{key}-summary"))
+            .arg("n", g.count)
+            .arg("syns", g.syns)
+            .arg("server", ep(server))
+            .arg("over", over)
+            .arg("what", what.clone())
+            .arg("partial", partial);
+        f.explanation = Message::owned(format!("cf-{key}-explanation")).arg("server", ep(server)).arg("what", what);
         f.recommendations =
-            vec![t.get(&format!("{key}.rec"), &[("server", ep(server)), ("port", server.port().to_string())])];
+            vec![Message::owned(format!("cf-{key}-rec")).arg("server", ep(server)).arg("port", server.port())];
         // The RST answers carry no SYN flag; an ICMP error's quoted header does, so this shows
         // every frame the finding cites.
         f.display_filter = format!(
@@ -315,7 +350,7 @@ impl ConnectFailure {
         );
         f.covers = g.samples.iter().map(|x| x.stream).collect();
         if kind == Kind::Silent {
-            f.confirm = t.get("cf.silent.confirm", &[]);
+            f.confirm = Some(msg!("cf-silent-confirm"));
         }
         f.fact("attempts", g.count)
             .fact("syns_sent", g.syns)
@@ -340,7 +375,7 @@ impl ConnectFailure {
     }
 
     /// One source failing on many ports of one address.
-    fn port_scan(&self, t: &crate::text::Texts, src: IpAddr, target: IpAddr, ports: &BTreeSet<u16>) -> Finding {
+    fn port_scan(&self, src: IpAddr, target: IpAddr, ports: &BTreeSet<u16>) -> Finding {
         let mut attempts = 0u64;
         let (mut refused, mut silent) = (0u64, 0u64);
         let mut samples: Vec<Attempt> = Vec::new();
@@ -357,25 +392,22 @@ impl ConnectFailure {
         samples.sort_by_key(|x| x.stream);
         let mut f = Finding::new("port-scan", Severity::Warning, samples.first().map(|x| x.stream));
         for x in samples.iter().take(3) {
-            f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
+            f = f.evidence(x.syn, x.ts, msg!("role-syn-stream", stream = x.stream));
         }
-        let listed: Vec<String> = ports.iter().take(12).map(|p| p.to_string()).collect();
-        let more = if ports.len() > listed.len() { ", …".to_string() } else { String::new() };
-        f.summary = t.get(
-            "cf.portscan.summary",
-            &[
-                ("src", src.to_string()),
-                ("ports", ports.len().to_string()),
-                ("target", target.to_string()),
-                ("refused", refused.to_string()),
-                ("silent", silent.to_string()),
-            ],
+        let mut listed: Vec<Arg> = ports.iter().take(12).map(|p| Arg::from(p.to_string())).collect();
+        if ports.len() > listed.len() {
+            listed.push(Arg::from("…"));
+        }
+        f.summary = msg!(
+            "cf-portscan-summary",
+            src = src,
+            ports = ports.len(),
+            target = target,
+            refused = refused,
+            silent = silent
         );
-        f.explanation = t.get(
-            "cf.portscan.explanation",
-            &[("src", src.to_string()), ("list", format!("{}{more}", listed.join(", ")))],
-        );
-        f.recommendations = vec![t.get("cf.portscan.rec", &[("src", src.to_string()), ("target", target.to_string())])];
+        f.explanation = msg!("cf-portscan-explanation", src = src, list = Arg::list(listed));
+        f.recommendations = vec![msg!("cf-portscan-rec", src = src, target = target)];
         f.display_filter = format!("ip.src == {src} && ip.dst == {target} && tcp.flags.syn == 1 && tcp.flags.ack == 0");
         f.covers = samples.iter().map(|x| x.stream).collect();
         f.fact("source", src.to_string())
@@ -386,7 +418,7 @@ impl ConnectFailure {
     }
 
     /// One finding for many destinations failing the same way on one port.
-    fn many(&self, t: &crate::text::Texts, port: u16, kind: Kind, dests: &[(SocketAddr, &Group)]) -> Finding {
+    fn many(&self, port: u16, kind: Kind, dests: &[(SocketAddr, &Group)]) -> Finding {
         let key = key_of(kind);
         let n: u64 = dests.iter().map(|(_, g)| g.count).sum();
         let first = dests.iter().filter_map(|(_, g)| g.samples.first()).min_by_key(|x| x.stream);
@@ -395,27 +427,25 @@ impl ConnectFailure {
         let mut samples: Vec<&Attempt> = dests.iter().flat_map(|(_, g)| g.samples.iter()).collect();
         samples.sort_by_key(|x| x.stream);
         for x in samples.iter().take(3) {
-            f = f.evidence(x.syn, x.ts, format!("SYN (stream {})", x.stream));
+            f = f.evidence(x.syn, x.ts, msg!("role-syn-stream", stream = x.stream));
             if let Some(fr) = x.answer {
-                f = f.evidence(fr, x.ts, "the answer");
+                f = f.evidence(fr, x.ts, msg!("role-answer"));
             }
         }
-        let what = dests.first().map_or(String::new(), |(s, _)| Self::what(*s, kind));
-        let listed: Vec<String> = dests.iter().take(5).map(|(s, _)| s.ip().to_string()).collect();
-        let servers = format!("{} … ({} addresses)", listed.join(", "), dests.len());
-        f.summary = t.get(
-            &format!("{key}.summary"),
-            &[
-                ("n", n.to_string()),
-                ("server", servers.clone()),
-                ("over", String::new()),
-                ("what", what.clone()),
-                ("partial", String::new()),
-            ],
-        );
-        f.explanation = t.get(&format!("{key}.explanation"), &[("server", servers), ("what", what)]);
+        let what = dests.first().map_or(Message::new("empty"), |(s, _)| Self::what(*s, kind));
+        let syns: u64 = dests.iter().map(|(_, g)| g.syns).sum();
+        let listed = Arg::list(dests.iter().take(5).map(|(s, _)| s.ip()));
+        let servers = msg!("cf-servers", list = listed, n = dests.len());
+        f.summary = Message::owned(format!("cf-{key}-summary"))
+            .arg("n", n)
+            .arg("syns", syns)
+            .arg("server", servers.clone())
+            .arg("over", Message::new("empty"))
+            .arg("what", what.clone())
+            .arg("partial", Message::new("empty"));
+        f.explanation = Message::owned(format!("cf-{key}-explanation")).arg("server", servers).arg("what", what);
         f.recommendations =
-            vec![t.get(&format!("{key}.rec"), &[("server", format!("port {port}")), ("port", port.to_string())])];
+            vec![Message::owned(format!("cf-{key}-rec")).arg("server", msg!("cf-port", port = port)).arg("port", port)];
         f.display_filter = format!("tcp.port == {port} && (tcp.flags.syn == 1 || tcp.flags.reset == 1)");
         // The earliest attempts stand for the rest (a sweep's finding lists its first ones).
         f.covers = samples.iter().take(MAX_SAMPLES).map(|x| x.stream).collect();

@@ -18,7 +18,11 @@ use super::{Config, Detector, Finding, Severity};
 use crate::capture::Timestamp;
 use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::{Conversation, FlowRef};
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/conntrack-exhaustion.ftl`.
+pub const MESSAGES: &[&str] =
+    &["ct-summary", "ct-explanation", "ct-rec-conntrack", "ct-rec-backlog", "ct-role-syn", "ct-role-served"];
 pub const ABOUT: &str =
     "new SYNs unanswered or retried while established connections keep working (conntrack or accept queue full)";
 
@@ -111,8 +115,7 @@ impl Observer for ConntrackExhaustion {
 }
 
 impl Detector for ConntrackExhaustion {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         let servers: BTreeMap<_, _> = self.servers.iter().collect();
         for (ip, srv) in servers {
@@ -128,7 +131,7 @@ impl Detector for ConntrackExhaustion {
             let Some(w) = working.first() else { continue };
             let failed = struggling.iter().filter(|a| !a.completed).count();
             let ports: BTreeSet<u16> = struggling.iter().map(|a| a.port).collect();
-            let ports = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+            let ports = crate::i18n::Arg::list(ports.iter().map(u16::to_string));
             // Some never completed: users saw failures. Many retried but all completed: users
             // saw delays of a second or more. A few retried, all completed: worth a look only.
             let severity = match (failed, struggling.len()) {
@@ -139,23 +142,21 @@ impl Detector for ConntrackExhaustion {
             let mut f = Finding::new("conntrack-exhaustion", severity, struggling.first().map(|a| a.stream));
             f.flow = struggling.first().map(|a| a.flow);
             for a in struggling.iter().take(3) {
-                f = f.evidence(a.syn, a.start, format!("SYN sent {} times (stream {})", a.syns, a.stream));
+                f = f.evidence(a.syn, a.start, msg!("ct-role-syn", syns = a.syns, stream = a.stream));
             }
-            f = f.evidence(w.last_frame, w.last, format!("established stream {} still served", w.stream));
+            f = f.evidence(w.last_frame, w.last, msg!("ct-role-served", stream = w.stream));
             let span = format!("{:.1}", last.since(first) as f64 / 1e9);
-            f.summary = t.get(
-                "ct.summary",
-                &[
-                    ("n", struggling.len().to_string()),
-                    ("failed", failed.to_string()),
-                    ("server", ip.to_string()),
-                    ("ports", ports.clone()),
-                    ("working", working.len().to_string()),
-                    ("span", span),
-                ],
+            f.summary = msg!(
+                "ct-summary",
+                n = struggling.len(),
+                failed = failed,
+                server = ip,
+                ports = ports.clone(),
+                working = working.len(),
+                span = span
             );
-            f.explanation = t.get("ct.explanation", &[("server", ip.to_string())]);
-            f.recommendations = vec![t.get("ct.rec.conntrack", &[]), t.get("ct.rec.backlog", &[("ports", ports)])];
+            f.explanation = msg!("ct-explanation", server = ip);
+            f.recommendations = vec![msg!("ct-rec-conntrack"), msg!("ct-rec-backlog", ports = ports)];
             f.display_filter =
                 format!("ip.addr == {ip} && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission");
             f.covers = srv.struggling.iter().map(|a| a.stream).collect();

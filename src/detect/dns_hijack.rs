@@ -25,10 +25,30 @@ use crate::capture::Timestamp;
 use crate::decode::Frame;
 use crate::engine::{Analysis, AppCtx, Hooks, Observer};
 use crate::flow::Conversation;
+use crate::i18n::Arg;
+use crate::msg;
 
 /// Queries remembered for pairing, at most (and as many resolutions).
 const MAX_QUERIES: usize = 100_000;
 
+/// The messages of this detector's findings: `locales/<lang>/dns-cname-hijack.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "dns-summary",
+    "dns-why-suffix",
+    "dns-why-dead",
+    "dns-why-race",
+    "dns-why-split",
+    "dns-explanation",
+    "dns-rec-resolver",
+    "dns-rec-pin",
+    "dns-rec-pin-to",
+    "dns-rec-isp",
+    "confirm-dns-cname-hijack",
+    "dns-role-answer",
+    "dns-role-query",
+    "dns-role-dead-syn",
+    "dns-role-rival",
+];
 pub const ABOUT: &str = "DNS answers whose CNAME chain is unexpected, dead, raced or split";
 
 #[derive(Debug, Clone)]
@@ -192,7 +212,6 @@ fn suffix_matches(name: &str, pattern: &str) -> bool {
 
 impl Detector for DnsHijack {
     fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
         let by_ip = &self.by_ip;
         let established_total: u32 = by_ip.values().map(|o| o.1).sum();
         // Resolutions by name, and each one's rivals: lookups, not scans, per resolution.
@@ -217,9 +236,10 @@ impl Detector for DnsHijack {
             let key = (r.name.to_ascii_lowercase(), r.chain.clone());
             let mut why = Vec::new();
             let mut sev = Severity::Info;
-            let mut f = Finding::new("dns-cname-hijack", Severity::Info, None).evidence(r.frame, r.ts, "DNS answer");
+            let mut f =
+                Finding::new("dns-cname-hijack", Severity::Info, None).evidence(r.frame, r.ts, msg!("dns-role-answer"));
             if let Some(&(qf, qts)) = self.queries.get(&(r.id, r.client)) {
-                f = f.evidence(qf, qts, "DNS query");
+                f = f.evidence(qf, qts, msg!("dns-role-query"));
             }
             let has_cname = r.chain.len() > 1;
             // (a) unexpected CNAME target
@@ -228,7 +248,7 @@ impl Detector for DnsHijack {
                     continue;
                 }
                 if let Some(bad) = r.chain.iter().skip(1).find(|c| !suffix_matches(c, suffix)) {
-                    why.push(t.get("dns.why.suffix", &[("target", bad.clone()), ("suffix", suffix.clone())]));
+                    why.push(msg!("dns-why-suffix", target = bad.clone(), suffix = suffix.clone()));
                     sev = sev.max(Severity::Warning);
                 }
             }
@@ -244,11 +264,10 @@ impl Detector for DnsHijack {
             }
             let others_work = established_total > worked;
             if has_cname && tried > 0 && worked == 0 && others_work {
-                let addrs: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
-                why.push(t.get("dns.why.dead", &[("n", tried.to_string()), ("addrs", addrs.join(", "))]));
+                why.push(msg!("dns-why-dead", n = tried, addrs = Arg::list(r.addrs.iter())));
                 sev = Severity::Error;
                 for (stream, syn, ts) in dead_streams.iter().take(3) {
-                    f = f.evidence(*syn, *ts, format!("SYN in stream {stream}, never answered"));
+                    f = f.evidence(*syn, *ts, msg!("dns-role-dead-syn", stream = *stream));
                 }
                 if let Some((stream, _, _)) = dead_streams.first() {
                     f.stream = Some(*stream);
@@ -268,10 +287,10 @@ impl Detector for DnsHijack {
             if !rivals.is_empty() {
                 let mut answers = vec![chain_text(r)];
                 answers.extend(rivals.iter().map(|o| chain_text(o)));
-                why.push(t.get("dns.why.race", &[("n", answers.len().to_string()), ("answers", answers.join(" | "))]));
+                why.push(msg!("dns-why-race", n = answers.len(), answers = answers.join(" | ")));
                 sev = sev.max(Severity::Warning);
                 for o in &rivals {
-                    f = f.evidence(o.frame, o.ts, format!("another answer from {}", o.server));
+                    f = f.evidence(o.frame, o.ts, msg!("dns-role-rival", server = o.server));
                 }
             }
             // (d) the same name, different chains
@@ -286,7 +305,7 @@ impl Detector for DnsHijack {
             if !other_chains.is_empty() && why.is_empty() {
                 let chains: Vec<String> =
                     std::iter::once(r.chain.join(" → ")).chain(other_chains.iter().map(|c| c.join(" → "))).collect();
-                why.push(t.get("dns.why.split", &[("chains", chains.join(" | "))]));
+                why.push(msg!("dns-why-split", chains = chains.join(" | ")));
             }
             if why.is_empty() || !reported.insert(key) {
                 continue;
@@ -294,26 +313,26 @@ impl Detector for DnsHijack {
             f.severity = sev;
             let chain = chain_text(r);
             f.summary =
-                t.get("dns.summary", &[("name", r.name.clone()), ("chain", chain.clone()), ("why", why.join("; "))]);
-            let detail = format!("{} ", why.join("; "));
-            f.explanation = t.get(
-                "dns.explanation",
-                &[("frame", r.frame.to_string()), ("name", r.name.clone()), ("chain", chain), ("detail", detail)],
+                msg!("dns-summary", name = r.name.clone(), chain = chain.clone(), why = Arg::clauses(why.clone()));
+            f.explanation = msg!(
+                "dns-explanation",
+                frame = r.frame,
+                name = r.name.clone(),
+                chain = chain,
+                detail = Arg::clauses(why)
             );
-            let genuine: Vec<String> = rivals
-                .iter()
-                .flat_map(|o| o.addrs.iter().map(|a| a.to_string()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            f.recommendations = vec![t.get("dns.rec.resolver", &[("name", r.name.clone())])];
+            let genuine: BTreeSet<IpAddr> = rivals.iter().flat_map(|o| o.addrs.iter().copied()).collect();
+            f.recommendations = vec![msg!("dns-rec-resolver", name = r.name.clone())];
             if genuine.is_empty() {
-                f.recommendations.push(t.get("dns.rec.pin", &[("name", r.name.clone())]));
+                f.recommendations.push(msg!("dns-rec-pin", name = r.name.clone()));
             } else {
-                f.recommendations
-                    .push(t.get("dns.rec.pin_to", &[("name", r.name.clone()), ("addrs", genuine.join(", "))]));
+                f.recommendations.push(msg!(
+                    "dns-rec-pin-to",
+                    name = r.name.clone(),
+                    addrs = Arg::list(genuine.iter())
+                ));
             }
-            f.recommendations.push(t.get("dns.rec.isp", &[("name", r.name.clone())]));
+            f.recommendations.push(msg!("dns-rec-isp", name = r.name.clone()));
             let addr_filter: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
             f.display_filter = if addr_filter.is_empty() {
                 format!("dns.qry.name == \"{}\"", r.name)

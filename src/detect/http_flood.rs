@@ -17,7 +17,19 @@ use crate::capture::Timestamp;
 use crate::decode::Frame;
 use crate::engine::{Analysis, AppCtx, Hooks, Observer};
 use crate::flow::Conversation;
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/http-flood.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "httpflood-summary",
+    "httpflood-base",
+    "httpflood-nobase",
+    "httpflood-explanation",
+    "httpflood-rec-waf",
+    "httpflood-rec-ua",
+    "httpflood-rec-origin",
+    "httpflood-role-request",
+];
 pub const ABOUT: &str = "an HTTP request burst concentrated on one URL or User-Agent (a CC attack), with a WAF rule";
 
 /// Requests in the capture before a flood is considered.
@@ -150,8 +162,7 @@ pub fn is_tool(ua: &str) -> bool {
 }
 
 impl Detector for HttpFlood {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         if self.reqs.len() < MIN_REQUESTS {
             return Vec::new();
         }
@@ -193,14 +204,9 @@ impl Detector for HttpFlood {
         }
         let uri = self.uris.name(top_uri).to_string();
         let ua = self.uas.name(top_ua).to_string();
-        let ip_text = ips
-            .iter()
-            .take(3)
-            .map(|&(i, n)| {
-                format!("{} ({:.0}%)", self.ips.get(i as usize).map_or(String::new(), |a| a.to_string()), pct(n, best))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ip_text = crate::i18n::Arg::list(ips.iter().take(3).map(|&(i, n)| {
+            format!("{} ({:.0}%)", self.ips.get(i as usize).map_or(String::new(), |a| a.to_string()), pct(n, best))
+        }));
         // The WAF rule's count: twice the most any one source sent to that URI in a window
         // outside the burst, and never below seed 002's 5.
         let mut per_ip_window: HashMap<(u32, i64), usize> = HashMap::default();
@@ -212,34 +218,29 @@ impl Detector for HttpFlood {
         let severity = if rate >= 100.0 { Severity::Error } else { Severity::Warning };
         let mut f = Finding::new("http-flood", severity, None);
         for r in window.iter().filter(|r| r.uri == top_uri).take(3) {
-            f = f.evidence(r.frame, r.ts, "request");
+            f = f.evidence(r.frame, r.ts, msg!("httpflood-role-request"));
         }
-        f.summary = t.get(
-            "httpflood.summary",
-            &[
-                ("n", best.to_string()),
-                ("secs", format!("{wspan:.1}")),
-                ("rate", format!("{rate:.0}")),
-                ("uri", uri.clone()),
-                ("uri_share", format!("{:.0}", 100.0 * uri_share)),
-                ("ua", ua.clone()),
-                ("ua_share", format!("{:.0}", 100.0 * ua_share)),
-            ],
+        f.summary = msg!(
+            "httpflood-summary",
+            n = best,
+            secs = format!("{wspan:.1}"),
+            rate = format!("{rate:.0}"),
+            uri = uri.clone(),
+            uri_share = format!("{:.0}", 100.0 * uri_share),
+            ua = ua.clone(),
+            ua_share = format!("{:.0}", 100.0 * ua_share)
         );
-        let total = self.reqs.len().to_string();
+        let total = self.reqs.len();
         let base = match baseline {
-            Some(b) => t.get("httpflood.base", &[("baseline", format!("{b:.1}")), ("total", total)]),
-            None => t.get("httpflood.nobase", &[("total", total)]),
+            Some(b) => msg!("httpflood-base", baseline = format!("{b:.1}"), total = total),
+            None => msg!("httpflood-nobase", total = total),
         };
-        f.explanation = t.get("httpflood.explanation", &[("base", base), ("ips", ip_text)]);
-        f.recommendations = vec![t.get(
-            "httpflood.rec.waf",
-            &[("uri", uri.clone()), ("window", WINDOW_S.to_string()), ("count", count.to_string())],
-        )];
+        f.explanation = msg!("httpflood-explanation", base = base, ips = ip_text);
+        f.recommendations = vec![msg!("httpflood-rec-waf", uri = uri.clone(), window = WINDOW_S, count = count)];
         if ua_share >= MIN_UA_SHARE && is_tool(&ua) {
-            f.recommendations.push(t.get("httpflood.rec.ua", &[("ua", ua.clone())]));
+            f.recommendations.push(msg!("httpflood-rec-ua", ua = ua.clone()));
         }
-        f.recommendations.push(t.get("httpflood.rec.origin", &[]));
+        f.recommendations.push(msg!("httpflood-rec-origin"));
         f.display_filter = format!("http.request.uri contains \"{}\"", uri.replace('\\', "\\\\").replace('"', "\\\""));
         let f = f
             .fact("requests", self.reqs.len() as u64 + self.dropped)

@@ -46,9 +46,40 @@ use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp, TcpFlags};
 use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::{Conversation, FlowRef};
+use crate::i18n::Message;
+use crate::msg;
 use crate::tcp::analysis::AnalysisFlags;
-use crate::text::Texts;
 
+/// The messages of this detector's findings: `locales/<lang>/idle-timeout.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "idle-summary-reset",
+    "idle-summary-silence",
+    "idle-summary-closed",
+    "idle-summary-closed-then-reset",
+    "idle-summary-reset-by-peer",
+    "idle-summary-keepalive-reset",
+    "idle-match",
+    "idle-exceeds",
+    "idle-more",
+    "idle-who-peer",
+    "idle-confirm",
+    "idle-nomatch",
+    "idle-explanation",
+    "idle-who-middlebox",
+    "idle-who-unknown",
+    "idle-match-none",
+    "idle-explanation-peer",
+    "idle-rec-peer",
+    "idle-rec-raise",
+    "idle-rec-pool",
+    "idle-rec-keepalive",
+    "idle-rec-measure",
+    "idle-role-before",
+    "idle-role-after",
+    "idle-role-unanswered",
+    "idle-role-fin",
+    "idle-role-closed-send",
+];
 pub const ABOUT: &str = "a keep-alive connection idle past a middlebox's timeout, then reset, unanswered or closed";
 
 /// Shorter gaps are ordinary think time. 5 s is below every catalogue entry, so that a RST
@@ -394,7 +425,6 @@ fn explain(cfg: &Config, kind: Kind, idle_s: f64) -> (Option<&Entry>, bool) {
 }
 
 fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
-    let t = &cfg.texts;
     let case = cases.first()?;
     let c = case.c;
     let first = c.after.first()?;
@@ -402,10 +432,11 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
     let idle_s = c.gap_ns as f64 / 1e9;
     let idle = secs(c.gap_ns);
     let (best, fits) = explain(cfg, kind, idle_s);
+    let peer_reset = case.from == RstFrom::Peer;
     // A RST from the peer's own stack is the peer's idle limit: the catalogue of
     // middleboxes does not explain it.
-    let best = if case.from == RstFrom::Peer { None } else { best };
-    let m = if case.from == RstFrom::Peer { String::new() } else { match_text(t, cfg, best, fits, idle_s) };
+    let best = if peer_reset { None } else { best };
+    let m = if peer_reset { msg!("idle-match-none") } else { match_message(cfg, best, fits, idle_s) };
     let x = first.dir;
     let victim = !matches!(kind, Kind::Closed | Kind::KeepAliveReset);
     let severity = match (victim, best.is_some()) {
@@ -413,97 +444,94 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
         (true, true) => Severity::Error,
         (true, false) => Severity::Warning,
     };
-    let peer_reset = case.from == RstFrom::Peer;
-    // The peer's own stack reset it: its own idle timeout, not a middlebox's; the catalogue
-    // of middleboxes does not explain it, so it is a warning.
+    // The peer's own stack reset it: its own idle limit, not a middlebox's, so a warning.
     let severity = if peer_reset && severity == Severity::Error { Severity::Warning } else { severity };
     let key = match kind {
-        Kind::Reset if peer_reset => "idle.summary.reset_by_peer",
-        Kind::Reset => "idle.summary.reset",
-        Kind::KeepAliveReset => "idle.summary.keepalive_reset",
-        Kind::Silence => "idle.summary.silence",
-        Kind::Closed => "idle.summary.closed",
-        Kind::ClosedThenReset => "idle.summary.closed_then_reset",
+        Kind::Reset if peer_reset => "idle-summary-reset-by-peer",
+        Kind::Reset => "idle-summary-reset",
+        Kind::KeepAliveReset => "idle-summary-keepalive-reset",
+        Kind::Silence => "idle-summary-silence",
+        Kind::Closed => "idle-summary-closed",
+        Kind::ClosedThenReset => "idle-summary-closed-then-reset",
     };
-    let mut summary = t.get(
-        key,
-        &[
-            ("sender", name(x)),
-            ("closer", name(x)),
-            ("peer", name(1 - x)),
-            ("resetter", name(case.o.end.dir)),
-            ("idle", idle.clone()),
-            ("match", m),
-        ],
-    );
-    if cases.len() > 1 {
-        summary.push_str(&t.get("idle.more", &[("n", (cases.len() - 1).to_string())]));
-    }
     let mut f = Finding::new("idle-timeout", severity, Some(c.stream));
+    f.summary = msg!(
+        key,
+        sender = name(x),
+        closer = name(x),
+        peer = name(1 - x),
+        resetter = name(case.o.end.dir),
+        idle = idle.clone(),
+        fit = m,
+        more = cases.len() - 1,
+    );
     f.flow = Some(case.end.flow);
-    f = f.evidence(c.before.frame, c.before.ts, "last packet before idle");
+    f = f.evidence(c.before.frame, c.before.ts, msg!("idle-role-before"));
     match kind {
         Kind::Reset | Kind::KeepAliveReset => {
-            f = f.evidence(first.frame, first.ts, "first packet after idle").evidence(
+            f = f.evidence(first.frame, first.ts, msg!("idle-role-after")).evidence(
                 case.o.end.frame,
                 case.o.end.ts,
-                "RST",
+                msg!("role-rst"),
             )
         }
         Kind::Silence => {
-            f = f.evidence(first.frame, first.ts, "first packet after idle").evidence(
+            f = f.evidence(first.frame, first.ts, msg!("idle-role-after")).evidence(
                 case.o.end.frame,
                 case.o.end.ts,
-                "last unanswered retransmission",
+                msg!("idle-role-unanswered"),
             )
         }
         Kind::Closed | Kind::ClosedThenReset => {
-            f = f.evidence(first.frame, first.ts, "FIN after idle");
+            f = f.evidence(first.frame, first.ts, msg!("idle-role-fin"));
             if let Some(w) = case.o.write {
-                f = f.evidence(w.frame, w.ts, "send on the closed connection").evidence(
+                f = f.evidence(w.frame, w.ts, msg!("idle-role-closed-send")).evidence(
                     case.o.end.frame,
                     case.o.end.ts,
-                    "RST",
+                    msg!("role-rst"),
                 );
             }
         }
     }
     let who = match case.from {
-        RstFrom::Middlebox(rst_ttl, usual) => t.get(
-            "idle.who.middlebox",
-            &[("rst_ttl", rst_ttl.to_string()), ("peer", name(case.o.end.dir)), ("peer_ttl", usual.to_string())],
-        ),
-        RstFrom::Peer => t.get("idle.who.peer", &[("peer", name(case.o.end.dir))]),
-        RstFrom::Unknown => String::new(),
+        RstFrom::Middlebox(rst_ttl, usual) => {
+            msg!(
+                "idle-who-middlebox",
+                rst_ttl = rst_ttl.to_string(),
+                peer = name(case.o.end.dir),
+                peer_ttl = usual.to_string()
+            )
+        }
+        RstFrom::Peer => msg!("idle-who-peer", peer = name(case.o.end.dir)),
+        RstFrom::Unknown => msg!("idle-who-unknown"),
     };
     let mut recs = Vec::new();
     match best {
-        _ if peer_reset => recs.push(t.get("idle.rec.peer", &[("peer", name(case.o.end.dir)), ("idle", idle.clone())])),
+        _ if peer_reset => recs.push(msg!("idle-rec-peer", peer = name(case.o.end.dir), idle = idle.clone())),
         Some(e) => {
             if !e.fix.is_empty() {
-                recs.push(t.get("idle.rec.raise", &[("fix", e.fix_in(t.lang))]));
+                recs.push(msg!("idle-rec-raise", fix = e.fix_local()));
             }
             let pool = (e.seconds * 0.66).floor().max(1.0);
-            recs.push(t.get("idle.rec.pool", &[("seconds", fmt_s(e.seconds)), ("pool", fmt_s(pool))]));
-            recs.push(t.get("idle.rec.keepalive", &[("ka", fmt_s((e.seconds / 2.0).floor().max(1.0)))]));
+            recs.push(msg!("idle-rec-pool", seconds = fmt_s(e.seconds), pool = fmt_s(pool)));
+            recs.push(msg!("idle-rec-keepalive", ka = fmt_s((e.seconds / 2.0).floor().max(1.0))));
         }
-        None => recs.push(t.get("idle.rec.measure", &[("idle", idle.clone())])),
+        None => recs.push(msg!("idle-rec-measure", idle = idle.clone())),
     }
-    f.summary = summary;
-    f.explanation = t
-        .get(
-            if peer_reset { "idle.explanation.peer" } else { "idle.explanation" },
-            &[("idle", idle), ("before", c.before.frame.to_string()), ("after", first.frame.to_string()), ("who", who)],
-        )
-        .trim_end()
-        .to_string();
+    f.explanation = msg!(
+        if peer_reset { "idle-explanation-peer" } else { "idle-explanation" },
+        idle = idle,
+        before = c.before.frame,
+        after = first.frame,
+        who = who,
+    );
     f.display_filter = stream_filter(c.stream, Some(c.before.frame));
     f.recommendations = recs;
     if matches!(case.from, RstFrom::Middlebox(..)) || best.is_some_and(|_| !fits) {
         f.confidence = Confidence::Medium;
     }
     if victim {
-        f.confirm = t.get("idle.confirm", &[]);
+        f.confirm = Some(msg!("idle-confirm"));
     }
     let streams: Vec<u32> = cases.iter().take(MAX_LISTED).map(|k| k.c.stream).collect();
     f.covers = cases.iter().map(|k| k.c.stream).collect();
@@ -522,30 +550,12 @@ fn finding(cfg: &Config, kind: Kind, cases: &[Case<'_>]) -> Option<Finding> {
     Some(f.seal())
 }
 
-fn match_text(t: &Texts, cfg: &Config, best: Option<&Entry>, fits: bool, idle_s: f64) -> String {
-    match best {
-        Some(e) if fits => {
-            let all = cfg.timeouts.fitting(idle_s);
-            t.get(
-                "idle.match",
-                &[
-                    ("name", super::timeouts::best_name(&all).unwrap_or_else(|| e.name.clone())),
-                    ("seconds", fmt_s(e.seconds)),
-                ],
-            )
-        }
-        Some(e) => {
-            let all = cfg.timeouts.exceeded_by(idle_s);
-            t.get(
-                "idle.exceeds",
-                &[
-                    ("name", super::timeouts::best_name(&all).unwrap_or_else(|| e.name.clone())),
-                    ("seconds", fmt_s(e.seconds)),
-                ],
-            )
-        }
-        None => t.get("idle.nomatch", &[]),
-    }
+/// ", matches WAF (120 s)", ", longer than ...", or the note that nothing fits.
+fn match_message(cfg: &Config, best: Option<&Entry>, fits: bool, idle_s: f64) -> Message {
+    let Some(e) = best else { return msg!("idle-nomatch") };
+    let all = if fits { cfg.timeouts.fitting(idle_s) } else { cfg.timeouts.exceeded_by(idle_s) };
+    let name = super::timeouts::best_name(&all).unwrap_or_else(|| e.name_local());
+    msg!(if fits { "idle-match" } else { "idle-exceeds" }, name = name, seconds = fmt_s(e.seconds))
 }
 
 fn fmt_s(v: f64) -> String {

@@ -28,7 +28,7 @@ use crate::capture::{CaptureReader, Timestamp};
 use crate::decode::{Frame, Tcp};
 use crate::engine::{self, Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::{Conversation, FlowRef};
-use crate::text::{Lang, Texts};
+use crate::i18n::{Lang, Message};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -77,41 +77,86 @@ impl Confidence {
 }
 
 /// One frame that proves a finding, and what it is.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
     pub frame: u64,
     /// Seconds since the epoch.
     pub time: f64,
-    pub role: String,
+    pub role: Message,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What a detector found. Its words are [`Message`]s: the report renders them in the user's
+/// language, and JSON carries them as keys and arguments beside the English text.
+#[derive(Debug, Clone)]
 pub struct Finding {
     pub detector: &'static str,
     pub severity: Severity,
     /// How sure the detector is, and what would make it sure (another capture point, a log).
     pub confidence: Confidence,
-    pub confirm: String,
-    pub summary: String,
-    pub explanation: String,
+    pub confirm: Option<Message>,
+    pub summary: Message,
+    pub explanation: Message,
     pub stream: Option<u32>,
     /// Every evidence frame number, sorted.
     pub frames: Vec<u64>,
     pub evidence: Vec<Evidence>,
     pub display_filter: String,
-    pub recommendations: Vec<String>,
+    pub recommendations: Vec<Message>,
     /// Measured facts, for machines: idle seconds, catalogue key, counts.
     pub facts: serde_json::Map<String, serde_json::Value>,
     /// When it happened (the first evidence frame), seconds since the epoch.
     pub time: f64,
     /// Every stream this finding explains. A finding of a more specific detector (see
     /// [`SUPERSEDES`]) that covers all of a general finding's streams replaces it.
-    #[serde(skip)]
     pub covers: Vec<u32>,
     /// Where `stream`'s packets are, recorded when the stream ended, for detectors whose
     /// stream may be evicted before the report reads its timeline.
-    #[serde(skip)]
     pub flow: Option<FlowRef>,
+}
+
+/// JSON: the English text of each message, and under `"messages"` the same messages as keys
+/// and arguments (docs/JSON.md).
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let en = Lang::EN;
+        let mut st = s.serialize_struct("Finding", 14)?;
+        st.serialize_field("detector", self.detector)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("confidence", &self.confidence)?;
+        st.serialize_field("confirm", &self.confirm.as_ref().map_or_else(String::new, |m| m.text(en)))?;
+        st.serialize_field("summary", &self.summary.text(en))?;
+        st.serialize_field("explanation", &self.explanation.text(en))?;
+        st.serialize_field("stream", &self.stream)?;
+        st.serialize_field("frames", &self.frames)?;
+        st.serialize_field("evidence", &self.evidence)?;
+        st.serialize_field("display_filter", &self.display_filter)?;
+        st.serialize_field("recommendations", &self.recommendations.iter().map(|m| m.text(en)).collect::<Vec<_>>())?;
+        st.serialize_field("facts", &self.facts)?;
+        st.serialize_field("time", &self.time)?;
+        st.serialize_field(
+            "messages",
+            &serde_json::json!({
+                "summary": self.summary,
+                "explanation": self.explanation,
+                "confirm": self.confirm,
+                "recommendations": self.recommendations,
+            }),
+        )?;
+        st.end()
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Evidence", 4)?;
+        st.serialize_field("frame", &self.frame)?;
+        st.serialize_field("time", &self.time)?;
+        st.serialize_field("role", &self.role.text(Lang::EN))?;
+        st.serialize_field("role_message", &self.role)?;
+        st.end()
+    }
 }
 
 impl Finding {
@@ -120,9 +165,9 @@ impl Finding {
             detector,
             severity,
             confidence: Confidence::High,
-            confirm: String::new(),
-            summary: String::new(),
-            explanation: String::new(),
+            confirm: None,
+            summary: Message::new("finding-unset"),
+            explanation: Message::new("finding-unset"),
             stream,
             frames: Vec::new(),
             evidence: Vec::new(),
@@ -135,8 +180,8 @@ impl Finding {
         }
     }
 
-    pub fn evidence(mut self, frame: u64, ts: Timestamp, role: impl Into<String>) -> Self {
-        self.evidence.push(Evidence { frame, time: ts.as_secs_f64(), role: role.into() });
+    pub fn evidence(mut self, frame: u64, ts: Timestamp, role: Message) -> Self {
+        self.evidence.push(Evidence { frame, time: ts.as_secs_f64(), role });
         self
     }
 
@@ -163,7 +208,6 @@ pub struct Config {
     pub tls_ports: Vec<u16>,
     /// (name or suffix pattern, expected CNAME suffix)
     pub expect_cname: Vec<(String, String)>,
-    pub texts: Texts,
     /// Bounds of the engine's buffers.
     pub engine: engine::Options,
     /// The link's capacity in Mbit/s, when the user knows it (`bandwidth`).
@@ -176,7 +220,6 @@ impl Default for Config {
             timeouts: timeouts::Catalogue::builtin(),
             tls_ports: Vec::new(),
             expect_cname: Vec::new(),
-            texts: Texts::new(Lang::En),
             engine: engine::Options::default(),
             link_mbps: None,
         }
@@ -192,21 +235,53 @@ pub struct Entry {
     pub id: &'static str,
     pub about: &'static str,
     pub make: fn(&Config) -> Box<dyn Detector>,
+    /// The message keys the detector's findings use, all in `locales/<lang>/<id>.ftl`.
+    pub messages: &'static [&'static str],
 }
 
 /// Every detector, in report order. One line each.
 pub const REGISTRY: &[Entry] = &[
-    Entry { id: "idle-timeout", about: idle_timeout::ABOUT, make: idle_timeout::make },
-    Entry { id: "tls-alert-fin", about: tls_alert_fin::ABOUT, make: tls_alert_fin::make },
-    Entry { id: "no-client-hello", about: no_client_hello::ABOUT, make: no_client_hello::make },
-    Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make },
-    Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make },
-    Entry { id: "connect-failure", about: connect_failure::ABOUT, make: connect_failure::make },
-    Entry { id: "outbound-scan", about: outbound_scan::ABOUT, make: outbound_scan::make },
-    Entry { id: "syn-flood", about: syn_flood::ABOUT, make: syn_flood::make },
-    Entry { id: "http-flood", about: http_flood::ABOUT, make: http_flood::make },
-    Entry { id: "bandwidth", about: bandwidth::ABOUT, make: bandwidth::make },
-    Entry { id: "conntrack-exhaustion", about: conntrack_exhaustion::ABOUT, make: conntrack_exhaustion::make },
+    Entry {
+        id: "idle-timeout",
+        about: idle_timeout::ABOUT,
+        make: idle_timeout::make,
+        messages: idle_timeout::MESSAGES,
+    },
+    Entry {
+        id: "tls-alert-fin",
+        about: tls_alert_fin::ABOUT,
+        make: tls_alert_fin::make,
+        messages: tls_alert_fin::MESSAGES,
+    },
+    Entry {
+        id: "no-client-hello",
+        about: no_client_hello::ABOUT,
+        make: no_client_hello::make,
+        messages: no_client_hello::MESSAGES,
+    },
+    Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make, messages: dns_hijack::MESSAGES },
+    Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make, messages: storm::MESSAGES },
+    Entry {
+        id: "connect-failure",
+        about: connect_failure::ABOUT,
+        make: connect_failure::make,
+        messages: connect_failure::MESSAGES,
+    },
+    Entry {
+        id: "outbound-scan",
+        about: outbound_scan::ABOUT,
+        make: outbound_scan::make,
+        messages: outbound_scan::MESSAGES,
+    },
+    Entry { id: "syn-flood", about: syn_flood::ABOUT, make: syn_flood::make, messages: syn_flood::MESSAGES },
+    Entry { id: "http-flood", about: http_flood::ABOUT, make: http_flood::make, messages: http_flood::MESSAGES },
+    Entry { id: "bandwidth", about: bandwidth::ABOUT, make: bandwidth::make, messages: bandwidth::MESSAGES },
+    Entry {
+        id: "conntrack-exhaustion",
+        about: conntrack_exhaustion::ABOUT,
+        make: conntrack_exhaustion::make,
+        messages: conntrack_exhaustion::MESSAGES,
+    },
 ];
 
 /// Ids a detector may emit besides its own (the TLS handshake family shares one observer).
@@ -353,11 +428,9 @@ pub fn run_with(
     let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
     drop_superseded(&mut findings);
     lower_confidence(&mut findings, &analysis.quality);
-    for f in findings.iter_mut().filter(|f| f.confirm.is_empty() && f.severity >= Severity::Warning) {
-        f.confirm = config.texts.get(&format!("confirm.{}", f.detector), &[]);
-        if f.confirm.starts_with("confirm.") {
-            f.confirm.clear();
-        }
+    for f in findings.iter_mut().filter(|f| f.confirm.is_none() && f.severity >= Severity::Warning) {
+        let general = Message::owned(format!("confirm-{}", f.detector));
+        f.confirm = general.exists().then_some(general);
     }
     findings.retain(|f| only.is_empty() || only.iter().any(|o| o == f.detector));
     findings.sort_by(|a, b| {

@@ -31,7 +31,47 @@ use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
+use crate::i18n::Message;
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/no-client-hello.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "nch-summary",
+    "nch-summary-spare",
+    "nch-summary-other",
+    "nch-explanation-spare",
+    "nch-explanation-other",
+    "nch-rec-other",
+    "nch-others",
+    "nch-explanation",
+    "nch-how-silent",
+    "nch-how-plaintext",
+    "nch-rec-client",
+    "nch-rec-compare",
+    "nsh-summary",
+    "nsh-explanation",
+    "nsh-rec",
+    "hsa-summary",
+    "hsa-explanation",
+    "hsa-meaning-handshake-failure",
+    "hsa-meaning-protocol-version",
+    "hsa-meaning-other",
+    "hsa-rec",
+    "confirm-no-client-hello",
+    "confirm-tls-no-server-hello",
+    "confirm-tls-handshake-alert",
+    "nch-of-total",
+    "nch-role-handshake",
+    "nch-role-closed",
+    "role-client-hello",
+    "nsh-end-closed",
+    "nsh-end-capture",
+    "nsh-role-close",
+    "nsh-sni",
+    "hsa-role-alert",
+    "hsa-level-fatal",
+    "hsa-level-warning",
+];
 pub const ABOUT: &str =
     "TCP handshakes on TLS ports with no ClientHello; ClientHellos never answered; handshake alerts";
 
@@ -189,7 +229,6 @@ impl Observer for NoClientHello {
 
 impl Detector for NoClientHello {
     fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
         let mut out = Vec::new();
         let tls_ports: BTreeSet<u16> = TLS_PORTS
             .iter()
@@ -202,10 +241,10 @@ impl Detector for NoClientHello {
         let mut groups: BTreeMap<(IpAddr, SocketAddr), Group> = BTreeMap::new();
         for e in &self.ended {
             let st = &e.tls;
-            if let Some(f) = handshake_alert(t, e) {
+            if let Some(f) = handshake_alert(e) {
                 out.push(f);
             }
-            if let Some(f) = self.no_server_hello(t, e) {
+            if let Some(f) = self.no_server_hello(e) {
                 out.push(f);
             }
             // no-client-hello: handshakes on TLS ports
@@ -229,7 +268,7 @@ impl Detector for NoClientHello {
         }
         for ((client_ip, server), g) in groups {
             let Some(first) = g.bad.first() else { continue };
-            out.push(no_client_hello(t, client_ip, server, &g, first, tls_server_ips.contains(&server.ip())));
+            out.push(no_client_hello(client_ip, server, &g, first, tls_server_ips.contains(&server.ip())));
         }
         out
     }
@@ -243,39 +282,34 @@ struct Group<'e> {
     bad: Vec<&'e Ended>,
 }
 
-fn handshake_alert(t: &crate::text::Texts, e: &Ended) -> Option<Finding> {
+fn handshake_alert(e: &Ended) -> Option<Finding> {
     let (frame, ts, dir, level, desc) = e.tls.alert?;
     let name = alert_name(desc);
     let sev = if level == 2 { Severity::Error } else { Severity::Info };
-    let mut f = Finding::new("tls-handshake-alert", sev, Some(e.stream)).evidence(frame, ts, "TLS alert");
+    let mut f = Finding::new("tls-handshake-alert", sev, Some(e.stream)).evidence(frame, ts, msg!("hsa-role-alert"));
     if let Some((chf, chts, _, _)) = &e.tls.client_hello {
-        f = f.evidence(*chf, *chts, "ClientHello");
+        f = f.evidence(*chf, *chts, msg!("role-client-hello"));
     }
     let meaning = match name {
-        "handshake_failure" => t.get("hsa.meaning.handshake_failure", &[]),
-        "protocol_version" => t.get("hsa.meaning.protocol_version", &[]),
-        _ => t.get("hsa.meaning.other", &[]),
+        "handshake_failure" => msg!("hsa-meaning-handshake-failure"),
+        "protocol_version" => msg!("hsa-meaning-protocol-version"),
+        _ => msg!("hsa-meaning-other"),
     };
     let sender = if dir == e.client_dir { e.client } else { e.server };
-    f.summary = t.get(
-        "hsa.summary",
-        &[
-            ("sender", ep(sender)),
-            ("level", if level == 2 { "fatal".into() } else { "warning".into() }),
-            ("desc", name.into()),
-        ],
+    f.summary = msg!(
+        "hsa-summary",
+        sender = ep(sender),
+        level = Message::new(if level == 2 { "hsa-level-fatal" } else { "hsa-level-warning" }),
+        desc = name
     );
-    f.explanation = t.get(
-        "hsa.explanation",
-        &[("frame", frame.to_string()), ("desc", name.into()), ("code", desc.to_string()), ("meaning", meaning)],
-    );
-    f.recommendations.push(t.get("hsa.rec", &[("server", ep(e.server))]));
+    f.explanation = msg!("hsa-explanation", frame = frame, desc = name, code = desc, meaning = meaning);
+    f.recommendations.push(msg!("hsa-rec", server = ep(e.server)));
     f.display_filter = format!("tcp.stream eq {} && tls", e.stream);
     Some(f.fact("alert", name).fact("alert_code", desc).fact("level", level).seal())
 }
 
 impl NoClientHello {
-    fn no_server_hello(&self, t: &crate::text::Texts, e: &Ended) -> Option<Finding> {
+    fn no_server_hello(&self, e: &Ended) -> Option<Finding> {
         let st = &e.tls;
         let (frame, ts, _, sni) = st.client_hello.as_ref()?;
         let closed = e.server_close.is_some() || e.client_close.is_some();
@@ -283,30 +317,25 @@ impl NoClientHello {
         if st.server_records != 0 || st.alert.is_some() || !(closed || (st.waited && waited >= INCONCLUSIVE_S)) {
             return None;
         }
-        let mut f =
-            Finding::new("tls-no-server-hello", Severity::Warning, Some(e.stream)).evidence(*frame, *ts, "ClientHello");
-        let end = if closed { "the connection closed" } else { "the capture ended" };
+        let mut f = Finding::new("tls-no-server-hello", Severity::Warning, Some(e.stream)).evidence(
+            *frame,
+            *ts,
+            msg!("role-client-hello"),
+        );
+        let end = Message::new(if closed { "nsh-end-closed" } else { "nsh-end-capture" });
         if let Some(last) = e.server_close.or(e.client_close) {
-            f = f.evidence(last, e.end, "close");
+            f = f.evidence(last, e.end, msg!("nsh-role-close"));
         }
-        let sni_text = sni.as_ref().map(|n| format!(", SNI {n}")).unwrap_or_default();
-        f.summary = t.get("nsh.summary", &[("server", ep(e.server)), ("client", ep(e.client))]);
-        f.explanation =
-            t.get("nsh.explanation", &[("frame", frame.to_string()), ("sni", sni_text), ("end", end.to_string())]);
-        f.recommendations.push(t.get("nsh.rec", &[("server", ep(e.server))]));
+        let sni_text = sni.as_ref().map_or_else(|| Message::new("empty"), |n| msg!("nsh-sni", sni = n));
+        f.summary = msg!("nsh-summary", server = ep(e.server), client = ep(e.client));
+        f.explanation = msg!("nsh-explanation", frame = frame, sni = sni_text, end = end);
+        f.recommendations.push(msg!("nsh-rec", server = ep(e.server)));
         f.display_filter = stream_filter(e.stream, None);
         Some(f.fact("waited_s", (waited * 1000.0).round() / 1000.0).seal())
     }
 }
 
-fn no_client_hello(
-    t: &crate::text::Texts,
-    client_ip: IpAddr,
-    server: SocketAddr,
-    g: &Group<'_>,
-    first: &Ended,
-    others: bool,
-) -> Finding {
+fn no_client_hello(client_ip: IpAddr, server: SocketAddr, g: &Group<'_>, first: &Ended, others: bool) -> Finding {
     let bad = &g.bad;
     let plaintext: u64 = bad.iter().map(|b| b.client_bytes).sum();
     let http = bad.iter().any(|b| b.tls.client_http);
@@ -321,44 +350,31 @@ fn no_client_hello(
     let sev = if pattern { Severity::Warning } else { Severity::Info };
     let mut f = Finding::new("no-client-hello", sev, Some(first.stream));
     for b in bad.iter().take(5) {
-        f = f.evidence(b.first_frame, b.start, format!("stream {}: handshake, no ClientHello", b.stream));
+        f = f.evidence(b.first_frame, b.start, msg!("nch-role-handshake", stream = b.stream));
         if let Some(end) = [b.server_close, b.client_close].into_iter().flatten().min() {
-            f = f.evidence(end, b.end, format!("stream {}: closed without TLS", b.stream));
+            f = f.evidence(end, b.end, msg!("nch-role-closed", stream = b.stream));
         }
     }
-    let how = if plaintext == 0 {
-        t.get("nch.how.silent", &[])
-    } else {
-        t.get("nch.how.plaintext", &[("bytes", plaintext.to_string())])
-    };
-    let others_text =
-        if others { t.get("nch.others", &[("server_ip", server.ip().to_string())]) } else { String::new() };
+    let how = if plaintext == 0 { msg!("nch-how-silent") } else { msg!("nch-how-plaintext", bytes = plaintext) };
+    let others_text = if others { msg!("nch-others", server_ip = server.ip()) } else { Message::new("empty") };
     let key = if other_protocol {
-        "nch.summary.other"
+        "nch-summary-other"
     } else if spare {
-        "nch.summary.spare"
+        "nch-summary-spare"
     } else {
-        "nch.summary"
+        "nch-summary"
     };
-    f.summary = t.get(
-        key,
-        &[
-            ("bad", bad.len().to_string()),
-            ("total", g.total.to_string()),
-            ("client", client_ip.to_string()),
-            ("server", ep(server)),
-            ("others", others_text),
-        ],
-    );
+    f.summary =
+        msg!(key, bad = bad.len(), total = g.total, client = client_ip, server = ep(server), others = others_text);
     if other_protocol {
-        f.explanation = t.get("nch.explanation.other", &[("bytes", plaintext.to_string())]);
-        f.recommendations.push(t.get("nch.rec.other", &[("server", ep(server))]));
+        f.explanation = msg!("nch-explanation-other", bytes = plaintext);
+        f.recommendations.push(msg!("nch-rec-other", server = ep(server)));
     } else if spare {
-        f.explanation = t.get("nch.explanation.spare", &[("hellos", g.hellos.to_string())]);
+        f.explanation = msg!("nch-explanation-spare", hellos = g.hellos);
     } else {
-        f.explanation = t.get("nch.explanation", &[("how", how)]);
-        f.recommendations.push(t.get("nch.rec.client", &[("client", client_ip.to_string())]));
-        f.recommendations.push(t.get("nch.rec.compare", &[("server", ep(server))]));
+        f.explanation = msg!("nch-explanation", how = how);
+        f.recommendations.push(msg!("nch-rec-client", client = client_ip));
+        f.recommendations.push(msg!("nch-rec-compare", server = ep(server)));
     }
     let streams: Vec<String> = bad.iter().map(|b| b.stream.to_string()).collect();
     f.display_filter = if streams.len() == 1 {

@@ -17,7 +17,21 @@ use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::{Conversation, FlowRef};
+use crate::i18n::Message;
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/outbound-scan.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "scan-sweep-summary",
+    "scan-sweep-explanation",
+    "scan-login-summary",
+    "scan-login-explanation",
+    "scan-rec-isolate",
+    "scan-rec-inspect",
+    "scan-rec-keys",
+    "scan-rec-egress",
+    "scan-role-login",
+];
 pub const ABOUT: &str =
     "a host connecting to many addresses on one port (22, 3389, 445 ...) or guessing logins: 'attacking others'";
 
@@ -159,8 +173,7 @@ fn rate(n: u64, first: Timestamp, last: Timestamp) -> f64 {
 }
 
 impl Detector for OutboundScan {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         // Ordered output: by source, then port.
         let sweeps: BTreeMap<_, _> = self.sweeps.iter().collect();
@@ -175,29 +188,25 @@ impl Detector for OutboundScan {
             let mut f = Finding::new("outbound-scan", Severity::Error, s.samples.first().map(|x| x.2));
             f.flow = s.first_flow;
             for &(frame, ts, stream) in &s.samples {
-                f = f.evidence(frame, ts, format!("SYN (stream {stream})"));
+                f = f.evidence(frame, ts, msg!("role-syn-stream", stream = stream));
             }
-            f.summary = t.get(
-                "scan.sweep.summary",
-                &[
-                    ("src", src.to_string()),
-                    ("dests", dests.clone()),
-                    ("port", port.to_string()),
-                    ("attempts", s.attempts.to_string()),
-                    ("rate", format!("{per_s:.1}")),
-                ],
+            f.summary = msg!(
+                "scan-sweep-summary",
+                src = src,
+                dests = dests.clone(),
+                port = port,
+                attempts = s.attempts,
+                rate = format!("{per_s:.1}")
             );
-            f.explanation = t.get(
-                "scan.sweep.explanation",
-                &[
-                    ("src", src.to_string()),
-                    ("port", port.to_string()),
-                    ("answered", answered.to_string()),
-                    ("refused", refused.to_string()),
-                    ("silent", silent.to_string()),
-                ],
+            f.explanation = msg!(
+                "scan-sweep-explanation",
+                src = src,
+                port = port,
+                answered = answered,
+                refused = refused,
+                silent = silent
             );
-            f.recommendations = recommendations(t, port);
+            f.recommendations = recommendations(port);
             f.display_filter =
                 format!("ip.src == {src} && tcp.dstport == {port} && tcp.flags.syn == 1 && tcp.flags.ack == 0");
             f.covers.clone_from(&s.streams);
@@ -223,20 +232,12 @@ impl Detector for OutboundScan {
             let mut f = Finding::new("outbound-scan", Severity::Error, Some(stream)).evidence(
                 frame,
                 first,
-                format!("first login session (stream {stream})"),
+                msg!("scan-role-login", stream = stream),
             );
             f.flow = l.first_flow;
-            f.summary = t.get(
-                "scan.login.summary",
-                &[
-                    ("src", src.to_string()),
-                    ("n", l.short.to_string()),
-                    ("dst", ep(dst)),
-                    ("rate", format!("{per_s:.1}")),
-                ],
-            );
-            f.explanation = t.get("scan.login.explanation", &[("src", src.to_string()), ("dst", ep(dst))]);
-            f.recommendations = recommendations(t, dst.port());
+            f.summary = msg!("scan-login-summary", src = src, n = l.short, dst = ep(dst), rate = format!("{per_s:.1}"));
+            f.explanation = msg!("scan-login-explanation", src = src, dst = ep(dst));
+            f.recommendations = recommendations(dst.port());
             f.display_filter = format!("ip.src == {src} && ip.dst == {} && tcp.dstport == {}", dst.ip(), dst.port());
             let f = f
                 .fact("kind", "login-guessing")
@@ -251,12 +252,9 @@ impl Detector for OutboundScan {
     }
 }
 
-fn recommendations(t: &crate::text::Texts, port: u16) -> Vec<String> {
-    let p = [("port", port.to_string())];
-    vec![
-        t.get("scan.rec.isolate", &p),
-        t.get("scan.rec.inspect", &p),
-        t.get("scan.rec.keys", &p),
-        t.get("scan.rec.egress", &p),
-    ]
+fn recommendations(port: u16) -> Vec<Message> {
+    ["scan-rec-isolate", "scan-rec-inspect", "scan-rec-keys", "scan-rec-egress"]
+        .into_iter()
+        .map(|k| Message::new(k).arg("port", port))
+        .collect()
 }

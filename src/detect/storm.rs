@@ -34,9 +34,23 @@ use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
+use crate::i18n::{Arg, Message};
+use crate::msg;
 use crate::tcp::analysis::AnalysisFlags;
 use crate::tcp::seq::Seq;
 
+/// The messages of this detector's findings: `locales/<lang>/retransmission-storm.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "storm-summary",
+    "storm-explanation",
+    "storm-rec-path",
+    "storm-rec-capacity",
+    "confirm-retransmission-storm",
+    "storm-role-first-retx",
+    "storm-where-after",
+    "storm-where-before",
+    "storm-backoff",
+];
 pub const ABOUT: &str = "retransmissions over 5% of a path's data segments: loss on one leg of the path";
 
 /// At least this many retransmitted segments, so a few in a healthy capture are not a storm.
@@ -217,8 +231,7 @@ impl Observer for Storm {
 }
 
 impl Detector for Storm {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut legs: Vec<(&(IpAddr, IpAddr), &Leg)> = self.legs.iter().collect();
         legs.sort_by_key(|(k, _)| **k);
@@ -238,49 +251,39 @@ impl Detector for Storm {
             let main_stream = top.first().map(|x| x.0);
             let mut f = Finding::new("retransmission-storm", sev, main_stream);
             if let Some((frame, ts)) = leg.first_retx {
-                f = f.evidence(frame, ts, "first retransmission");
+                f = f.evidence(frame, ts, msg!("storm-role-first-retx"));
             }
             let (sender, receiver) = (src.to_string(), dst.to_string());
             // Originals missing from the capture mean the capture point is past the loss.
-            let where_ = if leg.lost_markers * 2 >= leg.retx {
-                "downstream of the loss (the originals never reached the capture point)"
-            } else {
-                "upstream of the loss (the originals passed the capture point)"
-            };
-            f.summary = t.get(
-                "storm.summary",
-                &[
-                    ("retx", leg.retx.to_string()),
-                    ("pct", format!("{:.1}", ratio * 100.0)),
-                    ("segments", leg.data_segments.to_string()),
-                    ("sender", sender.clone()),
-                    ("receiver", receiver.clone()),
-                    ("peak", leg.peak.to_string()),
-                ],
+            let where_ =
+                Message::new(if leg.lost_markers * 2 >= leg.retx { "storm-where-after" } else { "storm-where-before" });
+            f.summary = msg!(
+                "storm-summary",
+                retx = leg.retx,
+                pct = format!("{:.1}", ratio * 100.0),
+                segments = leg.data_segments,
+                sender = sender.clone(),
+                receiver = receiver.clone(),
+                peak = leg.peak
             );
-            f.explanation = t.get(
-                "storm.explanation",
-                &[
-                    ("sender", sender.clone()),
-                    ("receiver", receiver.clone()),
-                    ("fast", leg.fast.to_string()),
-                    ("rto", (leg.retx - leg.fast - leg.out_of_order).to_string()),
-                    ("ooo", leg.out_of_order.to_string()),
-                    (
-                        "backoff",
-                        if !leg.longest_chain.is_empty() {
-                            let g: Vec<String> = leg.longest_chain.iter().map(|g| format!("{g:.2}s")).collect();
-                            format!("; one segment was retried after {}", g.join(", "))
-                        } else {
-                            String::new()
-                        },
-                    ),
-                    ("where", where_.to_string()),
-                ],
+            let backoff = if leg.longest_chain.is_empty() {
+                Message::new("empty")
+            } else {
+                msg!("storm-backoff", gaps = Arg::list(leg.longest_chain.iter().map(|g| format!("{g:.2} s"))))
+            };
+            f.explanation = msg!(
+                "storm-explanation",
+                sender = sender.clone(),
+                receiver = receiver.clone(),
+                fast = leg.fast,
+                rto = leg.retx - leg.fast - leg.out_of_order,
+                ooo = leg.out_of_order,
+                backoff = backoff,
+                place = where_
             );
             f.recommendations = vec![
-                t.get("storm.rec.path", &[("sender", sender.clone()), ("receiver", receiver.clone())]),
-                t.get("storm.rec.capacity", &[]),
+                msg!("storm-rec-path", sender = sender.clone(), receiver = receiver.clone()),
+                msg!("storm-rec-capacity"),
             ];
             f.display_filter = if leg.out_of_order > 0 {
                 format!(

@@ -15,7 +15,17 @@ use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::engine::{Analysis, Hooks, Observer};
 use crate::flow::{Conversation, FlowRef};
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/syn-flood.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "synflood-summary",
+    "synflood-explanation",
+    "synflood-rec-ddos",
+    "synflood-rec-kernel",
+    "synflood-rec-sg",
+    "synflood-role-unacked",
+];
 pub const ABOUT: &str = "many half-open connections toward one server, with the top sources";
 
 /// Half-open or unanswered attempts toward one server that make a flood.
@@ -115,8 +125,7 @@ impl Observer for SynFlood {
 }
 
 impl Detector for SynFlood {
-    fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let tx = &cfg.texts;
+    fn finish(&mut self, _: &Analysis, _: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         let targets: BTreeMap<_, _> = self.targets.iter().collect();
         for (&server, t) in targets {
@@ -132,43 +141,37 @@ impl Detector for SynFlood {
             let mut top: Vec<(IpAddr, u64)> = t.sources.iter().map(|(a, n)| (*a, *n)).collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             top.truncate(5);
-            let top_text = top
-                .iter()
-                .map(|(a, n)| format!("{a} ({:.0}%)", 100.0 * *n as f64 / open.max(1) as f64))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let top_text = crate::i18n::Arg::list(
+                top.iter().map(|(a, n)| format!("{a} ({:.0}%)", 100.0 * *n as f64 / open.max(1) as f64)),
+            );
             let mut f = Finding::new("syn-flood", Severity::Error, t.samples.first().map(|x| x.2));
             f.flow = t.first_flow;
             for &(syn, ts, stream, synack) in &t.samples {
-                f = f.evidence(syn, ts, format!("SYN (stream {stream})"));
+                f = f.evidence(syn, ts, msg!("role-syn-stream", stream = stream));
                 if let Some(sa) = synack {
-                    f = f.evidence(sa, ts, "SYN/ACK never acknowledged");
+                    f = f.evidence(sa, ts, msg!("synflood-role-unacked"));
                 }
             }
-            f.summary = tx.get(
-                "synflood.summary",
-                &[
-                    ("n", open.to_string()),
-                    ("server", ep(server)),
-                    ("span", format!("{span:.1}")),
-                    ("rate", format!("{per_s:.0}")),
-                    ("sources", t.sources.len().to_string()),
-                ],
+            f.summary = msg!(
+                "synflood-summary",
+                n = open,
+                server = ep(server),
+                span = format!("{span:.1}"),
+                rate = format!("{per_s:.0}"),
+                sources = t.sources.len()
             );
-            f.explanation = tx.get(
-                "synflood.explanation",
-                &[
-                    ("half", t.half_open.to_string()),
-                    ("silent", t.unanswered.to_string()),
-                    ("done", completed.to_string()),
-                    ("top", top_text),
-                    ("retx", t.synack_retransmissions.to_string()),
-                ],
+            f.explanation = msg!(
+                "synflood-explanation",
+                half = t.half_open,
+                silent = t.unanswered,
+                done = completed,
+                top = top_text,
+                retx = t.synack_retransmissions
             );
             f.recommendations = vec![
-                tx.get("synflood.rec.ddos", &[("server", ep(server))]),
-                tx.get("synflood.rec.kernel", &[]),
-                tx.get("synflood.rec.sg", &[]),
+                msg!("synflood-rec-ddos", server = ep(server)),
+                msg!("synflood-rec-kernel"),
+                msg!("synflood-rec-sg"),
             ];
             f.display_filter = format!(
                 "ip.addr == {} && tcp.port == {} && tcp.flags.syn == 1 && tcp.flags.ack == 0",

@@ -2,7 +2,11 @@
 //! by `--timeouts FILE` and `--timeout NAME=DURATION`, and the rule that says which entry an
 //! observed idle gap fits.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::i18n::Localized;
 
 const BUILTIN: &str = include_str!("../../data/timeouts.toml");
 
@@ -15,13 +19,13 @@ pub struct Entry {
     pub closes: String,
     #[serde(default)]
     pub fix: String,
-    /// The fix in Chinese, for `--lang zh`.
-    #[serde(default)]
-    pub fix_zh: String,
     #[serde(default)]
     pub source: String,
     #[serde(default)]
     pub checked: String,
+    /// `name_<lang>` and `fix_<lang>`: the name and the fix in other languages.
+    #[serde(flatten)]
+    pub translations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,7 +74,7 @@ impl Catalogue {
                 seconds,
                 closes: String::new(),
                 fix: String::new(),
-                fix_zh: String::new(),
+                translations: BTreeMap::new(),
                 source: "command line".into(),
                 checked: "set on the command line".into(),
             },
@@ -112,18 +116,40 @@ impl Catalogue {
 }
 
 impl Entry {
-    /// The fix in the report's language (English when there is no translation).
-    pub fn fix_in(&self, lang: crate::text::Lang) -> String {
-        if lang == crate::text::Lang::Zh && !self.fix_zh.is_empty() { self.fix_zh.clone() } else { self.fix.clone() }
+    fn localized(&self, field: &str, english: &str) -> Localized {
+        let prefix = format!("{field}_");
+        self.translations
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?, v)))
+            .fold(Localized::en(english), |l, (lang, v)| l.with(lang, v.as_str()))
+    }
+
+    /// The display name in every language the catalogue gives.
+    pub fn name_local(&self) -> Localized {
+        self.localized("name", &self.name)
+    }
+
+    /// The fix in every language the catalogue gives.
+    pub fn fix_local(&self) -> Localized {
+        self.localized("fix", &self.fix)
     }
 }
 
 /// Display name of the best fit, joining entries that share its timeout ("AWS ALB idle
-/// timeout / nginx proxy_read_timeout").
-pub fn best_name(fits: &[&Entry]) -> Option<String> {
+/// timeout / nginx proxy_read_timeout"), in every language.
+pub fn best_name(fits: &[&Entry]) -> Option<Localized> {
     let best = fits.first()?;
-    let names: Vec<&str> = fits.iter().filter(|e| e.seconds == best.seconds).map(|e| e.name.as_str()).collect();
-    Some(names.join(" / "))
+    let same: Vec<Localized> = fits.iter().filter(|e| e.seconds == best.seconds).map(|e| e.name_local()).collect();
+    let mut langs: Vec<&String> = same.iter().flat_map(|l| l.0.keys()).collect();
+    langs.sort();
+    langs.dedup();
+    let mut out = Localized::default();
+    for lang in langs {
+        let lang_id = crate::i18n::Lang::parse(lang).unwrap_or_default();
+        let joined: Vec<&str> = same.iter().map(|l| l.get(lang_id)).collect();
+        out = out.with(lang, joined.join(" / "));
+    }
+    Some(out)
 }
 
 pub fn parse_duration(s: &str) -> Option<f64> {
@@ -166,7 +192,10 @@ mod tests {
             assert!(keys.contains(&k), "{k} missing");
         }
         assert!(c.entries.iter().all(|e| !e.source.is_empty()), "every entry cites a source");
-        assert!(c.entries.iter().all(|e| !e.fix_zh.is_empty()), "every fix exists in Chinese too");
+        assert!(
+            c.entries.iter().all(|e| e.fix_local().0.contains_key("zh") && e.name_local().0.contains_key("zh")),
+            "every name and fix exists in Chinese too"
+        );
     }
 
     #[test]

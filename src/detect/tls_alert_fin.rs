@@ -24,7 +24,29 @@ use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
+use crate::msg;
 
+/// The messages of this detector's findings: `locales/<lang>/tls-alert-fin.ftl`.
+pub const MESSAGES: &[&str] = &[
+    "alertfin-summary",
+    "alertfin-explanation",
+    "alertfin-summary-quiet",
+    "alertfin-peer-write",
+    "alertfin-peer-in-flight",
+    "alertfin-rec-none",
+    "alertfin-peer-ack",
+    "alertfin-peer-rst",
+    "alertfin-peer-write-rst",
+    "alertfin-peer-none",
+    "alertfin-rec-pool",
+    "alertfin-rec-server",
+    "confirm-tls-alert-fin",
+    "alertfin-role-alert",
+    "alertfin-role-write",
+    "alertfin-role-in-flight",
+    "alertfin-role-peer-rst",
+    "alertfin-role-peer-ack",
+];
 pub const ABOUT: &str = "a proxy closing an idle TLS session with an Encrypted Alert and a FIN (WAF 120 s, nginx 75 s)";
 
 const PAIR_WINDOW_NS: i64 = 50_000_000;
@@ -174,7 +196,6 @@ impl Observer for TlsAlertFin {
 
 impl Detector for TlsAlertFin {
     fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
-        let t = &cfg.texts;
         let mut out = Vec::new();
         for c in &self.closes {
             let Some(fin) = c.fin else { continue };
@@ -189,14 +210,12 @@ impl Detector for TlsAlertFin {
             let fits = cfg.timeouts.fitting(idle_s);
             let best = fits.first();
             let m = match best {
-                Some(e) => t.get(
-                    "idle.match",
-                    &[
-                        ("name", super::timeouts::best_name(&fits).unwrap_or_else(|| e.name.clone())),
-                        ("seconds", format!("{:.0}", e.seconds)),
-                    ],
+                Some(e) => msg!(
+                    "idle-match",
+                    name = super::timeouts::best_name(&fits).unwrap_or_else(|| e.name_local()),
+                    seconds = format!("{:.0}", e.seconds)
                 ),
-                None => t.get("idle.nomatch", &[]),
+                None => msg!("idle-nomatch"),
             };
             // A write of the peer's after the close, unless it is the peer's own close_notify
             // (a TLS alert, or data its own FIN follows at once).
@@ -206,79 +225,74 @@ impl Detector for TlsAlertFin {
             };
             let write = c.peer_write.filter(|w| !echo(w));
             let mut f = Finding::new("tls-alert-fin", Severity::Info, Some(c.stream))
-                .evidence(c.before.frame, c.before.ts, "last packet before idle")
-                .evidence(c.alert.frame, c.alert.ts, "Encrypted Alert")
-                .evidence(fin.frame, fin.ts, "FIN");
+                .evidence(c.before.frame, c.before.ts, msg!("idle-role-before"))
+                .evidence(c.alert.frame, c.alert.ts, msg!("alertfin-role-alert"))
+                .evidence(fin.frame, fin.ts, msg!("role-fin"));
             let victim = write.is_some() || c.request_in_flight.is_some();
             let peer_text = if let Some(w) = write {
-                f = f.evidence(w.frame, w.ts, "peer writes on the closed session");
+                f = f.evidence(w.frame, w.ts, msg!("alertfin-role-write"));
                 match c.closer_rst.or(c.peer_rst.filter(|r| r.frame > w.frame)) {
                     Some(r) => {
-                        f = f.evidence(r.frame, r.ts, "RST");
-                        t.get(
-                            "alertfin.peer.write_rst",
-                            &[
-                                ("peer", peer.clone()),
-                                ("after", secs(w.ts.since(fin.ts))),
-                                ("write", w.frame.to_string()),
-                                ("frame", r.frame.to_string()),
-                            ],
+                        f = f.evidence(r.frame, r.ts, msg!("role-rst"));
+                        msg!(
+                            "alertfin-peer-write-rst",
+                            peer = peer.clone(),
+                            after = secs(w.ts.since(fin.ts)),
+                            write = w.frame,
+                            frame = r.frame
                         )
                     }
-                    None => t.get(
-                        "alertfin.peer.write",
-                        &[("peer", peer.clone()), ("after", secs(w.ts.since(fin.ts))), ("write", w.frame.to_string())],
+                    None => msg!(
+                        "alertfin-peer-write",
+                        peer = peer.clone(),
+                        after = secs(w.ts.since(fin.ts)),
+                        write = w.frame
                     ),
                 }
             } else if let Some(r) = c.request_in_flight {
-                f = f.evidence(r.frame, r.ts, "request still unanswered");
-                t.get(
-                    "alertfin.peer.in_flight",
-                    &[("peer", peer.clone()), ("frame", r.frame.to_string()), ("idle", secs(c.alert.ts.since(r.ts)))],
+                f = f.evidence(r.frame, r.ts, msg!("alertfin-role-in-flight"));
+                msg!(
+                    "alertfin-peer-in-flight",
+                    peer = peer.clone(),
+                    frame = r.frame,
+                    idle = secs(c.alert.ts.since(r.ts))
                 )
             } else if let Some(r) = c.peer_rst {
-                f = f.evidence(r.frame, r.ts, "peer RST");
-                t.get(
-                    "alertfin.peer.rst",
-                    &[("peer", peer.clone()), ("after", secs(r.ts.since(fin.ts))), ("frame", r.frame.to_string())],
-                )
+                f = f.evidence(r.frame, r.ts, msg!("alertfin-role-peer-rst"));
+                msg!("alertfin-peer-rst", peer = peer.clone(), after = secs(r.ts.since(fin.ts)), frame = r.frame)
             } else if let Some(ack) = c.peer_ack {
-                f = f.evidence(ack.frame, ack.ts, "peer ACK");
-                t.get("alertfin.peer.ack", &[("peer", peer.clone()), ("frame", ack.frame.to_string())])
+                f = f.evidence(ack.frame, ack.ts, msg!("alertfin-role-peer-ack"));
+                msg!("alertfin-peer-ack", peer = peer.clone(), frame = ack.frame)
             } else {
-                t.get("alertfin.peer.none", &[("peer", peer.clone())])
+                msg!("alertfin-peer-none", peer = peer.clone())
             };
             f.severity = match (victim, best.is_some()) {
                 (false, _) => Severity::Info,
                 (true, true) => Severity::Error,
                 (true, false) => Severity::Warning,
             };
-            let key = if victim { "alertfin.summary" } else { "alertfin.summary.quiet" };
-            f.summary = t.get(key, &[("closer", closer.clone()), ("idle", secs(c.idle_ns)), ("match", m)]);
-            f.explanation = t.get(
-                "alertfin.explanation",
-                &[
-                    ("alert", c.alert.frame.to_string()),
-                    ("fin", fin.frame.to_string()),
-                    ("idle", secs(c.idle_ns)),
-                    ("before", c.before.frame.to_string()),
-                    ("peer", peer_text),
-                ],
+            let key = if victim { "alertfin-summary" } else { "alertfin-summary-quiet" };
+            f.summary = msg!(key, closer = closer.clone(), idle = secs(c.idle_ns), fit = m);
+            f.explanation = msg!(
+                "alertfin-explanation",
+                alert = c.alert.frame,
+                fin = fin.frame,
+                idle = secs(c.idle_ns),
+                before = c.before.frame,
+                peer = peer_text
             );
             if victim {
                 let seconds = best.map_or(idle_s, |e| e.seconds);
-                f.recommendations.push(t.get(
-                    "alertfin.rec.pool",
-                    &[
-                        ("seconds", format!("{seconds:.0}")),
-                        ("pool", format!("{:.0}", (seconds * 0.8).floor().max(1.0))),
-                    ],
+                f.recommendations.push(msg!(
+                    "alertfin-rec-pool",
+                    seconds = format!("{seconds:.0}"),
+                    pool = format!("{:.0}", (seconds * 0.8).floor().max(1.0))
                 ));
                 if let Some(e) = best.filter(|e| !e.fix.is_empty()) {
-                    f.recommendations.push(t.get("alertfin.rec.server", &[("fix", e.fix_in(t.lang))]));
+                    f.recommendations.push(msg!("alertfin-rec-server", fix = e.fix_local()));
                 }
             } else {
-                f.recommendations.push(t.get("alertfin.rec.none", &[]));
+                f.recommendations.push(msg!("alertfin-rec-none"));
             }
             f.display_filter = stream_filter(c.stream, Some(c.before.frame));
             let mut f = f.fact("idle_s", (idle_s * 1000.0).round() / 1000.0).fact("victim", victim);

@@ -1,22 +1,26 @@
-//! The `compare` report as text: clock, matched flows, findings, timelines of problem flows.
+//! The parts of the `compare` report every format shares: column titles, cells, the verdict
+//! and the clock line.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use super::view::Cx;
+use crate::compare::{CompareReport, MatchedFlow, TimelineRow};
+use crate::detect::{Finding, Severity};
+use crate::i18n::{Arg, Message};
+use crate::msg;
 
-use super::escape_control;
-use super::flows::capture_lines;
-use crate::compare::{CompareReport, MatchedFlow};
-
-/// Column titles of the matched-flows table, shared by every report format.
+/// Column titles (message keys) of the matched-flows table.
 pub(crate) const MATCHED_HEADER: [&str; 8] = [
-    "client stream",
-    "client view",
-    "server stream",
-    "server view",
-    "matched by",
-    "lost c→s",
-    "lost s→c",
-    "made on path",
+    "col-client-stream",
+    "col-client-view",
+    "col-server-stream",
+    "col-server-view",
+    "col-matched-by",
+    "col-lost-c2s",
+    "col-lost-s2c",
+    "col-made-on-path",
 ];
+
+/// Matched flows listed in the text formats; JSON has them all.
+pub(crate) const MATCHED_SHOWN: usize = 200;
 
 /// One matched flow as the cells of [`MATCHED_HEADER`], unescaped.
 pub(crate) fn matched_cells(m: &MatchedFlow) -> [String; 8] {
@@ -32,82 +36,72 @@ pub(crate) fn matched_cells(m: &MatchedFlow) -> [String; 8] {
     ]
 }
 
-pub fn to_json(r: &CompareReport) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+/// Column titles of a problem flow's two-sided timeline.
+pub(crate) const TIMELINE_HEADER: [&str; 6] =
+    ["col-client-frame", "col-client-time", "col-event", "col-server-frame", "col-server-time", "col-note"];
+
+pub(crate) fn timeline_cells(row: &TimelineRow, cx: &Cx) -> [String; 6] {
+    let f = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| x.to_string());
+    let tm = |v: Option<f64>| v.map_or_else(|| "-".into(), |x| format!("{x:.6}"));
+    [
+        f(row.client_frame),
+        tm(row.client_time),
+        row.event.clone(),
+        f(row.server_frame),
+        tm(row.server_time),
+        cx.t(&row.note),
+    ]
 }
 
-fn table(width: Option<u16>) -> Table {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_HORIZONTAL_ONLY);
-    t.set_content_arrangement(ContentArrangement::Dynamic);
-    t.force_no_tty();
-    if let Some(w) = width {
-        t.set_width(w);
-    }
-    t
+/// Every finding of the comparison and of each side alone, most severe first.
+pub fn all_findings(r: &CompareReport) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = r.findings.iter().chain(&r.client.findings).chain(&r.server.findings).collect();
+    v.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.time.total_cmp(&b.time)));
+    v
 }
 
-pub fn to_table(r: &CompareReport, width: Option<u16>) -> String {
-    let mut out = String::new();
-    let worst = r.findings.iter().max_by(|a, b| a.severity.cmp(&b.severity));
-    match worst {
-        Some(f) => out.push_str(&format!("Verdict: {}\n\n", escape_control(&f.summary))),
-        None => out.push_str("Verdict: the two captures agree; nothing was lost or made on the path.\n\n"),
+/// One verdict for the pair: what the comparison proved, else the worst finding of either
+/// side alone, else that the two agree.
+pub fn verdict(r: &CompareReport) -> Message {
+    let path = r.findings.iter().filter(|f| f.severity > Severity::Info).max_by(|a, b| a.severity.cmp(&b.severity));
+    if let Some(f) = path {
+        return super::view::verdict(std::slice::from_ref(f));
     }
-    out.push_str("client side: ");
-    out.push_str(&capture_lines(&r.client.capture));
-    out.push_str("server side: ");
-    out.push_str(&capture_lines(&r.server.capture));
+    let side = |findings: &[Finding], who: &'static str| {
+        findings.iter().filter(|f| f.severity > Severity::Info).max_by(|a, b| a.severity.cmp(&b.severity)).map(|f| {
+            (
+                f.severity,
+                msg!(
+                    "ui-verdict-side",
+                    side = Message::new(who),
+                    verdict = super::view::verdict(std::slice::from_ref(f))
+                ),
+            )
+        })
+    };
+    let mut sides: Vec<(Severity, Message)> =
+        [side(&r.client.findings, "cmp-client"), side(&r.server.findings, "cmp-server")]
+            .into_iter()
+            .flatten()
+            .collect();
+    sides.sort_by(|a, b| b.0.cmp(&a.0));
+    match sides.len() {
+        0 => msg!("ui-compare-agree"),
+        _ => Message::sentences(sides.into_iter().map(|(_, m)| m).collect()),
+    }
+}
+
+/// The clock line: the offset between the captures and the one-way delays.
+pub fn clock_text(r: &CompareReport) -> Message {
     match &r.clock {
-        Some(c) => out.push_str(&format!(
-            "clock: server = client {:+.3} ms (± {:.3} ms, {} packet pairs); one-way delay client→server {:.3} ms, server→client {:.3} ms\n",
-            c.offset_ms, c.uncertainty_ms, c.samples, c.client_to_server_delay_ms, c.server_to_client_delay_ms
-        )),
-        None => out.push_str("clock: no packet seen in both captures; offset unknown\n"),
+        Some(c) => msg!(
+            "ui-clock-offset",
+            offset = format!("{:+.3}", c.offset_ms),
+            uncertainty = Arg::Decimal(c.uncertainty_ms, 3),
+            pairs = c.samples,
+            c2s = Arg::Decimal(c.client_to_server_delay_ms, 3),
+            s2c = Arg::Decimal(c.server_to_client_delay_ms, 3)
+        ),
+        None => msg!("ui-clock-unknown"),
     }
-    let mut t = table(width);
-    t.set_header(MATCHED_HEADER);
-    for m in &r.matched {
-        t.add_row(matched_cells(m));
-    }
-    out.push_str(&format!("\n{} matched flow(s)\n{t}\n", r.matched.len()));
-    for (label, list) in [("client", &r.unmatched_client), ("server", &r.unmatched_server)] {
-        if !list.is_empty() {
-            let v: Vec<String> =
-                list.iter().map(|f| format!("stream {} {} → {}", f.stream, f.client, f.server)).collect();
-            out.push_str(&format!("unmatched at the {label}: {}\n", v.join("; ")));
-        }
-    }
-    for (i, f) in r.findings.iter().enumerate() {
-        super::finding_text(&mut out, i, f);
-    }
-    for tl in &r.timelines {
-        let mut t = table(width);
-        t.set_header(["client frame", "client t (s)", "event", "server frame", "server t (s)", "note"]);
-        for row in &tl.rows {
-            let opt = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| x.to_string());
-            let tm = |v: Option<f64>| v.map_or_else(|| "-".into(), |x| format!("{x:.6}"));
-            t.add_row(vec![
-                opt(row.client_frame),
-                tm(row.client_time),
-                row.event.clone(),
-                opt(row.server_frame),
-                tm(row.server_time),
-                row.note.clone(),
-            ]);
-        }
-        out.push_str(&format!(
-            "\nTimeline: client stream {} / server stream {} (server times on the client's clock)\n{t}\n",
-            tl.client_stream, tl.server_stream
-        ));
-    }
-    for (label, side) in [("client", &r.client), ("server", &r.server)] {
-        if !side.findings.is_empty() {
-            out.push_str(&format!("\n{label} capture alone:\n"));
-            for f in &side.findings {
-                out.push_str(&format!("  {} {}: {}\n", f.severity.as_str(), f.detector, escape_control(&f.summary)));
-            }
-        }
-    }
-    out
 }

@@ -103,7 +103,13 @@ impl Observer for Writer<'_> {
 }
 
 /// Writes the evidence capture; returns how many packets it holds.
-pub fn write(source: &Path, findings: &[Finding], dest: &Path, anonymizer: Option<&Anonymizer>) -> Result<u64, String> {
+pub fn write(
+    source: &Path,
+    findings: &[Finding],
+    dest: &Path,
+    anonymizer: Option<&Anonymizer>,
+    options: &engine::Options,
+) -> Result<u64, String> {
     if source == Path::new("-") {
         return Err("--evidence needs a capture file: standard input cannot be read twice".into());
     }
@@ -123,7 +129,7 @@ pub fn write(source: &Path, findings: &[Finding], dest: &Path, anonymizer: Optio
             }
         }
         for e in &f.evidence {
-            frames.entry(e.frame).or_default().push(format!("{}: {}", f.detector, e.role));
+            frames.entry(e.frame).or_default().push(format!("{}: {}", f.detector, e.role.text(crate::i18n::Lang::EN)));
         }
     }
     let mut w = Writer {
@@ -136,7 +142,7 @@ pub fn write(source: &Path, findings: &[Finding], dest: &Path, anonymizer: Optio
         anonymizer,
         current_stream: None,
     };
-    engine::run(reader, &mut w);
+    engine::run_with_options(reader, &mut w, options);
     if let Some(e) = w.error {
         return Err(format!("cannot write {dest:?}: {e}"));
     }

@@ -5,26 +5,18 @@
 use askama::Template;
 
 use super::analyze::AnalyzeReport;
-use super::flows::CaptureSummary;
+use super::flows::FlowsReport;
 use super::timeline::Timeline;
+use super::view::{Cx, FindingView, capture_facts, generated};
 use crate::compare::CompareReport;
 use crate::detect::{Finding, Severity};
-use crate::text::{Lang, Texts};
+use crate::summary::CaptureSummary;
 
+/// The page's fixed words, in the report's language.
 pub struct Labels {
+    colon: String,
     verdict: String,
     capture: String,
-    file: String,
-    format: String,
-    size: String,
-    packets: String,
-    span: String,
-    links: String,
-    anomalies: String,
-    drops: String,
-    issues: String,
-    quality: String,
-    findings: String,
     stream: String,
     evidence: String,
     filter: String,
@@ -44,63 +36,39 @@ pub struct Labels {
 }
 
 impl Labels {
-    fn new(t: &Texts) -> Self {
-        let g = |k: &str| t.get(k, &[]);
+    fn new(cx: &Cx) -> Self {
+        let g = |k: &'static str| cx.ui(k);
         Labels {
-            verdict: g("ui.verdict"),
-            capture: g("ui.capture"),
-            file: g("ui.file"),
-            format: g("ui.format"),
-            size: g("ui.size"),
-            packets: g("ui.packets"),
-            span: g("ui.span"),
-            links: g("ui.links"),
-            anomalies: g("ui.anomalies"),
-            drops: g("ui.drops"),
-            issues: g("ui.issues"),
-            quality: g("ui.quality"),
-            findings: g("ui.findings"),
-            stream: g("ui.stream"),
-            evidence: g("ui.evidence"),
-            filter: g("ui.filter"),
-            recommendations: g("ui.recommendations"),
-            frame: g("ui.frame"),
-            time: g("ui.time"),
-            dir: g("ui.dir"),
-            flags: g("ui.flags"),
-            len: g("ui.len"),
-            gap: g("ui.gap"),
-            what: g("ui.what"),
-            ladder: g("ui.ladder"),
-            client: g("ui.client"),
-            server: g("ui.server"),
-            none: g("ui.none"),
-            clock: g("ui.clock"),
+            colon: g("ui-colon"),
+            verdict: g("ui-verdict"),
+            capture: g("ui-capture"),
+            stream: g("ui-stream"),
+            evidence: g("ui-evidence"),
+            filter: g("ui-filter"),
+            recommendations: g("ui-recommendations"),
+            frame: g("ui-frame"),
+            time: g("ui-time"),
+            dir: g("ui-dir"),
+            flags: g("ui-flags"),
+            len: g("ui-len"),
+            gap: g("ui-gap"),
+            what: g("ui-what"),
+            ladder: g("ui-ladder"),
+            client: g("ui-client"),
+            server: g("ui-server"),
+            none: g("ui-none"),
+            clock: g("ui-clock"),
         }
     }
 }
 
-pub struct Cap<'a> {
-    c: &'a CaptureSummary,
+pub struct Cap {
     role: String,
-    span: String,
-    links: String,
-    anomalies: String,
-    quality: Vec<String>,
+    facts: Vec<(String, String)>,
 }
 
-fn cap<'a>(c: &'a CaptureSummary, role: String) -> Cap<'a> {
-    let links: Vec<String> = c.link_types.iter().map(|l| l.name()).collect();
-    let anomalies: Vec<String> =
-        c.anomalies.iter().map(|(k, v)| format!("{v} {}", super::flows::anomaly_name(*k))).collect();
-    Cap {
-        c,
-        role,
-        span: format!("{:.3} s", c.duration_s.unwrap_or(0.0)),
-        links: links.join(", "),
-        anomalies: anomalies.join(", "),
-        quality: super::flows::quality_notes(&c.quality),
-    }
+fn cap(c: &CaptureSummary, role: String, cx: &Cx) -> Cap {
+    Cap { role, facts: capture_facts(c, cx.lang) }
 }
 
 pub struct Arrow {
@@ -149,15 +117,18 @@ pub struct Ladder {
 /// Gaps longer than this are drawn as a marked break, not to scale.
 const BREAK_S: f64 = 1.0;
 
-fn ladder(t: &Texts, tl: &Timeline) -> Ladder {
+fn ladder(rc: &Cx, tl: &Timeline) -> Ladder {
     let (width, cx, sx) = (780, 200, 580);
     let mut y = 40;
     let mut arrows = Vec::new();
     let mut breaks = Vec::new();
     for (i, r) in tl.rows.iter().enumerate() {
         if i > 0 && (r.gap >= BREAK_S || r.skipped_before) {
-            let label =
-                if r.gap >= BREAK_S { t.get("ui.idle", &[("secs", format!("{:.2}", r.gap))]) } else { "…".into() };
+            let label = if r.gap >= BREAK_S {
+                crate::msg!("ui-idle", secs = crate::i18n::Arg::dec2(r.gap)).text(rc.lang)
+            } else {
+                "…".into()
+            };
             breaks.push(Break { y: y - 6, label });
             y += 30;
         }
@@ -175,8 +146,9 @@ fn ladder(t: &Texts, tl: &Timeline) -> Ladder {
         if r.len > 0 {
             label.push_str(&format!(" len {}", r.len));
         }
-        if !r.what.is_empty() {
-            label = format!("{label} — {}", r.what);
+        let what = rc.t(&r.what);
+        if !what.is_empty() {
+            label = format!("{label} — {what}");
         }
         arrows.push(Arrow {
             x1,
@@ -184,7 +156,7 @@ fn ladder(t: &Texts, tl: &Timeline) -> Ladder {
             x2,
             y2: y + 14,
             color,
-            width: if r.what.is_empty() { 1 } else { 2 },
+            width: if what.is_empty() { 1 } else { 2 },
             label,
             left: format!("#{} {:.3}s", r.frame, r.time),
             right: String::new(),
@@ -201,12 +173,12 @@ fn ladder(t: &Texts, tl: &Timeline) -> Ladder {
             flags: r.flags.clone(),
             len: r.len,
             gap: format!("{:.3}", r.gap),
-            what: r.what.clone(),
+            what: rc.t(&r.what),
         })
         .collect();
     Ladder {
         id: tl.stream,
-        title: t.get("ui.timeline", &[("stream", tl.stream.to_string())]),
+        title: crate::msg!("ui-timeline", stream = tl.stream).text(rc.lang),
         client: tl.client.clone(),
         server: tl.server.clone(),
         width,
@@ -220,9 +192,14 @@ fn ladder(t: &Texts, tl: &Timeline) -> Ladder {
     }
 }
 
-pub struct FView<'a> {
-    f: &'a Finding,
+pub struct FView {
+    v: FindingView,
     ladder: Option<Ladder>,
+}
+
+pub struct Group {
+    title: String,
+    findings: Vec<FView>,
 }
 
 pub struct SimpleTable {
@@ -233,127 +210,115 @@ pub struct SimpleTable {
 
 #[derive(Template)]
 #[template(path = "report.html")]
-struct Page<'a> {
+struct Page {
     lang: &'static str,
     title: String,
     verdict: String,
     verdict_class: &'static str,
     labels: Labels,
-    captures: Vec<Cap<'a>>,
+    captures: Vec<Cap>,
     clock: Option<String>,
-    findings: Vec<FView<'a>>,
+    groups: Vec<Group>,
     tables: Vec<SimpleTable>,
     footer: String,
 }
 
-fn verdict_class(findings: &[Finding]) -> &'static str {
-    match findings.iter().map(|f| f.severity).max() {
+fn verdict_class<'f>(findings: impl Iterator<Item = &'f Finding>) -> &'static str {
+    match findings.map(|f| f.severity).max() {
         Some(Severity::Error) => "error",
         Some(Severity::Warning) => "warning",
         _ => "ok",
     }
 }
 
-fn lang_code(t: &Texts) -> &'static str {
-    if t.lang == Lang::Zh { "zh" } else { "en" }
+fn views<'f>(cx: &Cx, findings: impl Iterator<Item = &'f Finding>, timelines: &[Timeline]) -> Vec<FView> {
+    findings
+        .map(|f| FView {
+            v: FindingView::new(f, cx.lang),
+            ladder: f.stream.and_then(|s| timelines.iter().find(|tl| tl.stream == s)).map(|tl| ladder(cx, tl)),
+        })
+        .collect()
 }
 
-pub fn analyze(r: &AnalyzeReport, t: &Texts) -> String {
-    let findings = r
-        .findings
-        .iter()
-        .map(|f| FView {
-            f,
-            ladder: f.stream.and_then(|s| r.timelines.iter().find(|tl| tl.stream == s)).map(|tl| ladder(t, tl)),
-        })
-        .collect();
-    let streams = SimpleTable {
-        title: t.get("ui.streams", &[]),
-        head: ["stream", "client", "server", "frames", "state", "history", "rtt ms", "retx", "dupack", "lost", "ka"]
-            .map(String::from)
-            .to_vec(),
-        rows: r
-            .streams
-            .iter()
-            .map(|s| {
-                vec![
-                    s.stream.to_string(),
-                    s.client.clone(),
-                    s.server.clone(),
-                    format!("{}-{}", s.first_frame, s.last_frame),
-                    s.conn_state.to_string(),
-                    s.history.clone(),
-                    s.rtt_ms.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
-                    s.counters.retransmissions.to_string(),
-                    s.counters.dup_acks.to_string(),
-                    s.counters.lost_segments.to_string(),
-                    s.counters.keep_alives.to_string(),
-                ]
-            })
-            .collect(),
-    };
+fn streams_table(cx: &Cx, rows: &[super::flows::StreamRow]) -> SimpleTable {
+    SimpleTable {
+        title: cx.ui("ui-streams"),
+        head: super::table::FLOW_COLUMN_KEYS.iter().map(|k| cx.ui(k)).collect(),
+        rows: rows.iter().map(|r| super::table::flow_cells(r).to_vec()).collect(),
+    }
+}
+
+pub fn analyze(r: &AnalyzeReport, cx: &Cx) -> String {
     let page = Page {
-        lang: lang_code(t),
-        title: t.get("ui.title", &[]),
-        verdict: r.verdict.clone().unwrap_or_else(|| t.get("ui.no_problems", &[])),
-        verdict_class: verdict_class(&r.findings),
-        labels: Labels::new(t),
-        captures: vec![cap(&r.capture, String::new())],
+        lang: cx.lang.id(),
+        title: cx.ui("ui-title"),
+        verdict: cx.t(&r.verdict),
+        verdict_class: verdict_class(r.findings.iter()),
+        labels: Labels::new(cx),
+        captures: vec![cap(&r.capture, String::new(), cx)],
         clock: None,
-        findings,
-        tables: vec![streams],
-        footer: t.get("ui.generated", &[("version", env!("CARGO_PKG_VERSION").into())]),
+        groups: vec![Group { title: cx.ui("ui-findings"), findings: views(cx, r.findings.iter(), &r.timelines) }],
+        tables: vec![streams_table(cx, &r.streams)],
+        footer: generated(cx.lang),
     };
     finish(page.render())
 }
 
-pub fn compare(r: &CompareReport, t: &Texts) -> String {
-    let worst = r.findings.iter().max_by(|a, b| a.severity.cmp(&b.severity));
+pub fn flows(r: &FlowsReport, cx: &Cx) -> String {
+    let page = Page {
+        lang: cx.lang.id(),
+        title: cx.ui("ui-flows-title"),
+        verdict: msg_streams(cx, r),
+        verdict_class: "ok",
+        labels: Labels::new(cx),
+        captures: vec![cap(&r.capture, String::new(), cx)],
+        clock: None,
+        groups: Vec::new(),
+        tables: vec![streams_table(cx, &r.streams)],
+        footer: generated(cx.lang),
+    };
+    finish(page.render())
+}
+
+fn msg_streams(cx: &Cx, r: &FlowsReport) -> String {
+    crate::msg!("ui-packets-streams", packets = r.capture.packets, streams = r.streams.len()).text(cx.lang)
+}
+
+pub fn compare(r: &CompareReport, cx: &Cx) -> String {
     let mut tables = vec![SimpleTable {
-        title: t.get("ui.matched", &[]),
-        head: super::compare::MATCHED_HEADER.map(String::from).to_vec(),
-        rows: r.matched.iter().map(|m| super::compare::matched_cells(m).to_vec()).collect(),
+        title: cx.ui("ui-matched"),
+        head: super::compare::MATCHED_HEADER.iter().map(|k| cx.ui(k)).collect(),
+        rows: r
+            .matched
+            .iter()
+            .take(super::compare::MATCHED_SHOWN)
+            .map(|m| super::compare::matched_cells(m).to_vec())
+            .collect(),
     }];
     for tl in &r.timelines {
-        let f = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| x.to_string());
-        let tm = |v: Option<f64>| v.map_or_else(|| "-".into(), |x| format!("{x:.6}"));
         tables.push(SimpleTable {
-            title: format!("client stream {} / server stream {}", tl.client_stream, tl.server_stream),
-            head: ["client frame", "client t (s)", "event", "server frame", "server t (s)", "note"]
-                .map(String::from)
-                .to_vec(),
-            rows: tl
-                .rows
-                .iter()
-                .map(|row| {
-                    vec![
-                        f(row.client_frame),
-                        tm(row.client_time),
-                        row.event.clone(),
-                        f(row.server_frame),
-                        tm(row.server_time),
-                        row.note.clone(),
-                    ]
-                })
-                .collect(),
+            title: cx.t(&crate::msg!("ui-compare-timeline", client = tl.client_stream, server = tl.server_stream)),
+            head: super::compare::TIMELINE_HEADER.iter().map(|k| cx.ui(k)).collect(),
+            rows: tl.rows.iter().map(|row| super::compare::timeline_cells(row, cx).to_vec()).collect(),
         });
     }
+    let mut groups = vec![Group { title: cx.ui("ui-findings"), findings: views(cx, r.findings.iter(), &[]) }];
+    for (label, side) in [("ui-client-alone", &r.client), ("ui-server-alone", &r.server)] {
+        if !side.findings.is_empty() {
+            groups.push(Group { title: cx.ui(label), findings: views(cx, side.findings.iter(), &[]) });
+        }
+    }
     let page = Page {
-        lang: lang_code(t),
-        title: t.get("ui.compare_title", &[]),
-        verdict: worst.map_or_else(|| t.get("ui.no_problems", &[]), |f| f.summary.clone()),
-        verdict_class: verdict_class(&r.findings),
-        labels: Labels::new(t),
-        captures: vec![cap(&r.client.capture, t.get("ui.client", &[])), cap(&r.server.capture, t.get("ui.server", &[]))],
-        clock: r.clock.map(|c| {
-            format!(
-                "server = client {:+.3} ms (± {:.3} ms, {} pairs); one-way delay client→server {:.3} ms, server→client {:.3} ms",
-                c.offset_ms, c.uncertainty_ms, c.samples, c.client_to_server_delay_ms, c.server_to_client_delay_ms
-            )
-        }),
-        findings: r.findings.iter().map(|f| FView { f, ladder: None }).collect(),
+        lang: cx.lang.id(),
+        title: cx.ui("ui-compare-title"),
+        verdict: cx.t(&super::compare::verdict(r)),
+        verdict_class: verdict_class(super::compare::all_findings(r).into_iter()),
+        labels: Labels::new(cx),
+        captures: vec![cap(&r.client.capture, cx.ui("ui-client"), cx), cap(&r.server.capture, cx.ui("ui-server"), cx)],
+        clock: Some(cx.t(&super::compare::clock_text(r))),
+        groups,
         tables,
-        footer: t.get("ui.generated", &[("version", env!("CARGO_PKG_VERSION").into())]),
+        footer: generated(cx.lang),
     };
     finish(page.render())
 }

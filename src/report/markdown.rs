@@ -3,11 +3,12 @@
 
 use super::analyze::AnalyzeReport;
 use super::escape_control;
-use super::flows::CaptureSummary;
+use super::flows::FlowsReport;
 use super::timeline::Timeline;
+use super::view::{Cx, FindingView, capture_facts, generated};
 use crate::compare::CompareReport;
 use crate::detect::Finding;
-use crate::text::Texts;
+use crate::summary::CaptureSummary;
 
 /// Escapes text for Markdown prose and table cells.
 pub fn md(s: &str) -> String {
@@ -32,76 +33,39 @@ pub fn code(s: &str) -> String {
     if s.contains('`') { format!("`` {s} ``") } else { format!("`{s}`") }
 }
 
-fn capture(out: &mut String, t: &Texts, c: &CaptureSummary) {
-    let links: Vec<String> = c.link_types.iter().map(|l| l.name()).collect();
-    out.push_str(&format!("| {} | {} |\n|---|---|\n", t.get("ui.file", &[]), md(&c.file)));
-    out.push_str(&format!(
-        "| {} | {}{} |\n",
-        t.get("ui.format", &[]),
-        md(&c.format),
-        if c.gzip { " (gzip)" } else { "" }
-    ));
-    out.push_str(&format!("| {} | {} |\n", t.get("ui.size", &[]), c.bytes));
-    out.push_str(&format!("| {} | {} |\n", t.get("ui.packets", &[]), c.packets));
-    out.push_str(&format!("| {} | {:.3} s |\n", t.get("ui.span", &[]), c.duration_s.unwrap_or(0.0)));
-    out.push_str(&format!("| {} | {} |\n", t.get("ui.links", &[]), md(&links.join(", "))));
-    if !c.anomalies.is_empty() {
-        let a: Vec<String> =
-            c.anomalies.iter().map(|(k, v)| format!("{v} {}", super::flows::anomaly_name(*k))).collect();
-        out.push_str(&format!("| {} | {} |\n", t.get("ui.anomalies", &[]), md(&a.join(", "))));
-    }
-    if let Some(d) = c.interface_drops {
-        out.push_str(&format!("| {} | {d} |\n", t.get("ui.drops", &[])));
-    }
-    for i in &c.read_issues {
-        out.push_str(&format!("| {} | {} |\n", t.get("ui.issues", &[]), md(i)));
-    }
-    for q in super::flows::quality_notes(&c.quality) {
-        out.push_str(&format!("| {} | {} |\n", t.get("ui.quality", &[]), md(&q)));
+fn capture(out: &mut String, cx: &Cx, c: &CaptureSummary) {
+    out.push_str("| | |\n|---|---|\n");
+    for (label, value) in capture_facts(c, cx.lang) {
+        out.push_str(&format!("| {} | {} |\n", md(&label), md(&value)));
     }
 }
 
-fn finding(out: &mut String, t: &Texts, i: usize, f: &Finding, timeline: Option<&Timeline>) {
-    out.push_str(&format!("\n### {}. {} — {}\n\n", i + 1, f.severity.as_str(), md(f.detector)));
-    out.push_str(&format!("**{}**\n\n{}\n\n", md(&f.summary), md(&f.explanation)));
-    out.push_str(&format!("*confidence: {}*", f.confidence.as_str()));
-    if !f.confirm.is_empty() {
-        out.push_str(&format!(" — to confirm: {}", md(&f.confirm)));
-    }
-    out.push_str("\n\n");
-    out.push_str(&format!("**{}:**\n\n", t.get("ui.evidence", &[])));
-    for e in &f.evidence {
-        out.push_str(&format!("- {} {}: {}\n", t.get("ui.frame", &[]), e.frame, md(&e.role)));
+fn finding(out: &mut String, cx: &Cx, i: usize, f: &Finding, timeline: Option<&Timeline>) {
+    let v = FindingView::new(f, cx.lang);
+    out.push_str(&format!("\n### {}. {} — {}\n\n", i + 1, md(&v.severity), md(v.detector)));
+    out.push_str(&format!("**{}**\n\n{}\n\n*{}*\n\n", md(&v.summary), md(&v.explanation), md(&v.confidence)));
+    out.push_str(&format!("**{}{}**\n\n", cx.ui("ui-evidence"), cx.ui("ui-colon")));
+    for (frame, role) in &v.evidence {
+        out.push_str(&format!("- {} {frame}{} {}\n", cx.ui("ui-frame"), cx.ui("ui-colon"), md(role)));
     }
     out.push_str(&format!(
-        "\n**{}:** {}\n\n**{}:**\n\n",
-        t.get("ui.filter", &[]),
-        code(&f.display_filter),
-        t.get("ui.recommendations", &[])
+        "\n**{}{colon}** {}\n\n**{}{colon}**\n\n",
+        cx.ui("ui-filter"),
+        code(&v.filter),
+        cx.ui("ui-recommendations"),
+        colon = cx.ui("ui-colon")
     ));
-    for r in &f.recommendations {
+    for r in &v.recommendations {
         out.push_str(&format!("- {}\n", md(r)));
     }
     if let Some(tl) = timeline {
-        out.push_str(&format!(
-            "\n**{}** ({} → {})\n\n",
-            t.get("ui.timeline", &[("stream", tl.stream.to_string())]),
-            md(&tl.client),
-            md(&tl.server)
-        ));
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n|---:|---:|---|---|---:|---:|---|\n",
-            t.get("ui.frame", &[]),
-            t.get("ui.time", &[]),
-            t.get("ui.dir", &[]),
-            t.get("ui.flags", &[]),
-            t.get("ui.len", &[]),
-            t.get("ui.gap", &[]),
-            t.get("ui.what", &[])
-        ));
+        let title = crate::msg!("ui-timeline", stream = tl.stream).text(cx.lang);
+        out.push_str(&format!("\n**{}** ({} → {})\n\n", md(&title), md(&tl.client), md(&tl.server)));
+        let head = ["ui-frame", "ui-time", "ui-dir", "ui-flags", "ui-len", "ui-gap", "ui-what"].map(|k| cx.ui(k));
+        out.push_str(&format!("| {} |\n|---:|---:|---|---|---:|---:|---|\n", head.join(" | ")));
         for r in &tl.rows {
             if r.skipped_before {
-                out.push_str(&format!("| … | | | | | | {} |\n", t.get("ui.rows_left_out", &[])));
+                out.push_str(&format!("| … | | | | | | {} |\n", cx.ui("ui-rows-left-out")));
             }
             out.push_str(&format!(
                 "| {} | {:.6} | {} | {} | {} | {:.3} | {} |\n",
@@ -111,115 +75,122 @@ fn finding(out: &mut String, t: &Texts, i: usize, f: &Finding, timeline: Option<
                 md(&r.flags),
                 r.len,
                 r.gap,
-                md(&r.what)
+                md(&cx.t(&r.what))
             ));
         }
     }
 }
 
-pub fn analyze(r: &AnalyzeReport, t: &Texts) -> String {
-    let mut out = format!("# {}\n\n", t.get("ui.title", &[]));
-    let verdict = r.verdict.clone().unwrap_or_else(|| t.get("ui.no_problems", &[]));
-    out.push_str(&format!("**{}:** {}\n\n## {}\n\n", t.get("ui.verdict", &[]), md(&verdict), t.get("ui.capture", &[])));
-    capture(&mut out, t, &r.capture);
-    out.push_str(&format!("\n## {}\n", t.get("ui.findings", &[])));
+fn table(out: &mut String, head: &[String], rows: impl Iterator<Item = Vec<String>>) {
+    out.push_str(&format!(
+        "| {} |\n|{}\n",
+        head.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | "),
+        "---|".repeat(head.len())
+    ));
+    for r in rows {
+        out.push_str(&format!("| {} |\n", r.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | ")));
+    }
+}
+
+fn streams(out: &mut String, cx: &Cx, rows: &[super::flows::StreamRow]) {
+    let head: Vec<String> = super::table::FLOW_COLUMN_KEYS.iter().map(|k| cx.ui(k)).collect();
+    table(out, &head, rows.iter().map(|r| super::table::flow_cells(r).to_vec()));
+}
+
+pub fn analyze(r: &AnalyzeReport, cx: &Cx) -> String {
+    let mut out = format!("# {}\n\n", cx.ui("ui-title"));
+    out.push_str(&format!(
+        "**{}{}** {}\n\n## {}\n\n",
+        cx.ui("ui-verdict"),
+        cx.ui("ui-colon"),
+        md(&cx.t(&r.verdict)),
+        cx.ui("ui-capture")
+    ));
+    capture(&mut out, cx, &r.capture);
+    out.push_str(&format!("\n## {}\n", cx.ui("ui-findings")));
     if r.findings.is_empty() {
-        out.push_str(&format!("\n{}\n", t.get("ui.none", &[])));
+        out.push_str(&format!("\n{}\n", cx.ui("ui-none")));
     }
     for (i, f) in r.findings.iter().enumerate() {
         let tl = f.stream.and_then(|s| r.timelines.iter().find(|tl| tl.stream == s));
-        finding(&mut out, t, i, f, tl);
+        finding(&mut out, cx, i, f, tl);
     }
-    out.push_str(&format!(
-        "\n## {}\n\n| {} | client | server | frames | state | history | rtt ms | retx | dupack | lost | ka |\n|---:|---|---|---|---|---|---:|---:|---:|---:|---:|\n",
-        t.get("ui.streams", &[]),
-        t.get("ui.stream", &[])
-    ));
-    for s in &r.streams {
-        out.push_str(&format!(
-            "| {} | {} | {} | {}-{} | {} | {} | {} | {} | {} | {} | {} |\n",
-            s.stream,
-            md(&s.client),
-            md(&s.server),
-            s.first_frame,
-            s.last_frame,
-            s.conn_state,
-            md(&s.history),
-            s.rtt_ms.map_or_else(|| "-".into(), |v| format!("{v:.3}")),
-            s.counters.retransmissions,
-            s.counters.dup_acks,
-            s.counters.lost_segments,
-            s.counters.keep_alives
-        ));
-    }
-    out.push_str(&format!("\n_{}_\n", md(&t.get("ui.generated", &[("version", env!("CARGO_PKG_VERSION").into())]))));
+    out.push_str(&format!("\n## {}\n\n", cx.ui("ui-streams")));
+    streams(&mut out, cx, &r.streams);
+    out.push_str(&format!("\n_{}_\n", md(&generated(cx.lang))));
     out
 }
 
-pub fn compare(r: &CompareReport, t: &Texts) -> String {
-    let mut out = format!("# {}\n\n", t.get("ui.compare_title", &[]));
-    let worst = r.findings.iter().max_by(|a, b| a.severity.cmp(&b.severity));
-    let verdict = worst.map_or_else(|| t.get("ui.no_problems", &[]), |f| f.summary.clone());
-    out.push_str(&format!("**{}:** {}\n\n", t.get("ui.verdict", &[]), md(&verdict)));
-    for (label, side) in [("ui.client", &r.client), ("ui.server", &r.server)] {
-        out.push_str(&format!("## {} — {}\n\n", t.get("ui.capture", &[]), t.get(label, &[])));
-        capture(&mut out, t, &side.capture);
+pub fn flows(r: &FlowsReport, cx: &Cx) -> String {
+    let mut out = format!("# {}\n\n## {}\n\n", cx.ui("ui-flows-title"), cx.ui("ui-capture"));
+    capture(&mut out, cx, &r.capture);
+    out.push_str(&format!("\n## {}\n\n", cx.ui("ui-streams")));
+    streams(&mut out, cx, &r.streams);
+    out.push_str(&format!("\n_{}_\n", md(&generated(cx.lang))));
+    out
+}
+
+pub fn compare(r: &CompareReport, cx: &Cx) -> String {
+    let mut out = format!("# {}\n\n", cx.ui("ui-compare-title"));
+    let verdict = super::compare::verdict(r);
+    out.push_str(&format!("**{}{}** {}\n\n", cx.ui("ui-verdict"), cx.ui("ui-colon"), md(&cx.t(&verdict))));
+    for (label, side) in [("ui-client", &r.client), ("ui-server", &r.server)] {
+        out.push_str(&format!("## {} — {}\n\n", cx.ui("ui-capture"), cx.ui(label)));
+        capture(&mut out, cx, &side.capture);
         out.push('\n');
     }
-    if let Some(c) = &r.clock {
-        out.push_str(&format!(
-            "## {}\n\nserver = client {:+.3} ms (± {:.3} ms, {} pairs); one-way delay client→server {:.3} ms, server→client {:.3} ms\n\n",
-            t.get("ui.clock", &[]),
-            c.offset_ms,
-            c.uncertainty_ms,
-            c.samples,
-            c.client_to_server_delay_ms,
-            c.server_to_client_delay_ms
-        ));
+    out.push_str(&format!("## {}\n\n{}\n\n", cx.ui("ui-clock"), md(&cx.t(&super::compare::clock_text(r)))));
+    out.push_str(&format!("## {}\n", cx.ui("ui-findings")));
+    if r.findings.is_empty() {
+        out.push_str(&format!("\n{}\n", cx.ui("ui-none")));
     }
-    out.push_str(&format!("## {}\n\n| client stream | client view | server stream | server view | matched by | lost c→s | lost s→c | made on path |\n|---:|---|---:|---|---|---:|---:|---:|\n", t.get("ui.matched", &[])));
-    for m in &r.matched {
-        let cells = super::compare::matched_cells(m).map(|c| md(&c));
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    for (i, f) in r.findings.iter().enumerate() {
+        finding(&mut out, cx, i, f, None);
     }
-    if !r.unmatched_client.is_empty() || !r.unmatched_server.is_empty() {
-        out.push_str(&format!("\n## {}\n\n", t.get("ui.unmatched", &[])));
-        for (side, list) in [("client", &r.unmatched_client), ("server", &r.unmatched_server)] {
-            for u in list {
-                out.push_str(&format!(
-                    "- {side}: stream {} {} → {} ({} packets)\n",
-                    u.stream,
-                    md(&u.client),
-                    md(&u.server),
-                    u.packets
-                ));
+    for (label, side) in [("ui-client-alone", &r.client), ("ui-server-alone", &r.server)] {
+        if !side.findings.is_empty() {
+            out.push_str(&format!("\n## {}\n", cx.ui(label)));
+            for (i, f) in side.findings.iter().enumerate() {
+                finding(&mut out, cx, i, f, None);
             }
         }
     }
-    out.push_str(&format!("\n## {}\n", t.get("ui.findings", &[])));
-    for (i, f) in r.findings.iter().enumerate() {
-        finding(&mut out, t, i, f, None);
-    }
-    for tl in &r.timelines {
+    out.push_str(&format!("\n## {}\n\n", cx.ui("ui-matched")));
+    let head: Vec<String> = super::compare::MATCHED_HEADER.iter().map(|k| cx.ui(k)).collect();
+    table(
+        &mut out,
+        &head,
+        r.matched.iter().take(super::compare::MATCHED_SHOWN).map(|m| super::compare::matched_cells(m).to_vec()),
+    );
+    if r.matched.len() > super::compare::MATCHED_SHOWN {
         out.push_str(&format!(
-            "\n### client stream {} / server stream {}\n\n| client frame | client t (s) | event | server frame | server t (s) | note |\n|---:|---:|---|---:|---:|---|\n",
-            tl.client_stream, tl.server_stream
+            "\n{}\n",
+            md(&crate::msg!("ui-more-rows", n = r.matched.len() - super::compare::MATCHED_SHOWN).text(cx.lang))
         ));
-        for row in &tl.rows {
-            let f = |v: Option<u64>| v.map_or_else(|| "-".into(), |x| x.to_string());
-            let tm = |v: Option<f64>| v.map_or_else(|| "-".into(), |x| format!("{x:.6}"));
-            out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} |\n",
-                f(row.client_frame),
-                tm(row.client_time),
-                md(&row.event),
-                f(row.server_frame),
-                tm(row.server_time),
-                md(&row.note)
-            ));
+    }
+    if !r.unmatched_client.is_empty() || !r.unmatched_server.is_empty() {
+        out.push_str(&format!("\n## {}\n\n", cx.ui("ui-unmatched")));
+        for (side, list) in [("ui-client", &r.unmatched_client), ("ui-server", &r.unmatched_server)] {
+            for u in list.iter().take(super::compare::MATCHED_SHOWN) {
+                let line = crate::msg!(
+                    "ui-unmatched-flow",
+                    side = crate::i18n::Message::new(side),
+                    stream = u.stream,
+                    client = u.client.clone(),
+                    server = u.server.clone(),
+                    packets = u.packets
+                );
+                out.push_str(&format!("- {}\n", md(&cx.t(&line))));
+            }
         }
     }
-    out.push_str(&format!("\n_{}_\n", md(&t.get("ui.generated", &[("version", env!("CARGO_PKG_VERSION").into())]))));
+    for tl in &r.timelines {
+        let title = crate::msg!("ui-compare-timeline", client = tl.client_stream, server = tl.server_stream);
+        out.push_str(&format!("\n### {}\n\n", md(&cx.t(&title))));
+        let head: Vec<String> = super::compare::TIMELINE_HEADER.iter().map(|k| cx.ui(k)).collect();
+        table(&mut out, &head, tl.rows.iter().map(|row| super::compare::timeline_cells(row, cx).to_vec()));
+    }
+    out.push_str(&format!("\n_{}_\n", md(&generated(cx.lang))));
     out
 }
 

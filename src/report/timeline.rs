@@ -37,7 +37,8 @@ pub struct Row {
     pub flags: String,
     pub len: u32,
     /// The evidence role, when the frame is evidence.
-    pub what: String,
+    #[serde(serialize_with = "crate::i18n::english")]
+    pub what: crate::i18n::Message,
     /// Rows were left out before this one.
     pub skipped_before: bool,
 }
@@ -145,7 +146,7 @@ pub fn collect(
         engine::run_with_options(reader, &mut c, &options);
         c.got
     };
-    let mut roles: BTreeMap<(u32, u64), String> = BTreeMap::new();
+    let mut roles: BTreeMap<(u32, u64), crate::i18n::Message> = BTreeMap::new();
     for f in findings {
         if let Some(s) = f.stream {
             for e in &f.evidence {
@@ -181,7 +182,7 @@ pub fn collect(
                 c2s: p.c2s,
                 flags: p.flags.describe(),
                 len: p.len,
-                what: roles.get(&(stream, p.frame)).cloned().unwrap_or_default(),
+                what: roles.get(&(stream, p.frame)).cloned().unwrap_or_else(|| crate::i18n::Message::new("empty")),
                 skipped_before: last_kept.is_some_and(|l| i > l + 1),
             });
             last_kept = Some(i);

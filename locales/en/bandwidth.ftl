@@ -1,0 +1,11 @@
+bw-summary = Throughput peaked at { $peak } Mbit/s (second { $at }); { $avg } Mbit/s on average over { $secs } s
+bw-saturated = For { $n } s the rate sat at or above { $limit } Mbit/s: the link or the instance's bandwidth cap was full.
+bw-unsaturated = The rate never held at a ceiling: no sign of a full link.
+bw-hog = In second { $at }, traffic between { $a } and { $b } was { $share }% of everything: one transfer starves the rest, including remote logins.
+bw-top = Top talker: { $src } → { $dst }, { $mb } MB ({ $share }% of the capture).
+bw-crawler = Crawlers ({ $names }) fetched { $share }% of the HTTP bytes.
+bw-rec-crawler = Limit crawlers: robots.txt crawl-delay, the search engines' webmaster tools, or a WAF rate rule on their User-Agents.
+bw-rec-hog = Find the process behind the { $a } ↔ { $b } traffic (iftop -i eth0 -P, nethogs; Resource Monitor on Windows); if it is legitimate, rate-limit it or raise the bandwidth; if not, stop it and check the server for malware.
+bw-rec-process = Compare with the instance's bandwidth monitoring; if normal business fills the link, raise the bandwidth or move static content to a CDN.
+bw-role-hogged = first frame of the hogged second
+bw-role-peak = first frame of the peak second

@@ -1,0 +1,31 @@
+cmp-injected-summary = { $kind } at { $here } frame { $frame } was not sent by the { $sender }; a device between them sent it
+cmp-injected-explanation = The { $sender } capture holds no such { $kind }: it was created on the path, by a load balancer, NAT, firewall or proxy that no longer recognised the connection (an expired session) or that ended it on purpose. { $ttl }
+cmp-ttl = Its TTL ({ $ttl }) also differs from the usual TTL of the { $sender }: { $usual }.
+cmp-injected-rec = Check the session or idle timeouts and the logs of the devices between the two capture points (SLB, WAF, NAT, security group), and capture on them if you can.
+cmp-never-summary = client data at frame { $frame } ({ $len } bytes, { $tries ->
+    [one] sent once
+   *[other] sent { $tries } times
+}) never reached the server
+cmp-flow-summary = the connection from { $client } to { $server } ({ $packets } packets at the client) never reached the server
+cmp-never-explanation = The server's capture holds no segment with this data, not even a retransmission: the request was dropped or answered on the path. Combined with a RST the server never sent, the device in between forgot the connection.
+cmp-never-rec = Find which device between the two capture points answered or dropped the request; see the middlebox findings for this flow.
+cmp-lost-summary = { $lost } of { $sent } data segments ({ $pct }%) sent { $leg } never reached the other capture
+cmp-lost-explanation = Each of these segments is in the sender's capture and missing from the receiver's: the loss is on the { $leg } leg, between the two capture points. The sender retransmitted { $retx ->
+    [0] nothing
+    [one] once
+   *[other] { $retx } times
+}.
+cmp-lost-rec = Look for drops on the { $leg } path between the capture points: interface and security-group drop counters, rate limits, and mtr along that direction.
+cmp-client = client
+cmp-server = server
+cmp-leg-c2s = client → server
+cmp-leg-s2c = server → client
+cmp-role-injected = { $kind } seen at the { $here }, never sent by the { $sender }
+cmp-role-never = client data the server never received
+cmp-role-lost = sent { $leg }, never arrived
+cmp-role-flow = first packet of a flow the server never saw
+cmp-note-lost-c2s = never reached the server's capture
+cmp-note-made-server = not sent by the server: made on the path
+cmp-note-made-client = not sent by the client: made on the path
+cmp-note-lost-s2c = never reached the client's capture
+cmp-note-retx = retransmission

@@ -1,0 +1,9 @@
+scan-sweep-summary = { $src } tried { $dests } different addresses on port { $port } ({ $attempts } attempts, { $rate }/s): an outbound scan
+scan-sweep-explanation = One host opening connections to many addresses on one port is what a compromised server does when it looks for more victims, and what gets a cloud server blocked for attacking others ('对外攻击'). Of the attempts that finished in this capture, { $answered } were answered, { $refused } refused with a RST and { $silent } got nothing back.
+scan-login-summary = { $src } made { $n } short sessions to { $dst } ({ $rate }/s): password guessing
+scan-login-explanation = Many sessions to one login service, each over within seconds, are failed login attempts: { $src } is trying passwords against { $dst }. If { $src } is your server, it is running someone else's program.
+scan-rec-isolate = Isolate the server first: stop the instance or restrict its outbound security-group rules to what the business needs, so the attack stops and the block is lifted.
+scan-rec-inspect = Inspect it for malware: unknown processes (ps, top), cron jobs (/var/spool/cron, /etc/cron.*), new users and authorized_keys, and what opens connections to port { $port } (ss -tnp); rebuild from a clean image if in doubt.
+scan-rec-keys = Rotate every password and SSH key the server held, patch the system and applications, and move SSH off port 22 with key-only logins.
+scan-rec-egress = Tighten outbound security-group rules: deny outbound TCP { $port } (and 22, 23, 445, 3389) except to the addresses the business needs.
+scan-role-login = first login session (stream { $stream })

@@ -1,0 +1,9 @@
+storm-summary = { $retx } retransmissions ({ $pct }% of { $segments } data segments) from { $sender } to { $receiver }; peak { $peak } in one second
+storm-explanation = Segments from { $sender } to { $receiver } were lost and sent again ({ $fast } fast retransmissions after duplicate ACKs, { $ooo } resent during SACK recovery that Wireshark marks out-of-order, { $rto } others, after a timeout or during SACK recovery{ $backoff }). The loss is on the leg that carries { $sender }'s data towards { $receiver }: this capture saw the retransmissions { $place }.
+storm-rec-path = Run mtr from { $sender } towards { $receiver } (and back) for a few minutes to find the hop where loss starts; capture at both ends and compare with pcapdoc compare to locate the leg.
+storm-rec-capacity = Check the bandwidth and drops of the interfaces on that path (ethtool -S, the cloud console's dropped-packet metrics).
+confirm-retransmission-storm = a capture at the other end, compared with pcapdoc compare, shows on which leg the packets were lost
+storm-role-first-retx = first retransmission
+storm-where-after = downstream of the loss (the originals never reached the capture point)
+storm-where-before = upstream of the loss (the originals passed the capture point)
+storm-backoff = ; one segment was retried after { $gaps }

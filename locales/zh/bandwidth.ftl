@@ -1,0 +1,11 @@
+bw-summary = 吞吐峰值 { $peak } Mbit/s（第 { $at } 秒），{ $secs } 秒内平均 { $avg } Mbit/s
+bw-saturated = 有 { $n } 秒速率达到或超过 { $limit } Mbit/s：链路或实例带宽上限已跑满。
+bw-unsaturated = 速率没有持续停留在某个上限：没有带宽跑满的迹象。
+bw-hog = 第 { $at } 秒，{ $a } 与 { $b } 之间的流量占全部流量的 { $share }%：一个传输挤占了其余所有流量，包括远程登录。
+bw-top = 流量最大的方向：{ $src } → { $dst }，{ $mb } MB（占抓包的 { $share }%）。
+bw-crawler = 爬虫（{ $names }）占了 HTTP 流量的 { $share }%。
+bw-rec-crawler = 限制爬虫：robots.txt 的 crawl-delay、搜索引擎站长平台的抓取频率设置，或在 WAF 中对其 User-Agent 限速。
+bw-rec-hog = 找出 { $a } ↔ { $b } 流量对应的进程（iftop -i eth0 -P、nethogs；Windows 用资源监视器）；如属正常业务，对其限速或升级带宽；否则终止该进程并排查病毒木马。
+bw-rec-process = 与实例的带宽监控对照；如果是正常业务跑满带宽，升级带宽或将静态内容放到 CDN。
+bw-role-hogged = 被独占那一秒的第一帧
+bw-role-peak = 峰值那一秒的第一帧

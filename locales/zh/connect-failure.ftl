@@ -1,0 +1,34 @@
+cf-partial = ；另有 { $n } 个来源可以正常连接
+cf-fallback = ；客户端随即在同一端口连接 { $other } 成功（happy eyeballs 等地址回退：用户侧没有失败）
+cf-silent-confirm = 在服务端同时抓包可确认 SYN 是否到达
+cf-portscan-summary = { $src } 探测了 { $target } 的 { $ports } 个端口（{ $refused } 个被拒绝，{ $silent } 个无回应）：端口扫描
+cf-portscan-explanation = 同一来源向同一地址的大量端口发起连接且大多被关闭，这是端口扫描（端口 { $list }）。被拒绝和无回应的尝试属于扫描本身，并非某个服务的故障。
+cf-portscan-rec = 如果 { $src } 是您的主机，找出执行扫描的进程（ss -tnp、ps）并排查恶意程序；如果不是，在 { $target } 的安全组中拒绝 { $src }。
+cf-refused-summary = { $over }到 { $server } 的 { $n } 次连接被 RST 拒绝{ $partial }
+cf-refused-explanation = { $server }（或其前面的设备）用 RST 回应了 SYN：该端口没有服务监听，或负载均衡监听后端没有健康的服务器。
+cf-refused-rec = 检查服务是否在 { $port } 端口监听（在服务器上执行 ss -lntp）；如果在负载均衡后面，检查监听的后端服务器健康检查是否正常。
+cf-icmp-summary = 到 { $server } 的 { $n } 次连接收到 ICMP { $what }{ $partial }
+cf-icmp-explanation = 路径上的路由器或防火墙用 ICMP 错误（{ $what }）回应了 SYN：报文在到达监听端口之前就被拒绝了。
+cf-icmp-rec = 找出拒绝访问 { $server } 的规则：安全组入方向规则、网络 ACL、主机防火墙（iptables REJECT）；若为“管理性禁止”，查看发送该 ICMP 的设备。
+cf-over = { $span } 秒内
+cf-silent-summary = { $over }到 { $server } 的 { $n } 次连接发送了 { $syns } 个 SYN，没有任何回应{ $partial }
+cf-silent-explanation = SYN 已发出但没有任何回应：安全组或防火墙的 DROP 规则、黑洞路由、主机宕机，或地址错误（DNS 解析）。
+cf-silent-rec = 检查安全组入方向规则和 SLB 监听白名单中的 { $port } 端口、到 { $server } 的路由，并确认 { $server } 是预期的地址。
+cf-noack-summary = 到 { $server } 的 { $n } 个连接：SYN/ACK 始终没有被确认{ $partial }
+cf-noack-explanation = { $server } 回应了 SYN/ACK，但客户端的最后一个 ACK 始终没有出现：SYN/ACK 没有到达客户端（非对称路由、回程路径上的防火墙），或被客户端丢弃。
+cf-noack-rec = 在客户端抓包确认 SYN/ACK 是否到达；检查回程路由和两者之间的状态防火墙。
+confirm-connect-failure = 在服务端抓包可确认 SYN 是否到达，执行 ss -lnt 可确认端口是否在监听
+confirm-port-scan = 在发起扫描的主机上查看进程（ss -tnp）可确认是哪个程序发起的连接
+cf-attempts = { $n ->
+   *[other] 次连接尝试
+}
+cf-icmp-what = { $meaning }（类型 { $ty }，代码 { $code }）
+cf-servers = { $list } …（共 { $n } 个地址）
+cf-port = { $port } 端口
+icmp-net-unreachable = 网络不可达
+icmp-host-unreachable = 主机不可达
+icmp-port-unreachable = 端口不可达
+icmp-net-host-prohibited = 网络/主机被管理性禁止
+icmp-prohibited = 通信被管理性禁止（防火墙）
+icmp-address-unreachable = 地址不可达
+icmp-unreachable = 不可达

@@ -1,0 +1,15 @@
+dns-summary = { $name } 的解析链为 { $chain }，疑似被劫持：{ $why }
+dns-why-suffix = CNAME 目标 { $target } 不在预期的 { $suffix } 范围内
+dns-why-dead = 到 { $addrs } 的 { $n } 个连接都没有收到 SYN/ACK，而到其他域名地址的连接正常
+dns-why-race = 同一查询收到了 { $n } 个不同的应答（{ $answers }）；先到达的应答可疑，因为靠近客户端的注入设备会抢先应答
+dns-why-split = 同一抓包中该域名解析到了不同的链（{ $chains }）
+dns-explanation = 第 { $frame } 帧的 DNS 应答把 { $name } 解析到 { $chain }：{ $detail }。解析器或路径上改写应答的设备（DNS 劫持、运营商缓存被污染）正会造成这种现象：客户端连接到一个并不提供该服务的地址。
+dns-rec-resolver = 使用其他解析器对比（例如 dig @223.5.5.5 { $name }），并将客户端的 DNS 改为 223.5.5.5 / 223.6.6.6。
+dns-rec-pin = 临时方案：在客户端 hosts 文件中将 { $name } 绑定到正确地址。
+dns-rec-pin-to = 临时方案：用其他解析器核实后，在客户端 hosts 文件中将 { $name } 绑定到 { $addrs }（较晚到达的应答，很可能是解析器自己的）。
+dns-rec-isp = 联系解析器运营方（运营商）刷新 { $name } 的缓存；如果是自己的域名，可考虑将 CNAME 改为 A 记录。
+confirm-dns-cname-hijack = 向其他解析器发起同一查询（dig @223.5.5.5）可确认正确的应答
+dns-role-answer = DNS 应答
+dns-role-query = DNS 查询
+dns-role-dead-syn = 流 { $stream } 的 SYN，始终没有应答
+dns-role-rival = 来自 { $server } 的另一个应答

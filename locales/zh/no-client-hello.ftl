@@ -1,0 +1,35 @@
+nch-summary = { $client } 到 { $server } 的 { $total } 个连接中有 { $bad } 个没有发起 TLS 握手{ $others }
+nch-summary-spare = { $client } 到 { $server } 的 { $total } 个连接中有 { $bad } 个在 TLS 之前未被使用就关闭了，而它到该服务器的其他连接正常使用 TLS：预先建立的备用连接
+nch-summary-other = { $client } 到 { $server } 的 { $total } 个连接中有 { $bad } 个承载的不是 TLS 协议
+nch-explanation-spare = 浏览器和 HTTP 客户端会提前建立连接，没有请求时不使用就关闭；该客户端在另外 { $hellos } 个连接上向同一服务器发送了 ClientHello，说明其 TLS 正常。这里没有失败。
+nch-explanation-other = 客户端发送了 { $bytes } 字节既不是 TLS 也不是 HTTP 的数据：该端口承载的是其他协议（部分即时通讯和 VPN 使用 443 端口穿越防火墙）。这不是 TLS 故障。
+nch-rec-other = 如果 { $server } 应提供 HTTPS，检查该端口上监听的服务以及负载均衡在该端口使用的监听协议。
+nch-others = ；{ $server_ip } 对其他连接的 TLS 握手有正常回应
+nch-explanation = TCP 三次握手在 TLS 端口上完成，但客户端在连接关闭前没有发送 ClientHello（{ $how }）。服务端在等待客户端先发起 TLS。这指向客户端的 TLS 配置问题：HTTP 客户端缺少 TLS 库（案例：PHP 未开启 extension=php_openssl）、向 TLS 端口发送了明文协议，或客户端在握手前就放弃了。
+nch-how-silent = 客户端没有发送任何数据
+nch-how-plaintext = 客户端发送了 { $bytes } 字节非 TLS 数据
+nch-rec-client = 检查 { $client } 上客户端的 TLS 支持：PHP 需在 php.ini 中开启 extension=php_openssl 并重启；其他运行环境请确认已安装 HTTPS 客户端库且 URL 使用 https://。
+nch-rec-compare = 与访问同一服务器正常的客户端对比（openssl s_client -connect { $server }）。
+nsh-summary = { $server } 没有回应来自 { $client } 的 ClientHello
+nsh-explanation = 客户端发送了 ClientHello（第 { $frame } 帧{ $sni }），但服务端在 { $end } 前没有回复任何 TLS 记录。端口上的服务接受了 TCP 但不支持 TLS、TLS 终结设备过载、或中间设备（例如按 SNI）丢弃了 ClientHello，都会表现为这种现象。
+nsh-rec = 检查 { $server } 上监听的服务（openssl s_client -connect { $server }），以及防火墙或 WAF 是否按 SNI 过滤。
+hsa-summary = { $sender } 以 { $level } 告警中止了 TLS 握手：{ $desc }
+hsa-explanation = 第 { $frame } 帧是握手期间发送的明文 TLS 告警：{ $desc }（{ $code }）。{ $meaning }
+hsa-meaning-handshake-failure = 双方没有都能接受的加密套件或密钥交换方式。
+hsa-meaning-protocol-version = 双方没有共同支持的 TLS 版本（例如客户端只支持 TLS 1.0/1.1，而服务端要求 TLS 1.2 及以上）。
+hsa-meaning-other = 握手在此步骤失败。
+hsa-rec = 对比客户端提供的版本和加密套件与服务端配置（例如 nginx 的 ssl_protocols 和 ssl_ciphers）；用 openssl s_client -connect { $server } 查看服务端接受的参数。
+confirm-no-client-hello = 查看客户端日志，或在同一主机上用 openssl s_client 测试，可确认其 TLS 是否正常
+confirm-tls-no-server-hello = 用 openssl s_client -connect 连接同一地址和端口，可确认该处是否支持 TLS
+confirm-tls-handshake-alert = 用与客户端相同的版本和加密套件执行 openssl s_client 可复现该告警
+nch-role-handshake = 流 { $stream }：握手完成，没有 ClientHello
+nch-role-closed = 流 { $stream }：未进行 TLS 即关闭
+role-client-hello = ClientHello
+nsh-end-closed = 连接关闭
+nsh-end-capture = 抓包结束
+nsh-role-close = 关闭
+nsh-sni = ，SNI { $sni }
+hsa-role-alert = TLS 告警
+hsa-level-fatal = 致命（fatal）
+hsa-level-warning = 警告（warning）
+nch-of-total = { $total } 个连接中的 { $bad } 个

@@ -1,0 +1,9 @@
+scan-sweep-summary = { $src } 尝试连接了 { $dests } 个不同地址的 { $port } 端口（{ $attempts } 次，每秒 { $rate } 次）：对外扫描
+scan-sweep-explanation = 一台主机向大量地址的同一端口发起连接，是服务器被入侵后寻找下一个目标的典型行为，也是云服务器因“对外攻击”被封禁的原因。本次抓包中已结束的尝试里，{ $answered } 次得到应答，{ $refused } 次被 RST 拒绝，{ $silent } 次没有任何回应。
+scan-login-summary = { $src } 对 { $dst } 发起了 { $n } 个短连接（每秒 { $rate } 个）：密码暴力破解
+scan-login-explanation = 对同一登录服务的大量连接、每个在数秒内结束，是失败的登录尝试：{ $src } 正在对 { $dst } 猜测密码。如果 { $src } 是您的服务器，说明它正在运行他人的程序。
+scan-rec-isolate = 首先隔离服务器：停止实例，或将出方向安全组规则收紧到业务所需，阻止攻击继续并便于解除封禁。
+scan-rec-inspect = 排查恶意程序：未知进程（ps、top）、定时任务（/var/spool/cron、/etc/cron.*）、新增用户和 authorized_keys，以及向 { $port } 端口发起连接的进程（ss -tnp）；无法确认时用干净镜像重建。
+scan-rec-keys = 更换服务器上所有密码和 SSH 密钥，更新系统与应用补丁，将 SSH 改为非 22 端口并只允许密钥登录。
+scan-rec-egress = 收紧出方向安全组规则：除业务需要的地址外，拒绝出方向 TCP { $port }（以及 22、23、445、3389）。
+scan-role-login = 第一个登录会话（流 { $stream }）

@@ -1,0 +1,9 @@
+storm-summary = { $sender } 到 { $receiver } 方向重传 { $retx } 次（占 { $segments } 个数据段的 { $pct }%），峰值每秒 { $peak } 次
+storm-explanation = 从 { $sender } 到 { $receiver } 的报文段丢失后被重新发送（{ $fast } 次为收到重复 ACK 后的快速重传，{ $ooo } 次为 SACK 恢复期间的重发（Wireshark 标为乱序），{ $rto } 次为超时或 SACK 恢复期间的重传{ $backoff }）。丢包发生在承载 { $sender } 数据发往 { $receiver } 的链路上：本抓包{ $place }看到了这些重传。
+storm-rec-path = 从 { $sender } 向 { $receiver } 方向（及反方向）运行 mtr 数分钟，找出开始丢包的节点；在两端同时抓包并用 pcapdoc compare 对比以定位丢包链路。
+storm-rec-capacity = 检查该路径上接口的带宽和丢包计数（ethtool -S、云控制台的丢包监控）。
+confirm-retransmission-storm = 在另一端同时抓包并用 pcapdoc compare 对比，可确认丢包发生在哪一段链路
+storm-role-first-retx = 第一次重传
+storm-where-after = 位于丢包点之后（原始报文从未到达抓包点），
+storm-where-before = 位于丢包点之前（原始报文已经过抓包点），
+storm-backoff = ；其中一个报文段分别在 { $gaps } 后重试

@@ -1,0 +1,187 @@
+//! What every text format shows, rendered once in the report's language: the capture's facts,
+//! each finding's words, the verdict. The table, Markdown and HTML renderers lay these out;
+//! none of them builds a sentence of its own.
+
+use crate::detect::{Confidence, Finding, Severity};
+use crate::i18n::{Arg, Lang, Message};
+use crate::msg;
+use crate::summary::CaptureSummary;
+
+/// How a report is rendered: checked once from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Cx {
+    pub lang: Lang,
+    /// The terminal's width in columns; `None` when the output is not a terminal.
+    pub width: Option<u16>,
+    pub color: bool,
+}
+
+impl Cx {
+    pub fn new(lang: Lang) -> Self {
+        Cx { lang, width: None, color: false }
+    }
+
+    pub fn t(&self, m: &Message) -> String {
+        m.text(self.lang)
+    }
+
+    /// "Label: value" with the language's colon ("结论：…").
+    pub fn labeled(&self, label: &str, value: &str) -> String {
+        msg!("ui-labeled", label = label, value = value).text(self.lang)
+    }
+
+    /// A report label (`ui-*`).
+    pub fn ui(&self, key: &'static str) -> String {
+        self.lang.ui(key)
+    }
+}
+
+pub fn severity(s: Severity, lang: Lang) -> String {
+    lang.ui(match s {
+        Severity::Info => "severity-info",
+        Severity::Warning => "severity-warning",
+        Severity::Error => "severity-error",
+    })
+}
+
+pub fn confidence(c: Confidence, lang: Lang) -> String {
+    lang.ui(match c {
+        Confidence::Low => "confidence-low",
+        Confidence::Medium => "confidence-medium",
+        Confidence::High => "confidence-high",
+    })
+}
+
+/// One finding's words in the report's language.
+#[derive(Debug, Clone)]
+pub struct FindingView {
+    /// The severity's id (`error`), for styling.
+    pub level: &'static str,
+    pub severity: String,
+    pub detector: &'static str,
+    pub stream: Option<u32>,
+    pub frames: Vec<u64>,
+    pub summary: String,
+    pub explanation: String,
+    /// "confidence: high; to confirm: ..." as one line.
+    pub confidence: String,
+    pub evidence: Vec<(u64, String)>,
+    pub filter: String,
+    pub recommendations: Vec<String>,
+}
+
+impl FindingView {
+    pub fn new(f: &Finding, lang: Lang) -> Self {
+        let confidence = match &f.confirm {
+            Some(c) => msg!("ui-confidence-confirm", level = confidence(f.confidence, lang), confirm = c.clone()),
+            None => msg!("ui-confidence", level = confidence(f.confidence, lang)),
+        };
+        FindingView {
+            level: f.severity.as_str(),
+            severity: severity(f.severity, lang),
+            detector: f.detector,
+            stream: f.stream,
+            frames: f.frames.clone(),
+            summary: f.summary.text(lang),
+            explanation: f.explanation.text(lang),
+            confidence: confidence.text(lang),
+            evidence: f.evidence.iter().map(|e| (e.frame, e.role.text(lang))).collect(),
+            filter: f.display_filter.clone(),
+            recommendations: f.recommendations.iter().map(|r| r.text(lang)).collect(),
+        }
+    }
+}
+
+/// The most severe finding in one sentence, with its first recommendation; "no problems
+/// found" when there are none or only informational ones.
+pub fn verdict(findings: &[Finding]) -> Message {
+    let worst = findings.iter().max_by(|a, b| a.severity.cmp(&b.severity).then(b.time.total_cmp(&a.time)));
+    match worst {
+        Some(w) if w.severity > Severity::Info => match w.recommendations.first() {
+            Some(r) => msg!("ui-verdict-fix", summary = w.summary.clone(), fix = r.clone()),
+            None => msg!("ui-verdict-only", summary = w.summary.clone()),
+        },
+        _ => msg!("ui-no-problems"),
+    }
+}
+
+/// The capture's facts as (label, value) pairs, in the order every format shows them.
+pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    let links: Vec<String> = c.link_types.iter().map(|l| l.name()).collect();
+    v.push((lang.ui("ui-file"), c.file.clone()));
+    let format = if c.gzip { format!("{} (gzip)", c.format) } else { c.format.clone() };
+    v.push((lang.ui("ui-format"), format));
+    v.push((lang.ui("ui-size"), msg!("ui-bytes", n = c.bytes).text(lang)));
+    v.push((
+        lang.ui("ui-contents"),
+        msg!("ui-packets-streams", packets = c.packets, streams = c.tcp_streams).text(lang),
+    ));
+    v.push((lang.ui("ui-span"), msg!("ui-seconds", s = Arg::Decimal(c.duration_s.unwrap_or(0.0), 3)).text(lang)));
+    v.push((lang.ui("ui-links"), if links.is_empty() { "-".into() } else { links.join(", ") }));
+    if !c.anomalies.is_empty() {
+        let parts = c.anomalies.iter().map(|(k, n)| Message::new(anomaly_key(*k)).arg("n", *n));
+        v.push((lang.ui("ui-anomalies"), msg!("list", items = Arg::list(parts)).text(lang)));
+    }
+    if let Some(d) = c.interface_drops {
+        v.push((lang.ui("ui-drops"), d.to_string()));
+    }
+    for i in &c.read_issues {
+        v.push((lang.ui("ui-issues"), i.clone()));
+    }
+    for n in limit_notes(c) {
+        v.push((lang.ui("ui-note"), n.text(lang)));
+    }
+    for q in quality_notes(&c.quality) {
+        v.push((lang.ui("ui-quality"), q.text(lang)));
+    }
+    v
+}
+
+/// What the bounded buffers let go of, as sentences.
+fn limit_notes(c: &CaptureSummary) -> Vec<Message> {
+    let l = &c.limits;
+    let mut v = Vec::new();
+    if l.reassembly_dropped_bytes > 0 {
+        v.push(msg!("note-reassembly", n = l.reassembly_dropped_bytes, cap = l.reassembly_cap_bytes));
+    }
+    if l.evicted_streams > 0 {
+        v.push(msg!("note-evicted", n = l.evicted_streams, max = l.max_streams));
+    }
+    if l.released_closed_streams > 0 {
+        v.push(msg!("note-released", n = l.released_closed_streams, max = l.max_streams / 8));
+    }
+    v
+}
+
+/// The capture-quality counts as sentences, for every text format.
+pub fn quality_notes(q: &crate::engine::Quality) -> Vec<Message> {
+    let mut v = Vec::new();
+    if q.duplicate_frames > 0 {
+        v.push(msg!("quality-duplicates", n = q.duplicate_frames));
+    }
+    if q.missing_synack > 0 {
+        v.push(msg!("quality-missing-synack", n = q.missing_synack));
+    }
+    if q.timestamps_backwards > 0 {
+        v.push(msg!("quality-backwards", n = q.timestamps_backwards));
+    }
+    v
+}
+
+fn anomaly_key(a: crate::decode::Anomaly) -> &'static str {
+    use crate::decode::Anomaly;
+    match a {
+        Anomaly::UnsupportedLink => "anomaly-unsupported-link",
+        Anomaly::NotIp => "anomaly-not-ip",
+        Anomaly::BadIpHeader => "anomaly-bad-ip-header",
+        Anomaly::IpFragment => "anomaly-ip-fragment",
+        Anomaly::TruncatedTransport => "anomaly-truncated-transport",
+        Anomaly::BadTcpHeaderLength => "anomaly-bad-tcp-header-length",
+    }
+}
+
+/// The footer line of Markdown and HTML reports.
+pub fn generated(lang: Lang) -> String {
+    msg!("ui-generated", version = env!("CARGO_PKG_VERSION")).text(lang)
+}

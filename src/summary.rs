@@ -1,0 +1,92 @@
+//! The capture summary: the `capture` object of every report (analyze, compare, flows), built
+//! from an [`Analysis`](crate::engine::Analysis). It sits outside `report` so that `compare`
+//! can carry it without depending on the report stage.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::capture::{CaptureInfo, LinkType};
+use crate::decode::Anomaly;
+
+/// The `capture` object shared by every JSON report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureSummary {
+    pub file: String,
+    pub format: String,
+    pub gzip: bool,
+    pub link_types: Vec<LinkType>,
+    pub interfaces: usize,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_ts: Option<f64>,
+    pub last_ts: Option<f64>,
+    pub duration_s: Option<f64>,
+    pub tcp_streams: usize,
+    pub interface_drops: Option<u64>,
+    /// Decode anomalies by kind (ip-fragment, truncated-transport, ...).
+    pub anomalies: BTreeMap<Anomaly, u64>,
+    /// Damage to the file itself, as sentences.
+    pub read_issues: Vec<String>,
+    /// What bounded buffers had to let go of (see docs/LIMITS.md).
+    pub limits: Limits,
+    /// What the capture itself got wrong (copies, missing handshake packets, time going
+    /// backwards): data that lowers confidence in the findings (docs/ACCURACY.md).
+    pub quality: crate::engine::Quality,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Limits {
+    pub reassembly_cap_bytes: usize,
+    pub reassembly_dropped_bytes: u64,
+    pub reassembly_gap_bytes: u64,
+    pub malformed_dns: u64,
+    /// Live TCP streams held at most, and how many stale ones were evicted to stay there.
+    pub max_streams: usize,
+    pub evicted_streams: u64,
+    /// Closed streams let go of (complete when they went) to hold at most an eighth of
+    /// `max_streams` of them.
+    pub released_closed_streams: u64,
+}
+
+impl CaptureSummary {
+    pub fn from_analysis(a: &crate::engine::Analysis) -> Self {
+        let gone = a.evicted_streams.saturating_add(a.released_streams);
+        let seen = a.conversations.len().saturating_add(usize::try_from(gone).unwrap_or(usize::MAX));
+        let mut c = Self::new(&a.capture, &a.anomalies, seen);
+        c.limits = Limits {
+            reassembly_cap_bytes: a.reassembly_cap,
+            reassembly_dropped_bytes: a.reassembly_dropped_bytes,
+            reassembly_gap_bytes: a.reassembly_gap_bytes,
+            malformed_dns: a.malformed_dns,
+            max_streams: a.max_streams,
+            evicted_streams: a.evicted_streams,
+            released_closed_streams: a.released_streams,
+        };
+        c.quality = a.quality;
+        c
+    }
+
+    pub fn new(info: &CaptureInfo, anomalies: &BTreeMap<Anomaly, u64>, tcp_streams: usize) -> Self {
+        let first = info.first_ts.map(|t| t.as_secs_f64());
+        let last = info.last_ts.map(|t| t.as_secs_f64());
+        CaptureSummary {
+            file: info.file.clone(),
+            format: info.format.map_or_else(|| "unknown".into(), |f| f.to_string()),
+            gzip: info.gzip,
+            link_types: info.link_types.clone(),
+            interfaces: info.interfaces,
+            packets: info.packets,
+            bytes: info.bytes_read,
+            first_ts: first,
+            last_ts: last,
+            duration_s: first.zip(last).map(|(a, b)| ((b - a) * 1e6).round() / 1e6),
+            tcp_streams,
+            interface_drops: info.interface_drops,
+            anomalies: anomalies.iter().filter(|(a, _)| **a != Anomaly::NotIp).map(|(a, n)| (*a, *n)).collect(),
+            read_issues: info.issues.iter().map(|i| i.to_string()).collect(),
+            limits: Limits::default(),
+            quality: crate::engine::Quality::default(),
+        }
+    }
+}
