@@ -69,6 +69,53 @@ pub enum Command {
     /// Application events (TLS records, HTTP heads, DNS messages) by frame, for debugging.
     #[command(hide = true)]
     Events { file: PathBuf },
+    /// Print the man page or a shell's completion script, made from this command line's
+    /// definition (`pcapdoc generate man > pcapdoc.1`, `pcapdoc generate bash`).
+    Generate {
+        #[arg(value_enum)]
+        what: Generated,
+    },
+}
+
+/// What `pcapdoc generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generated {
+    Man,
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+/// The man page or completion script for `what`.
+pub fn generated(what: Generated) -> Result<Vec<u8>, AppError> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    let shell = match what {
+        Generated::Man => {
+            // The main page, then each subcommand's synopsis and options under its own heading.
+            let subs: Vec<clap::Command> = cmd.get_subcommands().filter(|c| !c.is_hide_set()).cloned().collect();
+            clap_mangen::Man::new(cmd).render(&mut out).map_err(AppError::Output)?;
+            for sub in subs {
+                let name = format!("pcapdoc {}", sub.get_name());
+                out.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+                let man = clap_mangen::Man::new(sub.clone().bin_name(name));
+                man.render_description_section(&mut out).map_err(AppError::Output)?;
+                man.render_synopsis_section(&mut out).map_err(AppError::Output)?;
+                man.render_options_section(&mut out).map_err(AppError::Output)?;
+            }
+            return Ok(out);
+        }
+        Generated::Bash => clap_complete::Shell::Bash,
+        Generated::Zsh => clap_complete::Shell::Zsh,
+        Generated::Fish => clap_complete::Shell::Fish,
+        Generated::Powershell => clap_complete::Shell::PowerShell,
+        Generated::Elvish => clap_complete::Shell::Elvish,
+    };
+    clap_complete::generate(shell, &mut cmd, "pcapdoc", &mut out);
+    Ok(out)
 }
 
 /// Detector settings shared by `analyze` and `compare`.
@@ -347,6 +394,9 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 None => text,
             };
             output.write(&text)?;
+        }
+        Command::Generate { what } => {
+            out.write_all(&generated(what)?).map_err(AppError::Output)?;
         }
         Command::Events { file } => {
             let mut dump = EventDump { out: &mut out, err: None };

@@ -75,7 +75,7 @@ fn every_tcp_frame_of_every_golden_capture_matches_tshark() {
         .collect();
     goldens.sort();
     assert!(goldens.len() >= 60, "expected goldens for the 60 corpus captures, found {}", goldens.len());
-    let skip_corpus = std::env::var_os("PCAPDOC_SKIP_CORPUS").is_some();
+    let skip_corpus = !support::corpus_available("tshark agreement");
     let mut failures = Vec::new();
     let mut frames = 0usize;
     let mut checked = 0usize;
@@ -86,10 +86,7 @@ fn every_tcp_frame_of_every_golden_capture_matches_tshark() {
             if name.starts_with("corpus__") && skip_corpus {
                 continue;
             }
-            failures.push(format!(
-                "{name}: capture {} is missing (set PCAPDOC_SKIP_CORPUS=1 without ../shared)",
-                capture.display()
-            ));
+            failures.push(format!("{name}: capture {} is missing", capture.display()));
             continue;
         }
         let want = golden(g);

@@ -84,7 +84,7 @@ pub fn verdict(r: &CompareReport) -> Message {
             .into_iter()
             .flatten()
             .collect();
-    sides.sort_by(|a, b| b.0.cmp(&a.0));
+    sides.sort_by_key(|s| std::cmp::Reverse(s.0));
     match sides.len() {
         0 => msg!("ui-compare-agree"),
         _ => Message::sentences(sides.into_iter().map(|(_, m)| m).collect()),
