@@ -17,7 +17,8 @@ use crate::support::{
 fn pipeline(bytes: &[u8]) -> Result<(u64, Vec<ReadIssue>), String> {
     let r = CaptureReader::from_reader(Box::new(Cursor::new(bytes.to_vec())), Path::new("hostile.pcap"))
         .map_err(|e| e.to_string())?;
-    let (a, findings) = detect::run(r, &Config::default(), &[]);
+    static CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    let (a, findings) = detect::run(r, CONFIG.get_or_init(Config::default), &[]);
     // Reports must render too.
     let report = pcapdoc::report::analyze::AnalyzeReport::new(&a, findings);
     let _ = pcapdoc::report::Render::json(&report);

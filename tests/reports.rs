@@ -300,20 +300,34 @@ fn chinese_reports_are_chinese_all_through() {
         .filter(|n| n.ends_with("-client.pcap"))
         .collect();
     assert!(caps.len() >= 10, "{caps:?}");
+    // In process, each capture read once and its reports rendered in every format: the
+    // same renderers the command line uses (src/report), a fraction of the time.
+    use pcapdoc::capture::CaptureReader;
+    use pcapdoc::report::{Format, Render, render, view::Cx};
+    let cx = Cx::new(pcapdoc::i18n::Lang::parse("zh").unwrap());
+    let config = pcapdoc::detect::Config::default();
     for cap in &caps {
-        let path = format!("captures/{cap}");
-        let server = path.replace("-client.pcap", "-server.pcap");
-        for format in ["table", "md", "html"] {
-            let mut texts = vec![run(&["analyze", "--format", format, "--lang", "zh", &path])];
-            texts.push(run(&["flows", "--format", format, "--lang", "zh", &path]));
-            if support::root().join(&server).exists() {
-                texts.push(run(&["compare", "--format", format, "--lang", "zh", &path, &server]));
-            }
-            for text in texts {
-                let text = if format == "html" { strip_tags(&text) } else { text };
+        let path = support::root().join("captures").join(cap);
+        let server = support::root().join("captures").join(cap.replace("-client.pcap", "-server.pcap"));
+        let (analysis, findings) = pcapdoc::detect::run(CaptureReader::open(&path).unwrap(), &config, &[]);
+        let mut analyze = pcapdoc::report::analyze::AnalyzeReport::new(&analysis, findings);
+        analyze.timelines = pcapdoc::report::timeline::collect(&path, &analyze.findings, &analysis, &config.engine)
+            .into_values()
+            .collect();
+        let flows = pcapdoc::report::flows::FlowsReport::new(&analysis);
+        let mut reports: Vec<Box<dyn Render>> = vec![Box::new(analyze), Box::new(flows)];
+        if support::exists(&server) {
+            let c = CaptureReader::open(&path).unwrap();
+            let s = CaptureReader::open(&server).unwrap();
+            reports.push(Box::new(pcapdoc::compare::compare(c, s, &config)));
+        }
+        for format in [Format::Table, Format::Md, Format::Html] {
+            for r in &reports {
+                let text = render(r.as_ref(), format, &cx);
+                let text = if format == Format::Html { strip_tags(&text) } else { text };
                 let bad = english_words(&text);
                 if !bad.is_empty() {
-                    failures.push(format!("{cap} {format}: {bad:?}"));
+                    failures.push(format!("{cap} {format:?}: {bad:?}"));
                 }
             }
         }

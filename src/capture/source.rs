@@ -22,6 +22,10 @@ impl Source {
     /// options too, so leave ample room.
     pub const MAX_WINDOW: usize = 16 * 1024 * 1024;
     const READ_CHUNK: usize = 1024 * 1024;
+    /// The first read's size: the buffer doubles from here to `READ_CHUNK`, so that a small
+    /// capture (or each of the thousands of cut captures the tests read) does not zero a
+    /// megabyte it never fills.
+    const FIRST_CHUNK: usize = 64 * 1024;
 
     pub fn new(inner: Box<dyn Read + Send>) -> Self {
         Self { inner, buf: Vec::new(), start: 0, end: 0, eof: false, offset: 0 }
@@ -48,12 +52,13 @@ impl Source {
     pub fn ensure(&mut self, n: usize) -> io::Result<usize> {
         let n = n.min(Self::MAX_WINDOW);
         while self.end - self.start < n && !self.eof {
-            if self.start > 0 && (self.buf.len() - self.end < Self::READ_CHUNK || self.start == self.end) {
+            let chunk = (self.buf.len() * 2).clamp(Self::FIRST_CHUNK, Self::READ_CHUNK);
+            if self.start > 0 && (self.buf.len() - self.end < chunk || self.start == self.end) {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
             }
-            let want = (n - (self.end - self.start)).max(Self::READ_CHUNK);
+            let want = (n - (self.end - self.start)).max(chunk);
             if self.buf.len() < self.end + want {
                 let new_len = (self.end + want).min(Self::MAX_WINDOW + Self::READ_CHUNK);
                 self.buf.resize(new_len, 0);

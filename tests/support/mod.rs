@@ -27,8 +27,11 @@ pub fn corpus_available(test: &str) -> bool {
         "{test}: {} is missing and PCAPDOC_REQUIRE_CORPUS is set",
         corpus_dir().display()
     );
-    eprintln!(
-        "{test}: skipped the corpus captures: {} is not here (a fresh clone has only the committed captures)",
+    // Straight to stderr, past the test harness's capture, so that the run shows it.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: {test}: skipped the corpus captures: {} is not here (a fresh clone has only the committed captures)",
         corpus_dir().display()
     );
     false
