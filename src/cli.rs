@@ -357,9 +357,30 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings);
-                report.timelines = crate::report::timeline::collect(file, &report.findings, &analysis, &config.engine)
-                    .into_values()
-                    .collect();
+                // The second pass, once: beside the evidence writer when there is one.
+                let timelines = match &evidence {
+                    Some(dest) => {
+                        let mut collect = crate::report::timeline::Collect::new(&report.findings);
+                        let n = crate::report::evidence::write(
+                            file,
+                            &report.findings,
+                            dest,
+                            anonymizer.as_ref(),
+                            &config.engine,
+                            &mut collect,
+                        )
+                        .map_err(AppError::Usage)?;
+                        let k = report.findings.len();
+                        eprintln!(
+                            "pcapdoc: wrote {n} {} behind {k} {} to {dest:?}",
+                            if n == 1 { "packet" } else { "packets" },
+                            if k == 1 { "finding" } else { "findings" }
+                        );
+                        collect.timelines(&report.findings)
+                    }
+                    None => crate::report::timeline::collect(file, &report.findings, &analysis, &config.engine),
+                };
+                report.timelines = timelines.into_values().collect();
                 reports.push(report);
             }
             let text = crate::report::render(&crate::report::Many(&reports), format, &output.cx(opts.lang));
@@ -368,12 +389,6 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 None => text,
             };
             output.write(&text)?;
-            if let (Some(dest), Some(file), Some(report)) = (&evidence, files.first(), reports.first()) {
-                let n =
-                    crate::report::evidence::write(file, &report.findings, dest, anonymizer.as_ref(), &config.engine)
-                        .map_err(AppError::Usage)?;
-                eprintln!("pcapdoc: wrote {n} packets behind {} finding(s) to {dest:?}", report.findings.len());
-            }
             let worst = reports.iter().filter_map(|r| r.worst()).max();
             if let (Some(threshold), Some(w)) = (fail_on, worst) {
                 if w >= threshold {

@@ -329,6 +329,12 @@ fn chinese_reports_are_chinese_all_through() {
                 if !bad.is_empty() {
                     failures.push(format!("{cap} {format:?}: {bad:?}"));
                 }
+                // Full-width punctuation, once: no sentence glued from parts ends twice.
+                for twice in ["。。", "，。", "；。", "：：", "。，", "：。"] {
+                    if text.contains(twice) {
+                        failures.push(format!("{cap} {format:?}: {twice:?}"));
+                    }
+                }
             }
         }
     }
@@ -681,4 +687,21 @@ fn timelines_agree_however_their_streams_are_found() {
     assert!(held.as_object().is_some_and(|m| !m.is_empty()), "no timelines");
     assert_eq!(held, recorded);
     assert_eq!(held, reread);
+}
+
+/// With `--evidence` the timelines come from the evidence writer's pass (the capture is read
+/// a second time once); they are the same as without it.
+#[test]
+fn timelines_are_the_same_with_and_without_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    for cap in ["captures/slb-idle-reset-client.pcap", "captures/connect-failures-client.pcap"] {
+        let plain: serde_json::Value = serde_json::from_str(&run(&["analyze", "--format", "json", cap])).unwrap();
+        let ev = dir.path().join("e.pcapng");
+        let out = pcapdoc().args(["analyze", "--format", "json", cap, "--evidence"]).arg(&ev).output().unwrap();
+        assert!(out.status.success());
+        let with: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!plain["timelines"].as_array().unwrap().is_empty(), "{cap} has timelines");
+        assert_eq!(plain["timelines"], with["timelines"], "{cap}");
+        assert!(std::fs::metadata(&ev).unwrap().len() > 0);
+    }
 }

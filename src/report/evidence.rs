@@ -102,13 +102,35 @@ impl Observer for Writer<'_> {
     }
 }
 
-/// Writes the evidence capture; returns how many packets it holds.
+/// Two observers on one pass.
+struct Both<'a> {
+    a: &'a mut dyn Observer,
+    b: &'a mut dyn Observer,
+}
+
+impl Observer for Both<'_> {
+    fn hooks(&self) -> engine::Hooks {
+        self.a.hooks() | self.b.hooks()
+    }
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
+        self.a.on_tcp(f, t, i, c);
+        self.b.on_tcp(f, t, i, c);
+    }
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        self.a.on_frame(f);
+        self.b.on_frame(f);
+    }
+}
+
+/// Writes the evidence capture; returns how many packets it holds. `also` watches the same
+/// pass (the timelines' collector), so that the capture is read a second time only once.
 pub fn write(
     source: &Path,
     findings: &[Finding],
     dest: &Path,
     anonymizer: Option<&Anonymizer>,
     options: &engine::Options,
+    also: &mut dyn Observer,
 ) -> Result<u64, String> {
     if source == Path::new("-") {
         return Err("--evidence needs a capture file: standard input cannot be read twice".into());
@@ -142,7 +164,7 @@ pub fn write(
         anonymizer,
         current_stream: None,
     };
-    engine::run_with_options(reader, &mut w, options);
+    engine::run_with_options(reader, &mut Both { a: &mut w, b: also }, options);
     if let Some(e) = w.error {
         return Err(format!("cannot write {dest:?}: {e}"));
     }

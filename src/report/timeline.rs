@@ -76,10 +76,23 @@ impl Packets {
     }
 }
 
-/// The engine-driven pass, for streams the first pass no longer knows the place of.
-struct Collect {
+/// The engine-driven pass: for streams the first pass no longer knows the place of, and
+/// beside the evidence writer when `--evidence` reads the capture anyway (one second pass).
+pub struct Collect {
     wanted: BTreeSet<u32>,
     got: Packets,
+}
+
+impl Collect {
+    /// Gathers the packets of the streams `findings` cite.
+    pub fn new(findings: &[Finding]) -> Self {
+        Collect { wanted: findings.iter().filter_map(|f| f.stream).collect(), got: Packets::default() }
+    }
+
+    /// The timelines from what was gathered.
+    pub fn timelines(self, findings: &[Finding]) -> BTreeMap<u32, Timeline> {
+        assemble(self.got, findings)
+    }
 }
 
 impl Observer for Collect {
@@ -146,6 +159,11 @@ pub fn collect(
         engine::run_with_options(reader, &mut c, &options);
         c.got
     };
+    assemble(c, findings)
+}
+
+/// Each stream's rows: the first packets and those around each evidence frame.
+fn assemble(c: Packets, findings: &[Finding]) -> BTreeMap<u32, Timeline> {
     let mut roles: BTreeMap<(u32, u64), crate::i18n::Message> = BTreeMap::new();
     for f in findings {
         if let Some(s) = f.stream {
