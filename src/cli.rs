@@ -360,6 +360,11 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 // The second pass, once: beside the evidence writer when there is one.
                 let timelines = match &evidence {
                     Some(dest) => {
+                        // The evidence's payload bytes are rewritten for every address the
+                        // anonymizer knows: let it see the report's (findings, streams) first.
+                        if let Some(a) = &anonymizer {
+                            let _ = a.text(&crate::report::Render::json(&report));
+                        }
                         let mut collect = crate::report::timeline::Collect::new(&report.findings);
                         let n = crate::report::evidence::write(
                             file,

@@ -231,13 +231,16 @@ impl Message {
     /// out as the key itself, which the tests guard against.
     pub fn text(&self, lang: Lang) -> String {
         let mut errors = Vec::new();
-        render(self, lang, &mut errors)
+        let mut s = render(self, lang, &mut errors);
+        s.truncate(s.trim_end().len());
+        s
     }
 
     /// The text, or what went wrong rendering it (a missing key or argument): for tests.
     pub fn checked(&self, lang: Lang) -> Result<String, Vec<String>> {
         let mut errors = Vec::new();
-        let s = render(self, lang, &mut errors);
+        let mut s = render(self, lang, &mut errors);
+        s.truncate(s.trim_end().len());
         if errors.is_empty() { Ok(s) } else { Err(errors) }
     }
 
@@ -364,7 +367,7 @@ fn render(m: &Message, lang: Lang, errors: &mut Vec<String>) -> String {
         args.set(*name, value(a, used, errors));
     }
     let mut fe = Vec::new();
-    let s = b.format_pattern(pattern, Some(&args), &mut fe).trim_end().to_string();
+    let s = b.format_pattern(pattern, Some(&args), &mut fe).into_owned();
     errors.extend(fe.into_iter().map(|e| format!("{}: {e:?}", m.key)));
     s
 }

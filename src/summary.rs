@@ -28,6 +28,9 @@ pub struct CaptureSummary {
     pub anomalies: BTreeMap<Anomaly, u64>,
     /// Damage to the file itself, as sentences.
     pub read_issues: Vec<String>,
+    /// The same, as messages, for the report's language.
+    #[serde(skip)]
+    pub read_issue_messages: Vec<crate::i18n::Message>,
     /// What bounded buffers had to let go of (see docs/LIMITS.md).
     pub limits: Limits,
     /// What the capture itself got wrong (copies, missing handshake packets, time going
@@ -85,6 +88,7 @@ impl CaptureSummary {
             interface_drops: info.interface_drops,
             anomalies: anomalies.iter().filter(|(a, _)| **a != Anomaly::NotIp).map(|(a, n)| (*a, *n)).collect(),
             read_issues: info.issues.iter().map(|i| i.to_string()).collect(),
+            read_issue_messages: info.issues.iter().map(|i| i.message()).collect(),
             limits: Limits::default(),
             quality: crate::engine::Quality::default(),
         }

@@ -116,3 +116,11 @@ fn every_finding_of_every_lab_capture_renders_in_every_language() {
     assert!(seen.len() >= 8, "the lab captures exercise most detectors: {seen:?}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn docs_json_md_lists_every_detector_message() {
+    let doc = std::fs::read_to_string(support::root().join("docs/JSON.md")).unwrap();
+    let missing: Vec<&str> =
+        declared().values().flatten().copied().filter(|k| !doc.contains(&format!("`{k}`"))).collect();
+    assert!(missing.is_empty(), "docs/JSON.md does not list {missing:?}");
+}

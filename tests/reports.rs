@@ -705,3 +705,16 @@ fn timelines_are_the_same_with_and_without_evidence() {
         assert!(std::fs::metadata(&ev).unwrap().len() > 0);
     }
 }
+
+/// Damage to the file is reported in the report's language too.
+#[test]
+fn file_damage_is_said_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read(support::root().join("captures/clean-client.pcap")).unwrap();
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &full[..full.len() - 7]).unwrap();
+    let out = pcapdoc().args(["analyze", "--lang", "zh", "--format", "md"]).arg(&cut).output().unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("文件损坏") && md.contains("截断"), "{md}");
+    assert!(english_words(&md).is_empty(), "{:?}", english_words(&md));
+}

@@ -164,32 +164,36 @@ pub enum ReadIssue {
     },
 }
 
-impl fmt::Display for ReadIssue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ReadIssue {
+    /// What went wrong, as a message for the report (`locales/<lang>/report.ftl`).
+    pub fn message(&self) -> crate::i18n::Message {
+        use crate::msg;
         match self {
-            ReadIssue::TruncatedRecord { offset, after_frame } => write!(
-                f,
-                "the capture is cut short in the middle of a record at byte {offset}; \
-                 results cover frames 1 to {after_frame}"
-            ),
-            ReadIssue::CorruptRecord { offset, after_frame, reason } => {
-                write!(f, "corrupt record at byte {offset} after frame {after_frame}: {reason}")
+            ReadIssue::TruncatedRecord { offset, after_frame } => {
+                msg!("read-truncated", offset = *offset, after_frame = *after_frame)
             }
-            ReadIssue::Resynchronised { offset, skipped_bytes, after_frame } => write!(
-                f,
-                "skipped {skipped_bytes} damaged bytes and resumed at byte {offset}; Wireshark stops \
-                 after frame {after_frame}, so later frame numbers do not exist there"
-            ),
+            ReadIssue::CorruptRecord { offset, after_frame, reason } => {
+                msg!("read-corrupt", offset = *offset, after_frame = *after_frame, reason = reason.clone())
+            }
+            ReadIssue::Resynchronised { offset, skipped_bytes, after_frame } => {
+                msg!("read-resynchronised", offset = *offset, skipped = *skipped_bytes, after_frame = *after_frame)
+            }
             ReadIssue::UnknownInterface { offset, frame, interface } => {
-                write!(f, "frame {frame} (byte {offset}) names interface {interface}, which the file never describes")
+                msg!("read-unknown-interface", offset = *offset, frame = *frame, interface = *interface)
             }
             ReadIssue::BadTimestampResolution { interface, value } => {
-                write!(f, "interface {interface} has an unusable if_tsresol ({value}); microseconds assumed")
+                msg!("read-bad-tsresol", interface = *interface, value = *value)
             }
             ReadIssue::Io { offset, after_frame, message } => {
-                write!(f, "read error at byte {offset} after frame {after_frame}: {message}")
+                msg!("read-io", offset = *offset, after_frame = *after_frame, message = message.clone())
             }
         }
+    }
+}
+
+impl fmt::Display for ReadIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message())
     }
 }
 

@@ -68,19 +68,14 @@ pub fn verdict(r: &CompareReport) -> Message {
         return super::view::verdict(std::slice::from_ref(f));
     }
     let side = |findings: &[Finding], who: &'static str| {
-        findings.iter().filter(|f| f.severity > Severity::Info).max_by(|a, b| a.severity.cmp(&b.severity)).map(|f| {
-            (
-                f.severity,
-                msg!(
-                    "ui-verdict-side",
-                    side = Message::new(who),
-                    verdict = super::view::verdict(std::slice::from_ref(f))
-                ),
-            )
-        })
+        findings
+            .iter()
+            .filter(|f| f.severity > Severity::Info)
+            .max_by(|a, b| a.severity.cmp(&b.severity))
+            .map(|f| (f.severity, Message::new(who).arg("verdict", super::view::verdict(std::slice::from_ref(f)))))
     };
     let mut sides: Vec<(Severity, Message)> =
-        [side(&r.client.findings, "cmp-client"), side(&r.server.findings, "cmp-server")]
+        [side(&r.client.findings, "ui-verdict-client"), side(&r.server.findings, "ui-verdict-server")]
             .into_iter()
             .flatten()
             .collect();

@@ -126,8 +126,8 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     if let Some(d) = c.interface_drops {
         v.push((lang.ui("ui-drops"), d.to_string()));
     }
-    for i in &c.read_issues {
-        v.push((lang.ui("ui-issues"), i.clone()));
+    for i in &c.read_issue_messages {
+        v.push((lang.ui("ui-issues"), i.text(lang)));
     }
     for n in limit_notes(c) {
         v.push((lang.ui("ui-note"), n.text(lang)));
