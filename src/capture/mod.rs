@@ -125,7 +125,7 @@ impl fmt::Display for Format {
 }
 
 /// Something wrong with the file itself, found while reading. Never fatal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ReadIssue {
     /// The input ends inside a record; that record is dropped, as tshark drops it.
@@ -137,7 +137,9 @@ pub enum ReadIssue {
     CorruptRecord {
         offset: u64,
         after_frame: u64,
-        reason: String,
+        /// Why the record cannot be right, as a message (`reason-*` in report.ftl).
+        #[serde(serialize_with = "crate::i18n::english")]
+        reason: crate::i18n::Message,
     },
     /// After a corrupt record we found the next plausible record and went on reading.
     /// Wireshark stops at the corrupt record, so frames after `after_frame` do not exist there.

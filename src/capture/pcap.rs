@@ -216,10 +216,7 @@ impl PcapState {
                 info.issues.push(ReadIssue::CorruptRecord {
                     offset,
                     after_frame,
-                    reason: format!(
-                        "the record claims {} captured bytes, more than the {MAX_CAPLEN}-byte maximum",
-                        h.incl_len
-                    ),
+                    reason: crate::msg!("reason-caplen", claimed = h.incl_len, max = MAX_CAPLEN),
                 });
                 if self.resync(src, info, after_frame) {
                     continue;

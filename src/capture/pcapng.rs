@@ -99,7 +99,7 @@ impl PcapngState {
                 info.issues.push(ReadIssue::CorruptRecord {
                     offset,
                     after_frame,
-                    reason: format!("block length {len} is impossible (under 12, not a multiple of 4, or over 16 MiB)"),
+                    reason: crate::msg!("reason-block-length", len = len),
                 });
                 if self.resync(src, info, after_frame) {
                     continue;
@@ -126,7 +126,11 @@ impl PcapngState {
             let raw = match framed {
                 Ok(raw) => raw,
                 Err(e) => {
-                    info.issues.push(ReadIssue::CorruptRecord { offset, after_frame, reason: e.to_string() });
+                    info.issues.push(ReadIssue::CorruptRecord {
+                        offset,
+                        after_frame,
+                        reason: crate::msg!("reason-parser", detail = e.to_string()),
+                    });
                     if self.resync(src, info, after_frame) {
                         continue;
                     }
@@ -218,13 +222,14 @@ impl PcapngState {
         let (Some(iface_id), Some(hi), Some(lo), Some(caplen), Some(orig_len)) =
             (iface_id, read_u32(body, 4, be), read_u32(body, 8, be), read_u32(body, 12, be), read_u32(body, 16, be))
         else {
-            return Outcome::Corrupt("packet block shorter than its 20-byte fixed header".into());
+            return Outcome::Corrupt(crate::msg!("reason-pb-short"));
         };
         let data_start = 20usize;
         let Some(data_end) = data_start.checked_add(caplen as usize).filter(|&e| e <= body.len()) else {
-            return Outcome::Corrupt(format!(
-                "packet block claims {caplen} captured bytes but holds only {}",
-                body.len().saturating_sub(data_start)
+            return Outcome::Corrupt(crate::msg!(
+                "reason-pb-caplen",
+                claimed = caplen,
+                held = body.len().saturating_sub(data_start)
             ));
         };
         let iface = self.interface(iface_id, offset, info);
@@ -238,7 +243,7 @@ impl PcapngState {
     /// length is the smaller of the original length and what the block holds.
     fn simple_packet_block(&mut self, body: &[u8], info: &mut CaptureInfo) -> Outcome {
         let Some(orig_len) = read_u32(body, 0, self.big_endian) else {
-            return Outcome::Corrupt("simple packet block without its length field".into());
+            return Outcome::Corrupt(crate::msg!("reason-spb-short"));
         };
         let iface = self.interface(0, 0, info);
         let mut caplen = (orig_len as usize).min(body.len().saturating_sub(4));
@@ -280,7 +285,7 @@ impl PcapngState {
 
 enum Outcome {
     Skip,
-    Corrupt(String),
+    Corrupt(crate::i18n::Message),
     Packet { ts: Timestamp, link: LinkType, interface: u32, data: std::ops::Range<usize>, orig_len: u32 },
 }
 
