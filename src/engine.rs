@@ -145,6 +145,10 @@ pub struct Quality {
 impl Quality {
     fn note_stream(&mut self, c: &Conversation) {
         let s = &c.summary;
+        // A stream an ICMP error's quote made has no packets of its own.
+        if s.sides.iter().all(|d| d.packets == 0) {
+            return;
+        }
         if !s.attempted() && s.synack_frame.is_none() {
             self.started_mid_stream += 1;
         } else if s.attempted() && s.synack_frame.is_none() {
@@ -277,14 +281,26 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                     }
                 }
             }
-            // tshark 4.0 shows the TCP header an ICMP error quotes with the tcp.stream of its
-            // connection when one exists, and creates none otherwise (corpus alexa-app frames
-            // 56 and 115; lab connect-failures frame 14).
+            // tshark 4.0 numbers the TCP header an ICMP error quotes, when the quote holds
+            // its first 16 bytes, into its connection's tcp.stream, and a connection it has
+            // not seen gets a new one (a SYN flood's backscatter, a server answering spoofed
+            // SYNs), which shifts every later stream number; a shorter quote gets none
+            // (tests/synthetic.rs; corpus alexa-app frames 56 and 115).
             (L4::Icmp(icmp), Some(_)) if icmp.quoted.is_some_and(|q| q.protocol == decode::PROTO_TCP) => {
-                let stream = icmp
-                    .quoted
-                    .filter(|q| q.tcp.is_some())
-                    .and_then(|q| flows.lookup(SocketAddr::new(q.src, q.src_port), SocketAddr::new(q.dst, q.dst_port)));
+                let mut stream = None;
+                if let Some((q, (seq, ack, flags))) = icmp.quoted.and_then(|q| Some((q, q.tcp?))) {
+                    // A new stream holds a slot like any other: a flood of backscatter is
+                    // bounded by --max-streams too.
+                    if flows.full() {
+                        for conv in flows.evict() {
+                            quality.note_stream(&conv);
+                            apps.close(conv.summary.stream);
+                            observer.on_stream_end(&conv, true);
+                        }
+                    }
+                    let (src, dst) = (SocketAddr::new(q.src, q.src_port), SocketAddr::new(q.dst, q.dst_port));
+                    stream = Some(flows.place(src, dst, flags, seq, ack, frame.frame, frame.ts, true).stream);
+                }
                 observer.on_quoted_tcp(&frame, stream);
             }
             (L4::Udp(udp), Some(ip)) if udp.src_port == 53 || udp.dst_port == 53 => {

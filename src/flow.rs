@@ -5,8 +5,9 @@
 //! each new conversation the next stream index. A pure SYN whose sequence number differs
 //! from the ISN already recorded for that direction starts a new conversation on the same
 //! 4-tuple (flagged `tcp.analysis.reused_ports`), and so does a SYN/ACK with a new ISN
-//! (packet-tcp.c, issues 15097 and 16944). A TCP header quoted inside an ICMP error also
-//! finds or creates a conversation, as Wireshark's does, but is not analysed.
+//! (packet-tcp.c, issues 15097 and 16944). A TCP header quoted inside an ICMP error (its first
+//! 16 bytes at least) also finds or creates a conversation, as Wireshark 4.0's does, but is not
+//! analysed: backscatter of connections the capture never saw shifts later stream numbers.
 
 use crate::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -249,13 +250,6 @@ impl FlowTable {
         self.evicted += out.len() as u64;
         out.sort_unstable_by_key(|c| c.summary.stream);
         out
-    }
-
-    /// The stream a 4-tuple currently belongs to, without creating one (for TCP headers
-    /// quoted in ICMP errors: Wireshark 4.0 numbers them into an existing conversation and
-    /// creates none; corpus alexa-app frames 56/115, lab connect-failures frame 14).
-    pub fn lookup(&self, a: SocketAddr, b: SocketAddr) -> Option<u32> {
-        self.current.get(&FlowKey::new(a, b)).copied()
     }
 
     fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {

@@ -110,3 +110,30 @@ fn pcapng_interfaces_keep_their_own_link_type_and_resolution() {
     let info = r.into_info();
     assert_eq!(info.interfaces, 2);
 }
+
+/// Issue 16: a capture that opens with eight ICMP errors quoting connections it never saw.
+/// tshark 4.0 gives each quoted connection a tcp.stream (when the quote holds the first 16
+/// bytes of its TCP header), so the HTTP exchange after them is stream 8 and a later SYN on a
+/// quoted 4-tuple joins that tuple's stream; a shorter quote gets none. The goldens are
+/// tshark's (`scripts/tshark-golden`); every frame must agree.
+#[test]
+fn icmp_errors_quoting_unknown_connections_number_streams_as_tshark_does() {
+    for (name, want_http) in [("icmp-backscatter-first.pcap", 8), ("icmp-backscatter-short-quote.pcap", 0)] {
+        let path = support::root().join("captures/synthetic").join(name);
+        let golden =
+            fs::read_to_string(support::golden_dir().join(format!("captures__synthetic__{name}.tsv"))).unwrap();
+        let want: Vec<String> = golden
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join("\t"))
+            .collect();
+        let out = assert_cmd::Command::cargo_bin("pcapdoc").unwrap().arg("frames").arg(&path).output().unwrap();
+        let got: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join("\t"))
+            .collect();
+        assert_eq!(got, want, "{name}");
+        assert!(want.iter().any(|l| l == &format!("9\t{want_http}")), "{name}: the HTTP SYN is stream {want_http}");
+    }
+}
