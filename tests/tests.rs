@@ -8,6 +8,7 @@ mod accuracy;
 mod cli;
 mod compare;
 mod detectors;
+mod filters;
 mod hostile;
 mod messages;
 mod reader;

@@ -600,9 +600,12 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             f.display_filter = format!("tcp.stream eq {stream} && tcp.analysis.retransmission");
             findings.push(
                 f.fact("leg", if leg.starts_with("server") { "server → client" } else { "client → server" })
+                    // The capture whose frames it cites: the sender's.
+                    .fact("capture", if leg.starts_with("server") { "server" } else { "client" })
                     .fact("lost", lost)
                     .fact("sent", sent)
-                    .seal(),
+                    .seal()
+                    .show_cited(),
             );
         }
         matched.push(MatchedFlow {

@@ -166,7 +166,7 @@ impl Detector for ConntrackExhaustion {
                 .fact("failed_attempts", failed)
                 .fact("working_connections", working.len())
                 .fact("streams", struggling.iter().map(|a| a.stream).collect::<Vec<_>>());
-            out.push(f.seal());
+            out.push(f.seal().show_cited());
         }
         out
     }

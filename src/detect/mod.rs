@@ -190,6 +190,17 @@ impl Finding {
         self
     }
 
+    /// Widens the display filter so that it shows every cited frame too (a filter that
+    /// selects a pattern, such as retransmitted SYNs, may not hold the frames the finding
+    /// points at: the first SYN, a SYN/ACK, a stream that still worked). Call after `seal`.
+    pub fn show_cited(mut self) -> Self {
+        if !self.frames.is_empty() {
+            let list: Vec<String> = self.frames.iter().map(u64::to_string).collect();
+            self.display_filter = format!("({}) || frame.number in {{{}}}", self.display_filter, list.join(", "));
+        }
+        self
+    }
+
     /// Sorts evidence by frame and fills `frames` and `time`.
     pub fn seal(mut self) -> Self {
         self.evidence.sort_by_key(|e| e.frame);

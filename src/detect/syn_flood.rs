@@ -193,7 +193,7 @@ impl Detector for SynFlood {
                         .map(|(a, n)| serde_json::json!({"source": a.to_string(), "attempts": n}))
                         .collect::<Vec<_>>(),
                 );
-            out.push(f.seal());
+            out.push(f.seal().show_cited());
         }
         out
     }
