@@ -6,7 +6,7 @@
 //! hold. Observers see each frame once, after its stream state has been updated.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::app::{self, AppEvent, AppTable, SegmentIn};
 use crate::capture::{CaptureInfo, CaptureReader};
@@ -93,12 +93,18 @@ impl Observer for NoObserver {
 }
 
 /// Everything the engine produced, for detectors and reports.
+/// Tunnel endpoint pairs counted per capture (a bound, not a guess: mirror sessions are few).
+pub const MAX_TUNNELS: usize = 64;
+
 #[derive(Debug)]
 pub struct Analysis {
     pub capture: CaptureInfo,
     pub conversations: Vec<Box<Conversation>>,
     /// Decode anomalies by kind.
     pub anomalies: BTreeMap<Anomaly, u64>,
+    /// Frames that came through a tunnel, by encapsulation and outer endpoints (the mirror
+    /// session or tunnel they arrived by); at most [`MAX_TUNNELS`] endpoint pairs.
+    pub tunnels: BTreeMap<(decode::TunnelKind, IpAddr, IpAddr), u64>,
     /// DNS messages on port 53 that could not be parsed.
     pub malformed_dns: u64,
     /// Out-of-order bytes dropped at the reassembly cap, and bytes missing from streams.
@@ -190,6 +196,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     let mut apps = AppTable::new(options.reassembly_cap);
     let mut udp_malformed_dns = 0u64;
     let mut anomalies = BTreeMap::new();
+    let mut tunnels = BTreeMap::new();
     let mut quality = Quality::default();
     let mut latest: Option<crate::capture::Timestamp> = None;
     while let Some(rec) = reader.next_record() {
@@ -203,6 +210,12 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         }
         if let Some(a) = frame.anomaly {
             *anomalies.entry(a).or_insert(0) += 1;
+        }
+        if let Some(t) = frame.tunnel {
+            let key = (t.kind, t.outer.src, t.outer.dst);
+            if tunnels.len() < MAX_TUNNELS || tunnels.contains_key(&key) {
+                *tunnels.entry(key).or_insert(0) += 1;
+            }
         }
         match (&frame.l4, frame.ip) {
             (L4::Tcp(tcp), Some(ip)) => {
@@ -331,6 +344,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         capture: reader.into_info(),
         conversations: flows.into_conversations(),
         anomalies,
+        tunnels,
         malformed_dns: udp_malformed_dns + apps.malformed_dns,
         reassembly_dropped_bytes: apps.reassembly_dropped_bytes,
         reassembly_gap_bytes: apps.reassembly_gap_bytes,

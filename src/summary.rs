@@ -24,6 +24,10 @@ pub struct CaptureSummary {
     pub duration_s: Option<f64>,
     pub tcp_streams: usize,
     pub interface_drops: Option<u64>,
+    /// Tunnels the frames came through: `{kind, outer_src, outer_dst, frames}` per endpoint
+    /// pair (a VXLAN or GRE mirror session, an IP-in-IP tunnel); the findings are about the
+    /// inner packets.
+    pub tunnels: Vec<TunnelRow>,
     /// Decode anomalies by kind (ip-fragment, truncated-transport, ...).
     pub anomalies: BTreeMap<Anomaly, u64>,
     /// Damage to the file itself, as sentences.
@@ -36,6 +40,14 @@ pub struct CaptureSummary {
     /// What the capture itself got wrong (copies, missing handshake packets, time going
     /// backwards): data that lowers confidence in the findings (docs/ACCURACY.md).
     pub quality: crate::engine::Quality,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TunnelRow {
+    pub kind: crate::decode::TunnelKind,
+    pub outer_src: String,
+    pub outer_dst: String,
+    pub frames: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -67,6 +79,16 @@ impl CaptureSummary {
             released_closed_streams: a.released_streams,
         };
         c.quality = a.quality;
+        c.tunnels = a
+            .tunnels
+            .iter()
+            .map(|((kind, src, dst), n)| TunnelRow {
+                kind: *kind,
+                outer_src: src.to_string(),
+                outer_dst: dst.to_string(),
+                frames: *n,
+            })
+            .collect();
         c
     }
 
@@ -90,6 +112,7 @@ impl CaptureSummary {
             read_issues: info.issues.iter().map(|i| i.to_string()).collect(),
             read_issue_messages: info.issues.iter().map(|i| i.message()).collect(),
             limits: Limits::default(),
+            tunnels: Vec::new(),
             quality: crate::engine::Quality::default(),
         }
     }

@@ -137,3 +137,42 @@ fn icmp_errors_quoting_unknown_connections_number_streams_as_tshark_does() {
         assert!(want.iter().any(|l| l == &format!("9\t{want_http}")), "{name}: the HTTP SYN is stream {want_http}");
     }
 }
+
+/// Issue 16: the lab's SLB idle reset wrapped in each encapsulation a mirror or an edge link
+/// delivers (scripts/gen-tunnels.py). tshark's goldens cover their frames and streams
+/// (tshark_agreement); here every one is diagnosed as the bare capture is, and the report
+/// names the tunnel and its outer endpoints.
+#[test]
+fn the_idle_reset_is_diagnosed_through_every_tunnel() {
+    let kinds = [
+        ("vxlan", "VXLAN"),
+        ("geneve", "GENEVE"),
+        ("gre-ip", "GRE"),
+        ("gre-teb-key", "GRE"),
+        ("erspan1", "ERSPAN"),
+        ("erspan2", "ERSPAN"),
+        ("erspan3", "ERSPAN"),
+        ("ipip", "IP-in-IP"),
+        ("pppoe", ""),
+        ("mpls", ""),
+    ];
+    for (name, tunnel) in kinds {
+        let path = support::root().join(format!("captures/synthetic/tunnel-{name}.pcap"));
+        let (a, findings) =
+            pcapdoc::detect::run(CaptureReader::open(&path).unwrap(), &pcapdoc::detect::Config::default(), &[]);
+        let idle: Vec<_> = findings.iter().filter(|f| f.detector == "idle-timeout").collect();
+        assert_eq!(idle.len(), 1, "{name}: {findings:?}");
+        assert_eq!((idle[0].stream, idle[0].frames.clone()), (Some(0), vec![10, 11, 12]), "{name}");
+        assert!(a.anomalies.is_empty(), "{name}: {:?}", a.anomalies);
+        let report = pcapdoc::report::analyze::AnalyzeReport::new(&a, findings);
+        let table = pcapdoc::report::Render::table(&report, &pcapdoc::report::view::Cx::new(Default::default()));
+        if tunnel.is_empty() {
+            assert!(!table.contains("tunnel:"), "{name}: PPPoE and MPLS are links, not tunnels");
+        } else {
+            assert!(
+                table.contains(&format!("tunnel: {tunnel} 192.0.2.200 → 192.0.2.201, 12 frames")),
+                "{name}: {table}"
+            );
+        }
+    }
+}

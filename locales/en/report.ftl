@@ -197,3 +197,12 @@ reason-parser = the pcapng parser rejected the block ({ $detail })
 reason-pb-short = packet block shorter than its 20-byte fixed header
 reason-pb-caplen = packet block claims { $claimed } captured bytes but holds only { $held }
 reason-spb-short = simple packet block without its length field
+anomaly-unsupported-tunnel = { $n } tunnelled { $n ->
+    [one] packet
+   *[other] packets
+} in an encapsulation pcapdoc does not read (not analysed)
+ui-tunnels = tunnel
+ui-tunnel = { $kind } { $src } → { $dst }, { $n ->
+    [one] 1 frame
+   *[other] { $n } frames
+} (findings are about the packets inside)

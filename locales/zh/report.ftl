@@ -146,3 +146,6 @@ reason-parser = pcapng 解析器拒绝了该块（{ $detail }）
 reason-pb-short = 报文块短于其 20 字节的固定头部
 reason-pb-caplen = 报文块声称有 { $claimed } 字节抓包数据，实际只有 { $held } 字节
 reason-spb-short = 简单报文块缺少长度字段
+anomaly-unsupported-tunnel = { $n } 个使用 pcapdoc 无法解析的封装的隧道报文（未分析）
+ui-tunnels = 隧道
+ui-tunnel = { $kind } { $src } → { $dst }，{ $n } 帧（诊断针对隧道内的报文）

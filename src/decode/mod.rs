@@ -27,10 +27,46 @@ pub struct Frame<'a> {
     /// The record as captured, and its link type (for writing evidence captures).
     pub raw: &'a [u8],
     pub link: crate::capture::LinkType,
+    /// The innermost IP layer: the one TCP and the detectors see.
     pub ip: Option<IpInfo>,
     pub l4: L4<'a>,
     pub anomaly: Option<Anomaly>,
+    /// The outermost tunnel the packet came through (a VXLAN or GRE mirror session, an
+    /// IP-in-IP endpoint), when there was one.
+    pub tunnel: Option<Tunnel>,
 }
+
+/// An encapsulation pcapdoc looked through, and the outer addresses it carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tunnel {
+    pub kind: TunnelKind,
+    pub outer: IpInfo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TunnelKind {
+    Vxlan,
+    Geneve,
+    Gre,
+    Erspan,
+    IpInIp,
+}
+
+impl TunnelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TunnelKind::Vxlan => "VXLAN",
+            TunnelKind::Geneve => "GENEVE",
+            TunnelKind::Gre => "GRE",
+            TunnelKind::Erspan => "ERSPAN",
+            TunnelKind::IpInIp => "IP-in-IP",
+        }
+    }
+}
+
+/// Tunnels inside tunnels are followed this deep.
+const MAX_TUNNEL_DEPTH: u8 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IpInfo {
@@ -172,6 +208,9 @@ pub enum Anomaly {
     TruncatedTransport,
     /// TCP data offset below 5 words or beyond the segment.
     BadTcpHeaderLength,
+    /// An encapsulation pcapdoc does not read (GRE version 1, an unknown GRE payload, a
+    /// tunnel header cut short): the inner packet is not analysed.
+    UnsupportedTunnel,
 }
 
 /// IP protocol number of TCP.
@@ -208,8 +247,16 @@ pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
         ip: None,
         l4: L4::None,
         anomaly: None,
+        tunnel: None,
     };
-    let next = link::strip(rec.link, rec.data);
+    decode_from(&mut frame, link::strip(rec.link, rec.data), 0);
+    frame
+}
+
+/// Decodes from a link layer on; calls itself for the packet inside a tunnel.
+fn decode_from<'a>(frame: &mut Frame<'a>, next: Option<link::Next<'a>>, depth: u8) {
+    // PPPoE sessions and MPLS labels sit between the link and IP.
+    let next = next.map(shim);
     // The common case, untagged Ethernet carrying IP, slices only the IP layer: the full
     // packet slicer would also slice the transport header, which we parse ourselves, and
     // returns a large value (the decode benchmark: docs/PERFORMANCE.md).
@@ -223,7 +270,7 @@ pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
         match next {
             None => {
                 frame.anomaly = Some(Anomaly::UnsupportedLink);
-                return frame;
+                return;
             }
             Some(link::Next::Ethernet(b)) => LaxSlicedPacket::from_ethernet(b).ok(),
             Some(link::Next::EtherType(t, b)) => Some(LaxSlicedPacket::from_ether_type(etherparse::EtherType(t), b)),
@@ -235,7 +282,7 @@ pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
             Some(_) => Anomaly::BadIpHeader,
             None => Anomaly::NotIp,
         });
-        return frame;
+        return;
     };
     let (ip, payload, reported, fragmented) = match net {
         LaxNetSlice::Ipv4(v4) => {
@@ -270,16 +317,29 @@ pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
         }
         LaxNetSlice::Arp(_) => {
             frame.anomaly = Some(Anomaly::NotIp);
-            return frame;
+            return;
         }
     };
     frame.ip = Some(ip);
     if fragmented {
         frame.anomaly = Some(Anomaly::IpFragment);
-        return frame;
+        return;
     }
     let bytes = payload.payload;
-    match payload.ip_number.0 {
+    let proto = payload.ip_number.0;
+    if let Some(t) = tunnel_of(proto, bytes) {
+        match t {
+            Some((kind, inner)) if depth < MAX_TUNNEL_DEPTH => {
+                frame.tunnel.get_or_insert(Tunnel { kind, outer: ip });
+                frame.ip = None;
+                frame.anomaly = None;
+                decode_from(frame, Some(inner), depth + 1);
+            }
+            _ => frame.anomaly = Some(Anomaly::UnsupportedTunnel),
+        }
+        return;
+    }
+    match proto {
         PROTO_TCP => match parse_tcp(bytes, reported) {
             Ok(t) => {
                 if t.header_len < 20 || t.seglen.is_none() {
@@ -299,7 +359,121 @@ pub fn decode<'a>(rec: &Record<'a>) -> Frame<'a> {
         },
         _ => {}
     }
-    frame
+}
+
+const PROTO_IPIP: u8 = 4;
+const PROTO_IPV6_IN_IP: u8 = 41;
+const PROTO_GRE: u8 = 47;
+const UDP_VXLAN: u16 = 4789;
+const UDP_GENEVE: u16 = 6081;
+
+/// The packet inside a tunnel: `None` when `proto`/`bytes` is no tunnel, `Some(None)` when
+/// it is one we cannot read.
+fn tunnel_of(proto: u8, bytes: &[u8]) -> Option<Option<(TunnelKind, link::Next<'_>)>> {
+    match proto {
+        PROTO_IPIP | PROTO_IPV6_IN_IP => Some(Some((TunnelKind::IpInIp, link::Next::Ip(bytes)))),
+        PROTO_GRE => Some(gre(bytes)),
+        PROTO_UDP => {
+            let (sp, dp) = (be16(bytes, 0)?, be16(bytes, 2)?);
+            let body = bytes.get(8..);
+            if dp == UDP_VXLAN || sp == UDP_VXLAN {
+                // Flags (the I bit says the VNI is valid), 3 reserved, VNI, reserved.
+                Some(body.and_then(|b| b.get(8..)).map(|inner| (TunnelKind::Vxlan, link::Next::Ethernet(inner))))
+            } else if dp == UDP_GENEVE || sp == UDP_GENEVE {
+                Some(body.and_then(geneve))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn by_protocol(kind: TunnelKind, protocol: u16, inner: &[u8]) -> Option<(TunnelKind, link::Next<'_>)> {
+    match protocol {
+        0x0800 | 0x86dd => Some((kind, link::Next::Ip(inner))),
+        0x6558 => Some((kind, link::Next::Ethernet(inner))),
+        _ => None,
+    }
+}
+
+/// GRE (RFC 2784/2890): optional checksum, key and sequence words, then the payload by
+/// EtherType; ERSPAN I (no sequence number), II and III carry a mirrored Ethernet frame.
+fn gre(b: &[u8]) -> Option<(TunnelKind, link::Next<'_>)> {
+    let flags = be16(b, 0)?;
+    if flags & 0x0007 != 0 {
+        return None; // version 1 is PPTP's enhanced GRE
+    }
+    let protocol = be16(b, 2)?;
+    let words = usize::from(flags & 0xc000 != 0) + usize::from(flags & 0x2000 != 0) + usize::from(flags & 0x1000 != 0);
+    let rest = b.get(4 + 4 * words..)?;
+    match protocol {
+        // ERSPAN type II has a sequence number and an 8-byte header; type I has neither.
+        0x88be if flags & 0x1000 != 0 => Some((TunnelKind::Erspan, link::Next::Ethernet(rest.get(8..)?))),
+        0x88be => Some((TunnelKind::Erspan, link::Next::Ethernet(rest))),
+        // ERSPAN type III: a 12-byte header, and an 8-byte platform subheader when O is set.
+        0x22eb => {
+            let o = rest.get(11)? & 0x01 != 0;
+            Some((TunnelKind::Erspan, link::Next::Ethernet(rest.get(if o { 20 } else { 12 }..)?)))
+        }
+        p => by_protocol(TunnelKind::Gre, p, rest),
+    }
+}
+
+/// GENEVE (RFC 8926): version and option length, flags, protocol type, VNI, options.
+fn geneve(b: &[u8]) -> Option<(TunnelKind, link::Next<'_>)> {
+    let first = *b.first()?;
+    if first >> 6 != 0 {
+        return None;
+    }
+    let opt_len = usize::from(first & 0x3f) * 4;
+    by_protocol(TunnelKind::Geneve, be16(b, 2)?, b.get(8 + opt_len..)?)
+}
+
+/// Looks through PPPoE session and MPLS headers between the link layer and IP, in an
+/// Ethernet frame (after up to two VLAN tags) or after a cooked-capture protocol field.
+fn shim(next: link::Next<'_>) -> link::Next<'_> {
+    let (ethertype, rest) = match next {
+        link::Next::Ethernet(b) => {
+            let mut at = 12;
+            let mut t = be16(b, at);
+            for _ in 0..2 {
+                if matches!(t, Some(0x8100 | 0x88a8 | 0x9100)) {
+                    at += 4;
+                    t = be16(b, at);
+                }
+            }
+            match (t, b.get(at + 2..)) {
+                (Some(t), Some(rest)) => (t, rest),
+                _ => return next,
+            }
+        }
+        link::Next::EtherType(t, b) => (t, b),
+        link::Next::Ip(_) => return next,
+    };
+    match ethertype {
+        // PPPoE session: version/type, code, session id, length; then PPP's protocol.
+        0x8864 => match (be16(rest, 6), rest.get(8..)) {
+            (Some(0x0021 | 0x0057), Some(ip)) => link::Next::Ip(ip),
+            _ => next,
+        },
+        // MPLS: 4-byte label entries up to the one with the bottom-of-stack bit; then IP,
+        // told by its version nibble.
+        0x8847 | 0x8848 => {
+            let mut at = 0;
+            while let Some(&s) = rest.get(at + 2) {
+                at += 4;
+                if s & 0x01 != 0 {
+                    break;
+                }
+            }
+            match rest.get(at..) {
+                Some(ip) if ip.first().is_some_and(|v| v >> 4 == 4 || v >> 4 == 6) => link::Next::Ip(ip),
+                _ => next,
+            }
+        }
+        _ => next,
+    }
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -514,5 +688,55 @@ mod tests {
         let unreach = [&[3, 1, 0, 0, 0, 6, 0, 0][..], &ip, &[0; 8]].concat();
         let q = parse_icmp(&unreach, false).unwrap().quoted.unwrap();
         assert!(q.tcp.is_some());
+    }
+
+    fn raw_ip(proto: u8, payload: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(20 + payload.len()).unwrap_or(u16::MAX).to_be_bytes();
+        let mut ip = vec![0x45, 0, len[0], len[1], 0, 0, 0, 0, 64, proto, 0, 0, 192, 0, 2, 200, 192, 0, 2, 201];
+        ip.extend_from_slice(payload);
+        ip
+    }
+
+    fn decode_raw(b: &[u8]) -> Frame<'_> {
+        let rec = Record {
+            frame: 1,
+            ts: Timestamp(0),
+            link: crate::capture::LinkType::RAW,
+            interface: 0,
+            data: b,
+            orig_len: u32::try_from(b.len()).unwrap_or(0),
+        };
+        decode(&rec)
+    }
+
+    #[test]
+    fn tcp_inside_gre_and_ip_in_ip_is_the_frame_s_tcp_and_the_outer_ends_are_kept() {
+        let mut inner = vec![0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 198, 51, 100, 2, 203, 0, 113, 9];
+        inner.extend(tcp_header(TcpFlags::SYN, 5, &[]));
+        for outer in [raw_ip(PROTO_IPIP, &inner), raw_ip(PROTO_GRE, &[&[0, 0, 8, 0][..], &inner].concat())] {
+            let f = decode_raw(&outer);
+            assert!(matches!(f.l4, L4::Tcp(ref t) if t.dst_port == 443), "{:?}", f.l4);
+            assert_eq!(f.ip.map(|i| i.src), Some("198.51.100.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))));
+            assert_eq!(f.tunnel.map(|t| t.outer.src), Some(IpAddr::from([192, 0, 2, 200])));
+            assert_eq!(f.anomaly, None);
+        }
+    }
+
+    #[test]
+    fn a_tunnel_pcapdoc_cannot_read_is_an_anomaly_not_silence() {
+        // GRE version 1 (PPTP), a GRE payload of an unknown EtherType, a VXLAN header cut short.
+        let pptp = raw_ip(PROTO_GRE, &[0x30, 0x01, 0x88, 0x0b, 0, 0, 0, 0]);
+        let unknown = raw_ip(PROTO_GRE, &[0, 0, 0x12, 0x34, 1, 2, 3, 4]);
+        let short_vxlan = raw_ip(PROTO_UDP, &[0xc0, 0, 0x12, 0xb5, 0, 12, 0, 0, 8, 0]);
+        for b in [pptp, unknown, short_vxlan] {
+            let f = decode_raw(&b);
+            assert_eq!(f.anomaly, Some(Anomaly::UnsupportedTunnel), "{b:?}");
+        }
+        // Tunnels nested past the depth bound stop there, as an anomaly.
+        let mut b = raw_ip(6, &tcp_header(TcpFlags::SYN, 5, &[]));
+        for _ in 0..=MAX_TUNNEL_DEPTH {
+            b = raw_ip(PROTO_IPIP, &b);
+        }
+        assert_eq!(decode_raw(&b).anomaly, Some(Anomaly::UnsupportedTunnel));
     }
 }

@@ -123,6 +123,11 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
         let parts = c.anomalies.iter().map(|(k, n)| Message::new(anomaly_key(*k)).arg("n", *n));
         v.push((lang.ui("ui-anomalies"), msg!("list", items = Arg::list(parts)).text(lang)));
     }
+    for t in &c.tunnels {
+        let m =
+            msg!("ui-tunnel", kind = t.kind.name(), src = t.outer_src.clone(), dst = t.outer_dst.clone(), n = t.frames);
+        v.push((lang.ui("ui-tunnels"), m.text(lang)));
+    }
     if let Some(d) = c.interface_drops {
         v.push((lang.ui("ui-drops"), d.to_string()));
     }
@@ -178,6 +183,7 @@ fn anomaly_key(a: crate::decode::Anomaly) -> &'static str {
         Anomaly::IpFragment => "anomaly-ip-fragment",
         Anomaly::TruncatedTransport => "anomaly-truncated-transport",
         Anomaly::BadTcpHeaderLength => "anomaly-bad-tcp-header-length",
+        Anomaly::UnsupportedTunnel => "anomaly-unsupported-tunnel",
     }
 }
 
