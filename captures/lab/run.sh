@@ -12,7 +12,8 @@
 #   SCENARIO: slb-idle-reset | tls-idle-close-120 | tls-idle-close-75 | no-client-hello |
 #             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
 #             tls-no-server-hello | connect-failures | outbound-scan | syn-flood |
-#             http-flood | bandwidth | conntrack-exhaustion | storm-sender | all
+#             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
+#             vxlan-idle-reset | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -278,6 +279,27 @@ run_one() {
       capture_start $sc
       client busy-and-new --host $VIP --port 8080 --keep 4 --new 6 --timeout 3 --seconds 16
       ;;
+    vxlan-idle-reset)
+      # The SLB idle reset again, but the middle box reaches the server through a VXLAN
+      # overlay (VNI 42, UDP 4789) over the veth underlay 203.0.113.250 <-> .251: the
+      # server-side capture on the underlay holds every packet VXLAN-encapsulated, as an
+      # overlay network or a cloud traffic mirror delivers them (issue 16).
+      nsx $M ip addr del $MID_S/24 dev pd-m1; nsx $S ip addr del $SERVER/24 dev pd-s0
+      nsx $S ip route flush default 2>/dev/null || true
+      nsx $M ip addr add 203.0.113.250 peer 203.0.113.251 dev pd-m1
+      nsx $S ip addr add 203.0.113.251 peer 203.0.113.250 dev pd-s0
+      nsx $M ip link add vx0 type vxlan id 42 local 203.0.113.250 remote 203.0.113.251 dstport 4789 dev pd-m1
+      nsx $S ip link add vx0 type vxlan id 42 local 203.0.113.251 remote 203.0.113.250 dstport 4789 dev pd-s0
+      nsx $M ip addr add $MID_S/24 dev vx0; nsx $M ip link set vx0 up
+      nsx $S ip addr add $SERVER/24 dev vx0; nsx $S ip link set vx0 up
+      nsx $S ip route add default via $MID_S
+      for ns in $M $S; do nsx $ns ethtool -K vx0 tso off gso off gro off >/dev/null 2>&1 || true; done
+      nsx $M iptables -t nat -A POSTROUTING -o vx0 -j MASQUERADE
+      nsx $M sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=15
+      start_nginx 300
+      capture_start $sc
+      client http-idle --host $VIP --idle 20
+      ;;
     *) echo "unknown scenario $sc" >&2; exit 2 ;;
   esac
   capture_stop $sc
@@ -286,7 +308,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else
