@@ -27,7 +27,7 @@ def main():
     c = f"{out}/{sc}-client.pcap"
     s = f"{out}/{sc}-server.pcap"
     exp = {"scenario": sc, "client": f"{sc}-client.pcap", "server": f"{sc}-server.pcap", "expect": [], "silent": []}
-    if sc in ("slb-idle-reset", "vxlan-idle-reset"):
+    if sc in ("slb-idle-reset", "vxlan-idle-reset", "geneve-idle-reset", "gre-idle-reset"):
         rst = tshark(c, "tcp.flags.reset==1", "frame.number", "tcp.stream")
         post = tshark(c, "http.request.method==\"POST\"", "frame.number")
         exp["expect"].append({"capture": "client", "detector": "idle-timeout", "stream": first(rst, 1),
