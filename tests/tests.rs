@@ -17,3 +17,4 @@ mod seed_detectors;
 mod synthetic;
 mod trust;
 mod tshark_agreement;
+mod zero_window;

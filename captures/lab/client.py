@@ -139,6 +139,27 @@ def download(a):
     s.close()
 
 
+def slow_reader(a):
+    """Downloads a file but stops reading for --stall seconds once the first bytes are in:
+    an application that blocks (a slow disk, a lock) while the kernel's receive buffer fills,
+    so the client advertises a zero window and the server probes."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+    s.settimeout(30)
+    s.connect((a.host, 80))
+    s.sendall(http_get(a.host, a.path, keepalive=False))
+    total = len(s.recv(4096))
+    log("read", total, "bytes; now not reading for", a.stall, "s")
+    time.sleep(a.stall)
+    while True:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            break
+        total += len(chunk)
+    log("read", total, "bytes in all")
+    s.close()
+
+
 def read_to_eof(sock):
     while sock.recv(65536):
         pass
@@ -443,13 +464,14 @@ def main():
     x = sub.add_parser("busy-and-new"); x.add_argument("--host"); x.add_argument("--port", type=int)
     x.add_argument("--keep", type=int); x.add_argument("--new", type=int); x.add_argument("--timeout", type=float)
     x.add_argument("--seconds", type=float)
+    x = sub.add_parser("slow-reader"); x.add_argument("--host"); x.add_argument("--path"); x.add_argument("--stall", type=float)
     a = p.parse_args()
     {"http-idle": http_idle, "tls-idle": tls_idle, "no-client-hello": no_client_hello, "names": names,
      "download": download, "clean": clean, "tls-cipher-mismatch": tls_cipher_mismatch,
      "tls-no-answer": tls_no_answer, "silent-server": silent_server, "ports": ports, "scan": scan,
      "fake-sshd": fake_sshd, "syn-flood": syn_flood, "browse": browse,
      "download-with-chatter": download_with_chatter, "backlog-server": backlog_server,
-     "busy-and-new": busy_and_new}[a.cmd](a)
+     "busy-and-new": busy_and_new, "slow-reader": slow_reader}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,10 @@ def main():
         calert = tshark(c, "tls.record.content_type==21", "frame.number", "tcp.stream")
         exp["expect"].append({"capture": "client", "detector": "tls-alert-fin", "stream": first(calert, 1),
                               "frames": [first(calert)]})
+    elif sc == "zero-window":
+        zw = tshark(c, "tcp.analysis.zero_window", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "zero-window", "stream": first(zw, 1),
+                              "frames": [first(zw)]})
     elif sc == "no-client-hello":
         syns = tshark(c, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==443", "tcp.stream")
         hello = {r[0] for r in tshark(c, "tls.handshake.type==1", "tcp.stream")}

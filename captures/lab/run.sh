@@ -13,7 +13,7 @@
 #             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
 #             tls-no-server-hello | connect-failures | outbound-scan | syn-flood |
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
-#             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | all
+#             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -279,6 +279,14 @@ run_one() {
       capture_start $sc
       client busy-and-new --host $VIP --port 8080 --keep 4 --new 6 --timeout 3 --seconds 16
       ;;
+    zero-window)
+      # The client's application stops reading for 4 s in the middle of a 3 MB download
+      # (receive buffer 32 KiB): its kernel advertises a zero window, nginx probes, and the
+      # window reopens when the application reads again. Snaplen 128 keeps the file small.
+      start_nginx 60
+      capture_start $sc 128
+      client slow-reader --host $VIP --path /mid.bin --stall 4
+      ;;
     vxlan-idle-reset|geneve-idle-reset|gre-idle-reset)
       # geneve and gretap need kernel modules this lab's kernel (6.18 on the CI VM) lacks
       # ("Unknown device type"); those two scenarios run where they exist, and the committed
@@ -320,7 +328,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

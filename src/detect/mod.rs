@@ -18,6 +18,7 @@ pub mod storm;
 pub mod syn_flood;
 pub mod timeouts;
 pub mod tls_alert_fin;
+pub mod zero_window;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -293,6 +294,7 @@ pub const REGISTRY: &[Entry] = &[
         make: conntrack_exhaustion::make,
         messages: conntrack_exhaustion::MESSAGES,
     },
+    Entry { id: "zero-window", about: zero_window::ABOUT, make: zero_window::make, messages: zero_window::MESSAGES },
 ];
 
 /// Ids a detector may emit besides its own (the TLS handshake family shares one observer).

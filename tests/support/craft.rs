@@ -64,6 +64,15 @@ impl Craft {
         self
     }
 
+    /// Sets the TCP window of the last packet (its checksum is left stale, as pcapdoc and
+    /// tshark's golden runs do not check it).
+    pub fn win(&mut self, window: u16) -> &mut Self {
+        if let Some(b) = self.packets.last_mut().and_then(|(_, f)| f.get_mut(48..50)) {
+            b.copy_from_slice(&window.to_be_bytes());
+        }
+        self
+    }
+
     /// Sets the IPv4 identification of the last packet (etherparse writes 0) and mends
     /// its header checksum.
     pub fn id(&mut self, ip_id: u16) -> &mut Self {
