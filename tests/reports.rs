@@ -75,6 +75,8 @@ fn flows_snapshots() {
 /// tools, settings and products the advice names, and detector ids.
 const ALLOWED: &[&str] = &[
     "bandwidth",
+    "application",
+    "data",
     "hosts",
     "eth0",
     "iptables",

@@ -15,6 +15,7 @@ mod reader;
 mod reports;
 mod seed_detectors;
 mod synthetic;
+mod tls13;
 mod trust;
 mod tshark_agreement;
 mod zero_window;

@@ -38,11 +38,12 @@ def read_response(sock):
     return head + b"\r\n\r\n" + body
 
 
-def tls_context(ciphers=None):
+def tls_context(ciphers=None, tls13=False):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if not tls13:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     if ciphers:
         ctx.set_ciphers(ciphers)
     return ctx
@@ -72,7 +73,7 @@ def http_idle(a):
 def tls_idle(a):
     """One HTTPS request, then silence past nginx's keepalive_timeout, then a write."""
     raw = socket.create_connection((a.host, 443), timeout=10)
-    s = tls_context().wrap_socket(raw, server_hostname="shop.example")
+    s = tls_context(tls13=a.tls13).wrap_socket(raw, server_hostname="shop.example")
     s.sendall(http_get(a.host))
     read_response(s)
     log(f"idle {a.idle}s")
@@ -442,6 +443,7 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     x = sub.add_parser("http-idle"); x.add_argument("--host"); x.add_argument("--idle", type=float)
     x = sub.add_parser("tls-idle"); x.add_argument("--host"); x.add_argument("--idle", type=float)
+    x.add_argument("--tls13", action="store_true")
     x = sub.add_parser("no-client-hello"); x.add_argument("--host"); x.add_argument("--count", type=int, default=3)
     x = sub.add_parser("names"); x.add_argument("--names", nargs="+")
     x = sub.add_parser("download"); x.add_argument("--host"); x.add_argument("--path"); x.add_argument("--timeout", type=float)

@@ -43,6 +43,11 @@ def main():
         calert = tshark(c, "tls.record.content_type==21", "frame.number", "tcp.stream")
         exp["expect"].append({"capture": "client", "detector": "tls-alert-fin", "stream": first(calert, 1),
                               "frames": [first(calert)]})
+    elif sc == "tls13-idle-close-75":
+        close = tshark(s, "tls.record.opaque_type==23 && tls.record.length==19 && tcp.srcport==443", "frame.number", "tcp.stream")
+        fin = tshark(s, "tcp.flags.fin==1 && tcp.srcport==443", "frame.number")
+        exp["expect"].append({"capture": "server", "detector": "tls-alert-fin", "stream": first(close, 1),
+                              "frames": [first(close), first(fin)], "matches": "nginx-keepalive"})
     elif sc == "zero-window":
         zw = tshark(c, "tcp.analysis.zero_window", "frame.number", "tcp.stream")
         exp["expect"].append({"capture": "client", "detector": "zero-window", "stream": first(zw, 1),

@@ -13,7 +13,8 @@
 #             cname-hijack | storm | storm-control | clean | tls-handshake-alert |
 #             tls-no-server-hello | connect-failures | outbound-scan | syn-flood |
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
-#             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window | all
+#             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
+#             tls13-idle-close-75 | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -133,7 +134,7 @@ http {
   server {
     listen 80; listen 443 ssl;
     ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
-    ssl_protocols TLSv1.2;
+    ssl_protocols ${TLS_PROTOCOLS:-TLSv1.2};
     ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384;
     root $work/www;
     location / { }
@@ -279,6 +280,13 @@ run_one() {
       capture_start $sc
       client busy-and-new --host $VIP --port 8080 --keep 4 --new 6 --timeout 3 --seconds 16
       ;;
+    tls13-idle-close-75)
+      # nginx closes an idle TLS 1.3 keep-alive connection after 75 s: its close_notify is
+      # a 19-byte application_data record, then the FIN; the client writes 10 s later.
+      TLS_PROTOCOLS=TLSv1.3 start_nginx 75
+      capture_start $sc
+      client tls-idle --host $VIP --idle 85 --tls13
+      ;;
     zero-window)
       # The client's application stops reading for 4 s in the middle of a 3 MB download
       # (receive buffer 32 KiB): its kernel advertises a zero window, nginx probes, and the
@@ -328,7 +336,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -1,7 +1,8 @@
 //! `tls-alert-fin`: one side closed an idle TLS session with an Encrypted Alert and a FIN.
 //!
-//! Mechanism: an alert record after ChangeCipherSpec (content type 21, encrypted) from side
-//! X, with a FIN from X in the same frame or within [`PAIR_WINDOW_NS`]; the idle time is
+//! Mechanism: an alert record after ChangeCipherSpec (content type 21, encrypted), or in
+//! TLS 1.3 a 19-byte application_data record after an idle gap (the encrypted close_notify:
+//! 2 alert bytes, 1 inner content type byte, a 16-byte AEAD tag), from side X, with a FIN from X in the same frame or within [`PAIR_WINDOW_NS`]; the idle time is
 //! the gap between the alert and the packet before it. Closes after less than
 //! [`MIN_IDLE_S`] are ordinary (`Connection: close`) and not reported.
 //!
@@ -46,11 +47,16 @@ pub const MESSAGES: &[&str] = &[
     "alertfin-role-in-flight",
     "alertfin-role-peer-rst",
     "alertfin-role-peer-ack",
+    "alertfin-explanation13",
+    "alertfin-role-alert13",
+    "alertfin-how",
 ];
 pub const ABOUT: &str = "a proxy closing an idle TLS session with an Encrypted Alert and a FIN (WAF 120 s, nginx 75 s)";
 
 const PAIR_WINDOW_NS: i64 = 50_000_000;
 const MIN_IDLE_S: f64 = 5.0;
+/// The record body of a TLS 1.3 close_notify with a 16-byte AEAD tag (AES-GCM, ChaCha20).
+const TLS13_ALERT_LEN: u16 = 19;
 /// Data its sender's FIN follows this closely is that side's close_notify, not a request.
 const CLOSE_ECHO_NS: i64 = 200_000_000;
 
@@ -79,6 +85,8 @@ struct Close {
     peer_rst: Option<At>,
     /// A RST from the closer after the peer wrote.
     closer_rst: Option<At>,
+    /// TLS 1.3: the alert travels as a short application_data record.
+    tls13: bool,
 }
 
 #[derive(Default)]
@@ -158,23 +166,40 @@ impl Observer for TlsAlertFin {
     }
 
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, conv: Option<&Conversation>) {
-        let (AppEvent::Tls(TlsEvent::EncryptedAlert { .. }), Some(stream)) = (e, ctx.stream) else { return };
+        let Some(stream) = ctx.stream else { return };
+        let tls13 = match e {
+            AppEvent::Tls(TlsEvent::EncryptedAlert { .. }) => false,
+            // TLS 1.3 encrypts the alert as application data: a 2-byte alert, 1 byte of inner
+            // content type and a 16-byte AEAD tag make a 19-byte record body. Only one that
+            // follows an idle gap is a candidate; only a FIN right after it makes it a close.
+            AppEvent::Tls(TlsEvent::ApplicationData { length: TLS13_ALERT_LEN }) => true,
+            _ => return,
+        };
         let Some(st) = self.streams.get_mut(&stream) else { return };
         let alert = At { frame: f.frame, ts: f.ts };
-        if let Some(c) = st.close.and_then(|k| self.closes.get_mut(k)) {
-            if ctx.dir != c.dir {
-                c.peer_alert.get_or_insert(alert);
+        if let Some(k) = st.close {
+            let Some(c) = self.closes.get_mut(k) else { return };
+            // A TLS 1.3 candidate that no FIN followed was data after all: a later one
+            // takes its place.
+            let stale = c.tls13 && c.fin.is_none() && f.ts.since(c.alert.ts) > PAIR_WINDOW_NS;
+            if !stale {
+                if ctx.dir != c.dir && c.fin.is_some() {
+                    c.peer_alert.get_or_insert(alert);
+                }
+                return;
             }
-            return;
         }
         let Some(before) = st.prev else { return };
+        if tls13 && (f.ts.since(before.ts) as f64) < MIN_IDLE_S * 1e9 {
+            return;
+        }
         // The data before the alert (the alert's own segment is the latest now): when the
         // server closes and that data was the client's, a request was unanswered. (When the
         // client closes, the server's last data is a response, not a request.)
         let server_closes = conv.is_some_and(|c| c.summary.client_side() != ctx.dir);
         let request_in_flight = st.prev_data.filter(|(_, d)| server_closes && *d != ctx.dir).map(|(a, _)| a);
         let fin_here = st.last.is_some_and(|(a, fin)| a.frame == f.frame && fin);
-        self.closes.push(Close {
+        let close = Close {
             stream,
             dir: ctx.dir,
             alert,
@@ -189,8 +214,15 @@ impl Observer for TlsAlertFin {
             endpoints: None,
             peer_rst: None,
             closer_rst: None,
-        });
-        st.close = Some(self.closes.len() - 1);
+            tls13,
+        };
+        match st.close.and_then(|k| self.closes.get_mut(k)) {
+            Some(slot) => *slot = close,
+            None => {
+                self.closes.push(close);
+                st.close = Some(self.closes.len() - 1);
+            }
+        }
     }
 }
 
@@ -226,7 +258,11 @@ impl Detector for TlsAlertFin {
             let write = c.peer_write.filter(|w| !echo(w));
             let mut f = Finding::new("tls-alert-fin", Severity::Info, Some(c.stream))
                 .evidence(c.before.frame, c.before.ts, msg!("idle-role-before"))
-                .evidence(c.alert.frame, c.alert.ts, msg!("alertfin-role-alert"))
+                .evidence(
+                    c.alert.frame,
+                    c.alert.ts,
+                    msg!(if c.tls13 { "alertfin-role-alert13" } else { "alertfin-role-alert" }),
+                )
                 .evidence(fin.frame, fin.ts, msg!("role-fin"));
             let victim = write.is_some() || c.request_in_flight.is_some();
             let peer_text = if let Some(w) = write {
@@ -272,9 +308,9 @@ impl Detector for TlsAlertFin {
                 (true, false) => Severity::Warning,
             };
             let key = if victim { "alertfin-summary" } else { "alertfin-summary-quiet" };
-            f.summary = msg!(key, closer = closer.clone(), idle = secs(c.idle_ns), fit = m);
+            f.summary = msg!(key, closer = closer.clone(), idle = secs(c.idle_ns), fit = m, tls13 = u64::from(c.tls13));
             f.explanation = msg!(
-                "alertfin-explanation",
+                if c.tls13 { "alertfin-explanation13" } else { "alertfin-explanation" },
                 alert = c.alert.frame,
                 fin = fin.frame,
                 idle = secs(c.idle_ns),
