@@ -212,6 +212,13 @@ impl Finding {
     }
 }
 
+/// A frame a detector remembers, and when it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
 /// Settings the detectors read.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -18,10 +18,9 @@
 
 use crate::HashMap;
 
-use super::{Config, Detector, Finding, Severity, ep, secs, stream_filter};
+use super::{At, Config, Detector, Finding, Severity, ep, secs, stream_filter};
 use crate::app::AppEvent;
 use crate::app::tls::TlsEvent;
-use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
@@ -59,12 +58,6 @@ const MIN_IDLE_S: f64 = 5.0;
 const TLS13_ALERT_LEN: u16 = 19;
 /// Data its sender's FIN follows this closely is that side's close_notify, not a request.
 const CLOSE_ECHO_NS: i64 = 200_000_000;
-
-#[derive(Debug, Clone, Copy)]
-struct At {
-    frame: u64,
-    ts: Timestamp,
-}
 
 #[derive(Debug, Clone)]
 struct Close {

@@ -13,9 +13,8 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use super::{Config, Detector, Finding, Severity, ep, secs, stream_filter};
+use super::{At, Config, Detector, Finding, Severity, ep, secs, stream_filter};
 use crate::HashMap;
-use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
 use crate::engine::{Analysis, Hooks, Observer, TcpInfo};
 use crate::flow::{Conversation, FlowRef};
@@ -47,12 +46,6 @@ const MIN_STALL_S: f64 = 1.0;
 const MAX_OPEN: usize = 10_000;
 /// Receivers kept for the report.
 const MAX_RECEIVERS: usize = 1_000;
-
-#[derive(Debug, Clone, Copy)]
-struct At {
-    frame: u64,
-    ts: Timestamp,
-}
 
 /// One stall: the receiver's side index, its first zero window, probes, the reopening.
 #[derive(Debug, Clone, Copy)]
