@@ -318,7 +318,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
             }
             (L4::Udp(udp), Some(ip)) if udp.src_port == 53 || udp.dst_port == 53 => {
                 let ev = app::udp_dns(udp.payload);
-                if ev == AppEvent::MalformedDns {
+                if matches!(ev, AppEvent::MalformedDns(_)) {
                     udp_malformed_dns += 1;
                 }
                 let ctx = AppCtx {

@@ -44,11 +44,22 @@ fn each_detector_fires_on_its_lab_capture_with_the_expected_stream_and_frames() 
             let fs = findings(&path);
             // Several findings of one detector (connect-failure, one per port): take the one on
             // the expected stream.
+            // Findings without a stream (one per resolver) are told apart by their frames.
             let want_stream = e["stream"].as_u64().map(|s| s as u32);
+            let want_frames: Vec<u64> =
+                e["frames"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
             let hit = fs
                 .iter()
                 .filter(|f| f.detector == detector)
-                .find(|f| want_stream.is_none() || f.stream == want_stream)
+                .find(|f| {
+                    (want_stream.is_none() || f.stream == want_stream)
+                        && want_frames.iter().all(|w| f.frames.contains(w))
+                })
+                .or_else(|| {
+                    fs.iter()
+                        .filter(|f| f.detector == detector)
+                        .find(|f| want_stream.is_none() || f.stream == want_stream)
+                })
                 .or_else(|| fs.iter().find(|f| f.detector == detector));
             let Some(f) = hit else {
                 failures.push(format!(
@@ -85,6 +96,12 @@ fn each_detector_fires_on_its_lab_capture_with_the_expected_stream_and_frames() 
                 let got = f.facts.get("matches").or_else(|| f.facts.get("exceeds")).and_then(Value::as_str);
                 if got != Some(key) {
                     failures.push(format!("{name}-{side}: {detector} matches {got:?}, expected {key}"));
+                }
+            }
+            // Facts the scenario fixes: who sent a RST, what the server replied.
+            for (k, v) in e["facts"].as_object().into_iter().flatten() {
+                if f.facts.get(k) != Some(v) {
+                    failures.push(format!("{name}-{side}: {detector} fact {k} = {:?}, expected {v}", f.facts.get(k)));
                 }
             }
             if let Some(chain) = e["chain"].as_array() {

@@ -75,6 +75,11 @@ fn flows_snapshots() {
 /// tools, settings and products the advice names, and detector ids.
 const ALLOWED: &[&str] = &[
     "bandwidth",
+    "curl",
+    "nscd",
+    "trace",
+    "upstream",
+    "server",
     "application",
     "data",
     "hosts",
@@ -281,6 +286,7 @@ fn english_words(text: &str) -> Vec<String> {
         // Zeek-style history letters (ShADadFf), connection states and acronyms (S1, RSTO,
         // FULLNAT), and identifiers with inner capitals (TcpExtListenDrops).
         let history = w.chars().all(|c| "ShADadFfRrTtWwIiQq^".contains(c))
+            || w.starts_with("0x")
             || w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             || w.chars().skip(1).any(|c| c.is_ascii_uppercase());
         if !parts_ok && !history {

@@ -166,6 +166,16 @@ def read_to_eof(sock):
         pass
 
 
+def read_all(sock):
+    """Everything until the peer closes (bounded by the socket's timeout)."""
+    buf = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return buf
+        buf += chunk
+
+
 def clean(a):
     """Healthy DNS, HTTP and HTTPS with orderly closes: read to the end, then close."""
     addr = socket.getaddrinfo(a.name, 80, socket.AF_INET, socket.SOCK_STREAM)[0][4][0]
@@ -438,6 +448,180 @@ def busy_and_new(a):
         t.join()
 
 
+def wrong_protocol(a):
+    """TLS to the plain HTTP port and plain HTTP to the TLS port, twice each, between one
+    working HTTP request and one working HTTPS request."""
+    s = socket.create_connection((a.host, 80), timeout=5)
+    s.sendall(http_get(a.host, keepalive=False)); read_to_eof(s); s.close()
+    for _ in range(2):
+        raw = socket.create_connection((a.host, 80), timeout=5)
+        try:
+            tls_context().wrap_socket(raw, server_hostname="shop.example").close()
+            log("TLS to :80 unexpectedly worked")
+        except (ssl.SSLError, OSError) as e:
+            log("TLS to :80:", e)
+        raw.close()
+        time.sleep(0.5)
+    for _ in range(2):
+        s = socket.create_connection((a.host, 443), timeout=5)
+        s.sendall(http_get(a.host, keepalive=False))
+        log("HTTP to :443:", read_all(s)[:40])
+        s.close()
+        time.sleep(0.5)
+    t = tls_context().wrap_socket(socket.create_connection((a.host, 443), timeout=5), server_hostname="shop.example")
+    t.sendall(http_get(a.host, keepalive=False)); read_to_eof(t); t.close()
+
+
+def requests(a):
+    """One request per connection for each PATH:COUNT, then requests to a port whose server
+    reads and closes without answering."""
+    for item in a.paths:
+        path, _, count = item.rpartition(":")
+        for _ in range(int(count)):
+            s = socket.create_connection((a.host, 80), timeout=10)
+            s.sendall(http_get(a.host, path, keepalive=False))
+            log(path, read_all(s)[:15])
+            s.close()
+            time.sleep(0.3)
+    for _ in range(a.mute_count):
+        s = socket.create_connection((a.host, a.mute_port), timeout=10)
+        s.sendall(http_get(a.host, "/api/cart", keepalive=False))
+        log("mute:", read_all(s)[:15])
+        s.close()
+        time.sleep(0.3)
+
+
+def mute_server(a):
+    """Reads each request and closes the connection without an answer."""
+    srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", a.port)); srv.listen(16); srv.settimeout(a.seconds)
+    end = time.time() + a.seconds
+    while time.time() < end:
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            break
+        c.settimeout(5)
+        try:
+            c.recv(65536)
+            time.sleep(0.2)
+        except OSError:
+            pass
+        c.close()
+
+
+def reset_server(a):
+    """Answers each request with a large body and resets the connection part way through
+    (SO_LINGER 0): a proxy hitting its limit, or a crashing worker."""
+    import struct
+    srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", a.port)); srv.listen(16); srv.settimeout(a.seconds)
+    end = time.time() + a.seconds
+    while time.time() < end:
+        try:
+            c, _ = srv.accept()
+        except socket.timeout:
+            break
+        c.settimeout(5)
+        try:
+            c.recv(65536)
+            c.sendall(b"HTTP/1.1 200 OK\r\nServer: export/1\r\nContent-Length: 2000000\r\n\r\n")
+            for _ in range(a.chunks):
+                c.sendall(b"x" * 8192)
+                time.sleep(0.01)
+        except OSError:
+            pass
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+
+
+def resets(a):
+    """A download the server resets part way through, then a keep-alive connection whose
+    second request (larger than the path's WAF allows) is answered by a RST from the path."""
+    s = socket.create_connection((a.host, a.reset_port), timeout=10)
+    s.sendall(http_get(a.host, "/export.csv", keepalive=False))
+    try:
+        got = len(read_all(s))
+        log("download ended after", got, "bytes")
+    except OSError as e:
+        log("download:", e)
+    s.close()
+    time.sleep(1)
+    s = socket.create_connection((a.host, 80), timeout=10)
+    s.sendall(http_get(a.host))
+    read_response(s)
+    time.sleep(0.5)
+    body = b"comment=" + b"a" * 1400
+    s.sendall(b"POST /api/comment HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+              + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    try:
+        log("post:", read_response(s)[:20])
+    except OSError as e:
+        log("post:", e)
+    s.close()
+
+
+def dns_query(qid, name, qtype=1):
+    import struct
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\0" + struct.pack(">HH", qtype, 1)
+
+
+def dns_lookups(a):
+    """Each NAME at RESOLVER over UDP, with up to TRIES tries TIMEOUT apart, as a stub
+    resolver does."""
+    import random
+    rng = random.Random(7)
+    for item in a.names:
+        resolver, _, name = item.partition("/")
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(a.timeout)
+        qid = rng.randrange(1, 65535)
+        for attempt in range(a.tries):
+            s.sendto(dns_query(qid, name), (resolver, 53))
+            try:
+                reply, _ = s.recvfrom(4096)
+                log(name, "rcode", reply[3] & 0x0F, "try", attempt + 1)
+                break
+            except socket.timeout:
+                log(name, "no answer, try", attempt + 1)
+        s.close()
+        time.sleep(0.3)
+
+
+def slow_dns(a):
+    """An upstream DNS server that answers after DELAY seconds (A 203.0.113.2), and answers
+    SERVFAIL at once for names starting with broken."""
+    import struct
+    import threading
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind((a.bind, 53)); srv.settimeout(a.seconds)
+    end = time.time() + a.seconds
+
+    def answer(q, peer):
+        qid, _flags = struct.unpack(">HH", q[:4])
+        i, labels = 12, []
+        while i < len(q) and q[i] != 0:
+            labels.append(q[i + 1:i + 1 + q[i]].decode(errors="replace")); i += 1 + q[i]
+        question = q[12:i + 5]
+        if labels and labels[0] == "broken":
+            srv.sendto(struct.pack(">HHHHHH", qid, 0x8182, 1, 0, 0, 0) + question, peer)
+            return
+        time.sleep(a.delay)
+        rr = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("203.0.113.2")
+        srv.sendto(struct.pack(">HHHHHH", qid, 0x8180, 1, 1, 0, 0) + question + rr, peer)
+
+    while time.time() < end:
+        try:
+            q, peer = srv.recvfrom(4096)
+        except socket.timeout:
+            break
+        if len(q) > 12:
+            threading.Thread(target=answer, args=(q, peer), daemon=True).start()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -467,13 +651,26 @@ def main():
     x.add_argument("--keep", type=int); x.add_argument("--new", type=int); x.add_argument("--timeout", type=float)
     x.add_argument("--seconds", type=float)
     x = sub.add_parser("slow-reader"); x.add_argument("--host"); x.add_argument("--path"); x.add_argument("--stall", type=float)
+    x = sub.add_parser("wrong-protocol"); x.add_argument("--host")
+    x = sub.add_parser("requests"); x.add_argument("--host"); x.add_argument("--paths", nargs="+")
+    x.add_argument("--mute-port", type=int); x.add_argument("--mute-count", type=int, default=0)
+    x = sub.add_parser("mute-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("reset-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x.add_argument("--chunks", type=int, default=12)
+    x = sub.add_parser("resets"); x.add_argument("--host"); x.add_argument("--reset-port", type=int)
+    x = sub.add_parser("dns-lookups"); x.add_argument("--names", nargs="+"); x.add_argument("--tries", type=int, default=3)
+    x.add_argument("--timeout", type=float, default=2)
+    x = sub.add_parser("slow-dns"); x.add_argument("--bind"); x.add_argument("--delay", type=float)
+    x.add_argument("--seconds", type=float)
     a = p.parse_args()
     {"http-idle": http_idle, "tls-idle": tls_idle, "no-client-hello": no_client_hello, "names": names,
      "download": download, "clean": clean, "tls-cipher-mismatch": tls_cipher_mismatch,
      "tls-no-answer": tls_no_answer, "silent-server": silent_server, "ports": ports, "scan": scan,
      "fake-sshd": fake_sshd, "syn-flood": syn_flood, "browse": browse,
      "download-with-chatter": download_with_chatter, "backlog-server": backlog_server,
-     "busy-and-new": busy_and_new, "slow-reader": slow_reader}[a.cmd](a)
+     "busy-and-new": busy_and_new, "slow-reader": slow_reader, "wrong-protocol": wrong_protocol,
+     "requests": requests, "mute-server": mute_server, "reset-server": reset_server, "resets": resets,
+     "dns-lookups": dns_lookups, "slow-dns": slow_dns}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,49 @@ def main():
             syn = tshark(pcap, f"tcp.stream=={stream} && tcp.flags.syn==1", "frame.number")
             exp["expect"].append({"capture": side, "detector": "conntrack-exhaustion", "stream": stream,
                                   "frames": frames(syn)[:1]})
+    elif sc == "protocol-mismatch":
+        for side, pcap in (("client", c), ("server", s)):
+            hello = tshark(pcap, "tcp.dstport==80 && tcp.payload[0:1]==16", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": side, "detector": "protocol-mismatch", "stream": first(hello, 1),
+                                  "frames": frames(hello)[:1], "facts": {"client_spoke": "tls"}})
+            plain = tshark(pcap, "tcp.dstport==443 && tcp.payload[0:4]==47:45:54:20", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": side, "detector": "protocol-mismatch", "stream": first(plain, 1),
+                                  "frames": frames(plain)[:1], "facts": {"client_spoke": "http"}})
+    elif sc == "http-errors":
+        for side, pcap in (("client", c), ("server", s)):
+            err = tshark(pcap, "http.response.code==502", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": side, "detector": "http-errors", "stream": first(err, 1),
+                                  "frames": frames(err)[:1], "facts": {"written_by_proxy": True}})
+            mute = tshark(pcap, "tcp.dstport==8080 && tcp.len>0", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": side, "detector": "http-errors", "stream": first(mute, 1),
+                                  "frames": frames(mute)[:1]})
+    elif sc == "mid-transfer-reset":
+        rst = tshark(c, "tcp.flags.reset==1 && tcp.srcport==8080", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "mid-transfer-reset", "stream": first(rst, 1),
+                              "frames": frames(rst)[:1], "facts": {"sent_by": "server"}})
+        waf = tshark(c, "tcp.flags.reset==1 && tcp.srcport==80", "frame.number", "tcp.stream", "ip.ttl")
+        exp["expect"].append({"capture": "client", "detector": "mid-transfer-reset", "stream": first(waf, 1),
+                              "frames": frames(waf)[:1], "facts": {"sent_by": "path", "rst_ttl": first(waf, 2)}})
+        srst = tshark(s, "tcp.flags.reset==1 && tcp.srcport==8080", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "server", "detector": "mid-transfer-reset", "stream": first(srst, 1),
+                              "frames": frames(srst)[:1], "facts": {"sent_by": "server"}})
+        exp["compare"] = {"waf_rst_seen_at_server": bool(tshark(s, "tcp.flags.reset==1 && tcp.srcport==80", "frame.number"))}
+    elif sc == "dns-failure":
+        def q(flt):
+            return frames(tshark(c, flt, "frame.number"))[:1]
+        exp["expect"] += [
+            {"capture": "client", "detector": "dns-failure", "frames": q("ip.dst==198.51.100.53 && dns"),
+             "facts": {"resolver": "198.51.100.53", "answers": 0}},
+            {"capture": "client", "detector": "dns-failure", "frames": q("dns.qry.name==\"api.dead.example\""),
+             "facts": {"resolver": "198.51.100.1"}},
+            {"capture": "client", "detector": "dns-failure", "frames": q("dns.flags.rcode==2 || dns.flags.rcode==5"),
+             "facts": {"servfail": 1, "refused": 1}},
+            {"capture": "client", "detector": "dns-failure", "frames": q("dns.flags.rcode==3"),
+             "facts": {"nxdomain_names": 1}},
+            {"capture": "client", "detector": "dns-failure",
+             "frames": [int(max(tshark(c, "dns.time > 1", "frame.number", "dns.time"), key=lambda r: float(r[1]))[0])],
+             "facts": {"slow_answers": 2}},
+        ]
     if sc in ("clean", "storm-control"):
         exp["silent"] = ["warning", "error"]
     with open(f"{out}/{sc}.expect.json", "w") as f:

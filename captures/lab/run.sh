@@ -14,7 +14,8 @@
 #             tls-no-server-hello | connect-failures | outbound-scan | syn-flood |
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
 #             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
-#             tls13-idle-close-75 | all
+#             tls13-idle-close-75 | protocol-mismatch | http-errors | mid-transfer-reset |
+#             dns-failure | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -139,6 +140,7 @@ http {
     root $work/www;
     location / { }
     location /api { return 200 "posted\n"; }
+    ${NGINX_EXTRA:-}
   }
 }
 NGX
@@ -328,6 +330,64 @@ run_one() {
       capture_start $sc
       client http-idle --host $VIP --idle 20
       ;;
+    protocol-mismatch)
+      # TLS to nginx's plain port 80 (it answers 400 Bad Request in plain text) and plain
+      # HTTP to its TLS port 443 (its 400 page "The plain HTTP request was sent to HTTPS port").
+      start_nginx 60
+      capture_start $sc
+      client wrong-protocol --host $VIP
+      ;;
+    http-errors)
+      # nginx as the SLB-like proxy in front of sick backends: nothing listens behind
+      # /api/orders (502), the backend of /api/report accepts and never answers (504 after
+      # proxy_read_timeout 2 s), /api/items has a healthy backend whose own Server header
+      # nginx passes on. Port 8080 reaches a server that reads each request and closes.
+      NGINX_EXTRA='location /api/orders { proxy_pass http://127.0.0.1:9; }
+    location /api/report { proxy_pass http://127.0.0.1:8081; proxy_read_timeout 2s; }
+    location /api/items { proxy_pass http://127.0.0.1:8082; proxy_pass_header Server; }' start_nginx 60
+      nsx $S python3 "$here/client.py" silent-server --port 8081 --seconds 40 &
+      (cd "$work/www" && exec ip netns exec $S python3 -m http.server 8082 --bind 127.0.0.1) >/dev/null 2>&1 &
+      nsx $S python3 "$here/client.py" mute-server --port 8080 --seconds 40 &
+      sleep 1
+      capture_start $sc
+      client requests --host $VIP --paths /api/items:3 /api/orders:3 /api/report:2 /:1 --mute-port 8080 --mute-count 2
+      ;;
+    mid-transfer-reset)
+      # A server that resets a download part way (port 8080), and a WAF-like rule on the
+      # path that answers any client packet over 1,000 bytes to port 80 with a RST made by
+      # the middle box itself (its TTL is not the server's).
+      start_nginx 60
+      nsx $S python3 "$here/client.py" reset-server --port 8080 --seconds 30 &
+      nsx $M iptables -A FORWARD -i pd-m0 -p tcp --dport 80 -m length --length 1000:65535 -j REJECT --reject-with tcp-reset
+      sleep 1
+      capture_start $sc
+      client resets --host $VIP --reset-port 8080
+      ;;
+    dns-failure)
+      # The resolver (dnsmasq on the middle box) with: names under shop.example answered
+      # locally (unknown ones NXDOMAIN), dead.example forwarded to an upstream that does not
+      # answer (203.0.113.53, on the server, drops every query), slow.example forwarded to an upstream on the server
+      # that answers after 1.5 s and answers SERVFAIL for broken.slow.example, and no
+      # upstream for anything else (REFUSED). A second resolver address, 198.51.100.53,
+      # drops every query.
+      kill "$(cat "$work/dnsmasq.pid")"; sleep 0.5
+      cat >> "$work/dnsmasq.conf" <<DNS
+local=/shop.example/
+server=/dead.example/203.0.113.53
+server=/slow.example/$SERVER
+DNS
+      nsx $M dnsmasq --conf-file="$work/dnsmasq.conf" --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log"
+      nsx $S ip addr add 203.0.113.53/24 dev pd-s0
+      nsx $S iptables -A INPUT -d 203.0.113.53 -p udp --dport 53 -j DROP
+      nsx $M ip addr add 198.51.100.53/24 dev pd-m0
+      nsx $M iptables -A INPUT -d 198.51.100.53 -p udp --dport 53 -j DROP
+      nsx $S python3 "$here/client.py" slow-dns --bind $SERVER --delay 1.5 --seconds 60 &
+      sleep 1
+      capture_start $sc
+      client dns-lookups --tries 3 --timeout 2 --names $MID_C/www.shop.example $MID_C/nosuch.shop.example \
+        $MID_C/api.dead.example $MID_C/cdn.slow.example $MID_C/img.slow.example $MID_C/broken.slow.example $MID_C/portal.other.example \
+        198.51.100.53/www.shop.example 198.51.100.53/api.shop.example $MID_C/api.shop.example
+      ;;
     *) echo "unknown scenario $sc" >&2; exit 2 ;;
   esac
   capture_stop $sc
@@ -336,7 +396,7 @@ run_one() {
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -34,6 +34,22 @@ pub struct DnsMessage {
     pub answers: Vec<Record>,
 }
 
+/// The fixed 12-byte header of a DNS message (RFC 1035 section 4.1.1), read by hand.
+/// dns-parser rejects a whole message it cannot read (some EDNS options, a record it does
+/// not know: corpus `dns-edns-ecs`); the ID, the QR bit and the RCODE still pair such a
+/// response with its query (docs/DEPENDENCIES.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub id: u16,
+    pub response: bool,
+    pub rcode: u8,
+}
+
+pub fn header(bytes: &[u8]) -> Option<Header> {
+    let [a, b, flags, codes, ..] = *bytes.get(..12)? else { return None };
+    Some(Header { id: u16::from_be_bytes([a, b]), response: flags & 0x80 != 0, rcode: codes & 0x0f })
+}
+
 pub fn parse(bytes: &[u8]) -> Option<DnsMessage> {
     let p = Packet::parse(bytes).ok()?;
     let question = p.questions.first().map(|q| (q.qname.to_string(), q.qtype as u16));
@@ -111,6 +127,15 @@ impl TcpDnsFramer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_header_of_a_message_dns_parser_rejects_is_still_read() {
+        // A response (QR set) with RCODE 2 and a question section cut short.
+        let bytes = [0xbc, 0x8d, 0x81, 0x82, 0, 1, 0, 0, 0, 0, 0, 0, 7, b'e', b'x'];
+        assert_eq!(parse(&bytes), None);
+        assert_eq!(header(&bytes), Some(Header { id: 0xbc8d, response: true, rcode: 2 }));
+        assert_eq!(header(&bytes[..11]), None);
+    }
 
     /// www.a.example CNAME b.example; b.example A 192.0.2.1
     fn response() -> Vec<u8> {

@@ -19,8 +19,48 @@ pub enum AppEvent {
     Tls(tls::TlsEvent),
     Http(http::HttpEvent),
     Dns(dns::DnsMessage),
-    /// Bytes on a DNS port that dns-parser could not read.
-    MalformedDns,
+    /// Bytes on a DNS port that dns-parser could not read, and their header when it is
+    /// there (it still pairs a response with its query).
+    MalformedDns(Option<dns::Header>),
+    /// A direction's first bytes are not the protocol the other side opened with: a
+    /// ClientHello answered in plain text, an HTTP request answered with a TLS record.
+    WrongProtocol {
+        spoken: Kind,
+        reply: Reply,
+    },
+}
+
+/// What came back on a stream that spoke another protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// An HTTP response: its status.
+    Http { status: u16 },
+    /// A TLS record.
+    Tls,
+    /// Anything else: its first bytes, printable ASCII kept and the rest as `.`.
+    Other { head: String },
+}
+
+/// Bytes of an unknown reply kept for the report.
+const REPLY_HEAD: usize = 24;
+
+impl Reply {
+    fn of(first: &[u8]) -> Self {
+        if let Some(http::HttpEvent::Response { status, .. }) =
+            http::looks_like_response(first).then(|| http::parse_head(first)).flatten()
+        {
+            return Reply::Http { status };
+        }
+        if tls::looks_like_tls(first) {
+            return Reply::Tls;
+        }
+        let head = first
+            .iter()
+            .take(REPLY_HEAD)
+            .map(|&b| if b.is_ascii_graphic() || b == b' ' { char::from(b) } else { '.' })
+            .collect();
+        Reply::Other { head }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +79,8 @@ pub struct StreamApp {
     reasm: [Reassembler; 2],
     tls: [tls::TlsTracker; 2],
     dns: [dns::TcpDnsFramer; 2],
+    /// Each direction has sent payload.
+    spoke: [bool; 2],
 }
 
 impl StreamApp {
@@ -49,6 +91,7 @@ impl StreamApp {
             reasm: [a, b],
             tls: [tls::TlsTracker::new(), tls::TlsTracker::new()],
             dns: Default::default(),
+            spoke: [false; 2],
         }
     }
 }
@@ -118,7 +161,8 @@ impl AppTable {
             return;
         }
         let dir = s.dir.min(1);
-        let StreamApp { kind, reasm, tls, dns } = &mut **app;
+        let StreamApp { kind, reasm, tls, dns, spoke } = &mut **app;
+        let anchored = s.data_start.get(dir).is_some_and(Option::is_some);
         let mut malformed = 0u64;
         let Some(r) = reasm.get_mut(dir) else { return };
         r.push(Seq(s.seq), s.syn, s.fin, s.seglen, s.payload, &mut |chunk| {
@@ -135,11 +179,33 @@ impl AppTable {
                     };
                 }
             }
+            // A direction's first bytes, when nothing of it was lost before them (after a gap
+            // the bytes are the middle of something, not its first word).
+            let first = match chunk {
+                Chunk::Data(d) if !d.is_empty() => spoke.get_mut(dir).is_some_and(|s| !std::mem::replace(s, true)),
+                Chunk::Gap(_) => {
+                    if let Some(s) = spoke.get_mut(dir) {
+                        *s = true;
+                    }
+                    false
+                }
+                _ => false,
+            };
+            let other_spoke = spoke.get(1 - dir).copied().unwrap_or(false);
+            // Only where the SYN said where the direction's bytes start: in a stream the
+            // capture joined late, the first bytes seen are the middle of something.
+            let first = first && anchored;
             match (*kind, chunk) {
                 (Kind::Tls, Chunk::Data(d)) => {
+                    if first && other_spoke && !tls::looks_like_tls(d) {
+                        emit(dir, AppEvent::WrongProtocol { spoken: Kind::Tls, reply: Reply::of(d) });
+                    }
                     if let Some(t) = tls.get_mut(dir) {
                         t.feed(d, &mut |e| emit(dir, AppEvent::Tls(e)));
                     }
+                }
+                (Kind::Http, Chunk::Data(d)) if first && other_spoke && tls::looks_like_tls(d) => {
+                    emit(dir, AppEvent::WrongProtocol { spoken: Kind::Http, reply: Reply::Tls });
                 }
                 (Kind::Tls, Chunk::Gap(n)) => {
                     if let Some(t) = tls.get_mut(dir) {
@@ -157,7 +223,7 @@ impl AppTable {
                             Some(msg) => emit(dir, AppEvent::Dns(msg)),
                             None => {
                                 malformed += 1;
-                                emit(dir, AppEvent::MalformedDns);
+                                emit(dir, AppEvent::MalformedDns(dns::header(m)));
                             }
                         });
                     }
@@ -203,7 +269,7 @@ impl AppTable {
 
 /// Parses a UDP payload on port 53.
 pub fn udp_dns(payload: &[u8]) -> AppEvent {
-    dns::parse(payload).map_or(AppEvent::MalformedDns, AppEvent::Dns)
+    dns::parse(payload).map_or_else(|| AppEvent::MalformedDns(dns::header(payload)), AppEvent::Dns)
 }
 
 #[cfg(test)]

@@ -9,11 +9,15 @@
 pub mod bandwidth;
 pub mod connect_failure;
 pub mod conntrack_exhaustion;
+pub mod dns_failure;
 pub mod dns_hijack;
+pub mod http_errors;
 pub mod http_flood;
 pub mod idle_timeout;
+pub mod mid_transfer_reset;
 pub mod no_client_hello;
 pub mod outbound_scan;
+pub mod protocol_mismatch;
 pub mod storm;
 pub mod syn_flood;
 pub mod timeouts;
@@ -278,6 +282,7 @@ pub const REGISTRY: &[Entry] = &[
         make: no_client_hello::make,
         messages: no_client_hello::MESSAGES,
     },
+    Entry { id: "dns-failure", about: dns_failure::ABOUT, make: dns_failure::make, messages: dns_failure::MESSAGES },
     Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make, messages: dns_hijack::MESSAGES },
     Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make, messages: storm::MESSAGES },
     Entry {
@@ -302,6 +307,19 @@ pub const REGISTRY: &[Entry] = &[
         messages: conntrack_exhaustion::MESSAGES,
     },
     Entry { id: "zero-window", about: zero_window::ABOUT, make: zero_window::make, messages: zero_window::MESSAGES },
+    Entry { id: "http-errors", about: http_errors::ABOUT, make: http_errors::make, messages: http_errors::MESSAGES },
+    Entry {
+        id: "mid-transfer-reset",
+        about: mid_transfer_reset::ABOUT,
+        make: mid_transfer_reset::make,
+        messages: mid_transfer_reset::MESSAGES,
+    },
+    Entry {
+        id: "protocol-mismatch",
+        about: protocol_mismatch::ABOUT,
+        make: protocol_mismatch::make,
+        messages: protocol_mismatch::MESSAGES,
+    },
 ];
 
 /// Ids a detector may emit besides its own (the TLS handshake family shares one observer).
@@ -322,6 +340,11 @@ pub const SUPERSEDES: &[(&str, &str)] = &[
     ("conntrack-exhaustion", "connect-failure"),
     ("conntrack-exhaustion", "retransmission-storm"),
     ("dns-cname-hijack", "connect-failure"),
+    ("protocol-mismatch", "no-client-hello"),
+    ("protocol-mismatch", "tls-no-server-hello"),
+    ("idle-timeout", "mid-transfer-reset"),
+    ("zero-window", "mid-transfer-reset"),
+    ("tls-alert-fin", "mid-transfer-reset"),
 ];
 
 /// Drops general findings whose streams a more specific finding already explains.

@@ -1,0 +1,40 @@
+# dns-failure（src/detect/dns_failure.rs）
+dnsf-summary-dead = 解析服务器 { $resolver } 没有回应任何查询（共 { $queries } 个查询，{ $tries } 次尝试）：它不可达或被拦截，经由它的解析全部失败
+dnsf-summary-lost = 解析服务器 { $resolver } 有 { $lost } 个查询没有回应（共 { $queries } 个查询，{ $tries } 次尝试）：经由它的解析丢失或超时
+dnsf-explanation-lost = 发往 { $resolver } 的 { $lost } 个查询没有得到回应，共尝试 { $tries } 次，历时 { $span } 秒（第一个在第 { $first } 帧）：{ $names }。{ $heard }{ $outcome }
+dnsf-tries = { $tries } 次尝试
+dnsf-silent = 抓包中完全没有来自 { $resolver } 的 DNS 应答：查询没有到达它、它不提供 DNS 服务，或防火墙、安全组、ACL 丢弃了查询（也请确认该抓包点能看到入方向流量）。
+dnsf-heard = 它回应了其他 { $answers } 个查询，说明它可达：这些查询在途中丢失，或它没能及时解析（其后的上游已宕机或很慢）。
+dnsf-resolved-later = 这些名字在抓包中的其他地方都解析成功了（重试或换用其他解析服务器），但用户经历了延迟。
+dnsf-never-resolved = 有 { $count } 个名字在抓包中始终没有解析成功。
+dnsf-rec-reach = 检查到 { $resolver } 的 UDP 与 TCP 53 端口的路径（dig @{ $resolver } 域名；安全组、网络 ACL 与主机防火墙）；若它是转发型解析服务器，还要检查它转发到的上游。
+dnsf-rec-alternate = 为客户端配置第二个可回退的解析服务器，并用它解析作对比。
+dnsf-summary-rcode = 解析服务器 { $resolver } 解析 { $names } 个名字失败（{ $kinds }）
+dnsf-explanation-rcode = { $resolver } 对 { $names } 返回了 { $kinds }。{ $never ->
+    [0] 这些名字在抓包中都通过其他途径解析成功，客户端最终拿到了结果。
+   *[other] 其中 { $never } 个在抓包中始终没有解析成功。
+}
+dnsf-rcode-servfail = { $count } 个 SERVFAIL
+dnsf-rcode-refused = { $count } 个 REFUSED
+dnsf-rec-servfail = SERVFAIL 表示 { $resolver } 无法从权威服务器或上游得到答案（它们宕机、不可达，或 DNSSEC 校验失败）：检查它的上游和该域名的权威服务器（dig +trace 域名）。
+dnsf-rec-refused = REFUSED 表示 { $resolver } 不愿为该客户端或该名字提供解析（不允许为该客户端地址递归，或没有该域的上游）：检查它的访问控制和转发规则，或改用 VPC 提供的解析服务器。
+dnsf-summary-nx = { $names ->
+    [one] 名字 { $first } 不存在
+   *[other] { $names } 个名字不存在（{ $first } 等）
+}（{ $resolver } 返回 NXDOMAIN）：无法建立到它的连接
+dnsf-explanation-nx = { $resolver } 对 { $names } 返回 NXDOMAIN：该名字在 DNS 中不存在（就这个解析服务器所知），抓包中也没有通过其他途径解析成功。配置中的拼写错误、记录被删除或尚未创建、该解析服务器看不到的内网分区（split-horizon），或客户端追加的搜索域，都会造成这种情况。
+dnsf-rec-nx = 检查客户端配置中的名字和该区域的记录（分别向权威服务器和客户端所用的解析服务器执行 dig { $first }）；若是内网私有区域，确保客户端使用能解析它的解析服务器。
+dnsf-summary-slow = 解析服务器 { $resolver } 响应缓慢：{ $count } 个应答超过 1 秒（最慢 { $worst } 秒）
+dnsf-explanation-slow = { $resolver } 的 { $answers } 个应答中有 { $count } 个在首次查询 1 秒之后才到达；最慢的是 { $name }，用了 { $worst } 秒（查询第 { $query } 帧，应答第 { $answer } 帧）。每个等待这些名字的连接都会因此推迟建立。转发型解析服务器的上游慢或距离远、解析服务器负载高，或查询丢失后重试，都会造成这种情况。
+dnsf-rec-slow = 检查 { $resolver } 转发到哪里以及速度如何（它的日志、重复执行 dig @{ $resolver } 域名）；使用离客户端更近的解析服务器，或本地缓存（nscd、systemd-resolved），可以为每次解析省下这段时间。
+dnsf-name = { $name }{ $count ->
+    [one] {""}
+   *[other] {""}（{ $count } 次）
+}
+dnsf-more-names = 另外 { $count } 个
+dnsf-role-first-query = 第一个失败的查询
+dnsf-role-last-try = 最后一次没有回应的尝试
+dnsf-role-answer = 它的应答
+dnsf-role-slow-query = 最慢应答对应的查询
+dnsf-role-slow-answer = 最慢的应答
+confirm-dns-failure = 在同一主机、同一时间执行 dig @解析服务器 域名，会得到同样的状态或超时

@@ -1,0 +1,24 @@
+# http-errors（src/detect/http_errors.rs）
+he-summary = { $site } 有 { $errors } 个请求收到网关错误（{ $statuses }），共 { $responses } 个响应：{ $server } 后面的后端出了故障
+he-summary-all = 发往 { $site } 的请求全部收到网关错误（{ $statuses }）：{ $server } 后面的后端宕机或没有响应
+he-explanation = { $server } 为 { $site } 返回的 { $responses } 个响应中有 { $errors } 个是 502、503 或 504：{ $urls }。第一个在第 { $first } 帧，最后一个在第 { $last } 帧（相隔 { $span } 秒）。{ $meanings }。{ $writer }
+he-url = { $method } { $path }（{ $statuses }）
+he-meaning-502 = 502（网关错误）：代理没有从后端得到有效响应（后端拒绝、重置或崩溃）
+he-meaning-503 = 503（服务不可用）：没有健康的后端，或服务在限流、维护
+he-meaning-504 = 504（网关超时）：后端没有在代理的超时时间内响应（nginx proxy_read_timeout、SLB 的请求超时）
+he-writer-proxy = 错误页带有 “Server: { $header }”，而该站点的多数正常响应带有 “Server: { $ok }”：是前面的代理（SLB、WAF、nginx）生成了它们，客户端已到达代理，故障在代理之后的一跳。
+he-writer-same = 错误页与多数正常响应带有相同的 “Server: { $header }”：是后端本身，或为所有响应署名的那个代理生成了它们。
+he-writer-alone = 错误页带有 “Server: { $header }”；抓包中没有该站点的正常响应可供对比。
+he-writer-none = 错误页没有 Server 头，抓包无法判断是代理还是后端生成的。
+he-rec-backend = 检查 { $site } 的后端：SLB 上的健康检查、服务是否在运行并监听、这些时刻的错误日志，以及其响应时间是否超过代理的超时。
+he-rec-proxy = 查看代理对这些请求的错误日志（nginx error.log 中的 "upstream"、SLB 或 WAF 访问日志中的 upstream 状态码与 upstream 响应时间）：其中写明了出错的后端地址和原因。
+he-role-first-request = 收到第一个网关错误的请求
+he-role-first-error = 第一个网关错误
+he-role-last-error = 最后一个网关错误
+hu-summary = 发往 { $server } 的 { $count } 个请求没有收到响应：连接在回应之前就关闭了
+hu-explanation = { $client } 发送了 { $method } { $path }（第 { $frame } 帧），{ $server } 在 { $closed } 之前没有回送任何数据（共 { $count } 个请求）。服务器接受连接却不回应就关闭，说明它在崩溃或拒绝该请求（工作进程退出、请求大小或头部限制、代理没有可转发的后端）；若客户端先关闭，则是它等不及放弃了。
+hu-closed-server = { $server } 关闭了连接（FIN，第 { $frame } 帧）
+hu-closed-client = 客户端 { $client } 等待后放弃并关闭（FIN，第 { $frame } 帧）
+hu-rec = 查看 { $server } 上服务（及其前面的代理）在这些时刻的错误日志，找出未响应即关闭的请求，并用 curl -v 发送同样的请求对比。
+hu-role-request = 始终没有得到响应的请求
+confirm-http-errors = 代理或 SLB 在这些时刻的访问日志会显示同样的状态码和出错的上游
