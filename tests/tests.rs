@@ -11,6 +11,7 @@ mod detectors;
 mod filters;
 mod hostile;
 mod messages;
+mod new_diagnoses;
 mod reader;
 mod reports;
 mod seed_detectors;
