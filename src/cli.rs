@@ -49,6 +49,17 @@ pub enum Command {
     Compare {
         client: PathBuf,
         server: PathBuf,
+        /// List every matched flow, not only those whose two views differ.
+        #[arg(long)]
+        all: bool,
+        /// Also write the packets behind the findings of both captures, as one pcapng with
+        /// an interface per capture and comments naming the side, frame and finding.
+        #[arg(long, value_name = "FILE.pcapng")]
+        evidence: Option<PathBuf>,
+        /// Exit with status 1 when a finding (of the comparison or of either capture) is
+        /// at least this severe (for CI use).
+        #[arg(long, value_enum)]
+        fail_on: Option<Severity>,
         #[command(flatten)]
         output: OutputOpts,
         #[command(flatten)]
@@ -401,19 +412,51 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 }
             }
         }
-        Command::Compare { client, server, output, opts } => {
+        Command::Compare { client, server, all, evidence, fail_on, output, opts } => {
             let config = opts.config()?;
-            let report = crate::compare::compare(
+            let report = crate::compare::compare_with(
                 open_with_progress(&client, output.quiet)?,
                 open_with_progress(&server, output.quiet)?,
                 &config,
+                crate::compare::CompareOptions { all },
             );
+            let anonymizer = output.anonymizer();
+            if let Some(dest) = &evidence {
+                if let Some(a) = &anonymizer {
+                    let _ = a.text(&crate::report::Render::json(&report));
+                }
+                let on = |side: &str| -> Vec<&detect::Finding> {
+                    let own = if side == "client" { &report.client.findings } else { &report.server.findings };
+                    let path = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.facts.get("capture").and_then(|v| v.as_str()).unwrap_or("client") == side);
+                    own.iter().chain(path).collect()
+                };
+                let n = crate::report::evidence::write_compare(
+                    [(client.as_path(), on("client")), (server.as_path(), on("server"))],
+                    dest,
+                    anonymizer.as_ref(),
+                    &config.engine,
+                )
+                .map_err(AppError::Usage)?;
+                eprintln!(
+                    "pcapdoc: wrote {n} {} of both captures to {dest:?}",
+                    if n == 1 { "packet" } else { "packets" }
+                );
+            }
             let text = crate::report::render(&report, output.format(), &output.cx(opts.lang));
-            let text = match output.anonymizer() {
+            let text = match &anonymizer {
                 Some(a) => a.text(&text),
                 None => text,
             };
             output.write(&text)?;
+            let worst = crate::report::compare::all_findings(&report).first().map(|f| f.severity);
+            if let (Some(threshold), Some(w)) = (fail_on, worst) {
+                if w >= threshold {
+                    return Ok(1);
+                }
+            }
         }
         Command::Generate { what } => {
             out.write_all(&generated(what)?).map_err(AppError::Output)?;

@@ -264,6 +264,9 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                     flags,
                 );
                 conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
+                if let (Some(ip), false, false) = (frame.ip, duplicate, tcp.flags.rst()) {
+                    conv.summary.note_ip(placement.dir, ip.ttl, ip.ip_id);
+                }
                 let info = TcpInfo { placement, analysis, duplicate };
                 observer.on_tcp(&frame, tcp, &info, conv);
                 let seg = SegmentIn {

@@ -76,6 +76,7 @@ fn flows_snapshots() {
 const ALLOWED: &[&str] = &[
     "bandwidth",
     "curl",
+    "all",
     "nscd",
     "trace",
     "upstream",
@@ -535,7 +536,7 @@ fn the_same_key_gives_the_same_pseudonyms_in_both_files_of_a_compare() {
     // alone with one key must agree with the compare report, which covers both.
     let key = ["--anonymize", "--anonymize-key", "same"];
     let cmp = run(&[
-        &["compare", "--format", "json"][..],
+        &["compare", "--all", "--format", "json"][..],
         &key[..],
         &["captures/clean-client.pcap", "captures/clean-server.pcap"][..],
     ]

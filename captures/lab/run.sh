@@ -15,7 +15,7 @@
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
 #             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
 #             tls13-idle-close-75 | protocol-mismatch | http-errors | mid-transfer-reset |
-#             dns-failure | all
+#             dns-failure | many-connections (N=20000) | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -387,6 +387,13 @@ DNS
       client dns-lookups --tries 3 --timeout 2 --names $MID_C/www.shop.example $MID_C/nosuch.shop.example \
         $MID_C/api.dead.example $MID_C/cdn.slow.example $MID_C/img.slow.example $MID_C/broken.slow.example $MID_C/portal.other.example \
         198.51.100.53/www.shop.example 198.51.100.53/api.shop.example $MID_C/api.shop.example
+      ;;
+    many-connections)
+      # Compare's scale test (bench/compare): N short HTTP connections (default 20,000) with
+      # ApacheBench through the full NAT, captured at both ends (snaplen 128). Not committed.
+      start_nginx 60
+      capture_start $sc 128
+      nsx $C ab -q -n "${N:-20000}" -c 16 "http://$VIP/" >/dev/null
       ;;
     *) echo "unknown scenario $sc" >&2; exit 2 ;;
   esac

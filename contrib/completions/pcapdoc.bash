@@ -153,12 +153,20 @@ _pcapdoc() {
             return 0
             ;;
         pcapdoc__subcmd__compare)
-            opts="-o -q -h --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --help"
+            opts="-o -q -h --all --evidence --fail-on --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --evidence)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "info warning error" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table md json html" -- "${cur}"))
                     return 0

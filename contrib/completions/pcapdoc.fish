@@ -56,6 +56,10 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -s q -l quiet -
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l list-detectors -d 'List the detectors, one line each, and exit'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -s h -l help -d 'Print help'
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l evidence -d 'Also write the packets behind the findings of both captures, as one pcapng with an interface per capture and comments naming the side, frame and finding' -r -F
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l fail-on -d 'Exit with status 1 when a finding (of the comparison or of either capture) is at least this severe (for CI use)' -r -f -a "info\t''
+warning\t''
+error\t''"
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l format -d 'Output format [default: from the -o extension, else table]' -r -f -a "table\t''
 md\t''
 json\t''
@@ -71,6 +75,7 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l lang -d 'Lan
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l reassembly-cap -d 'Out-of-order bytes held per stream direction for reassembly (docs/LIMITS.md)' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l max-streams -d 'Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md)' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l link-mbps -d 'The link\'s bandwidth in Mbit/s, if known: a second at 90% of it is saturated' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l all -d 'List every matched flow, not only those whose two views differ'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -s q -l quiet -d 'No progress bar'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -s h -l help -d 'Print help'

@@ -56,6 +56,8 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (compare)
 _arguments "${_arguments_options[@]}" : \
+'--evidence=[Also write the packets behind the findings of both captures, as one pcapng with an interface per capture and comments naming the side, frame and finding]:FILE.pcapng:_files' \
+'--fail-on=[Exit with status 1 when a finding (of the comparison or of either capture) is at least this severe (for CI use)]:FAIL_ON:(info warning error)' \
 '--format=[Output format \[default\: from the -o extension, else table\]]:FORMAT:(table md json html)' \
 '-o+[Write the report to FILE instead of standard output]:FILE:_files' \
 '--output=[Write the report to FILE instead of standard output]:FILE:_files' \
@@ -69,6 +71,7 @@ _arguments "${_arguments_options[@]}" : \
 '--reassembly-cap=[Out-of-order bytes held per stream direction for reassembly (docs/LIMITS.md)]:BYTES:_default' \
 '--max-streams=[Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md)]:N:_default' \
 '--link-mbps=[The link'\''s bandwidth in Mbit/s, if known\: a second at 90% of it is saturated]:MBPS:_default' \
+'--all[List every matched flow, not only those whose two views differ]' \
 '-q[No progress bar]' \
 '--quiet[No progress bar]' \
 '--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)]' \

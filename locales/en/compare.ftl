@@ -6,7 +6,6 @@ cmp-never-summary = client data at frame { $frame } ({ $len } bytes, { $tries ->
     [one] sent once
    *[other] sent { $tries } times
 }) never reached the server
-cmp-flow-summary = the connection from { $client } to { $server } ({ $packets } packets at the client) never reached the server
 cmp-never-explanation = The server's capture holds no segment with this data, not even a retransmission: the request was dropped or answered on the path. Combined with a RST the server never sent, the device in between forgot the connection.
 cmp-never-rec = Find which device between the two capture points answered or dropped the request; see the middlebox findings for this flow.
 cmp-lost-summary = { $lost } of { $sent } data segments ({ $pct }%) sent { $leg } never reached the other capture
@@ -29,3 +28,37 @@ cmp-note-made-server = not sent by the server: made on the path
 cmp-note-made-client = not sent by the client: made on the path
 cmp-note-lost-s2c = never reached the client's capture
 cmp-note-retx = retransmission
+cmp-unreached-rst = { $count ->
+    [one] The connection attempt
+   *[other] { $count } connection attempts
+} to { $server } never reached the server: a device on the path refused { $count ->
+    [one] it
+   *[other] them
+} with a RST the server never sent
+cmp-unreached-synack = { $count ->
+    [one] The connection
+   *[other] { $count } connections
+} to { $server } never reached the server: a device on the path answered the SYN in its place (a SYN proxy or a listener of its own on port { $port })
+cmp-unreached-silent = { $count ->
+    [one] The SYN
+   *[other] SYNs of { $count } connections
+} to { $server } never reached the server: dropped on the path (security group, network ACL, SLB listener for port { $port })
+cmp-unreached-explanation = The client sent { $count ->
+    [one] a SYN
+   *[other] SYNs on { $count } connections
+} to { $server }, and the server's capture holds no packet of { $count ->
+    [one] that connection
+   *[other] those connections
+}, while other connections to the same address did reach it: the path between the two capture points stopped them, and whatever the client got back was made there.
+cmp-unreached-rec = Check what stands between the capture points for port { $port }: the SLB listener for that port (does it exist, and forward to this server?), security-group and network-ACL inbound rules, and the host firewall; the client-side findings say what came back.
+cmp-unreached-icmp = { $count ->
+    [one] The SYN
+   *[other] SYNs of { $count } connections
+} to { $server } never reached the server: a router or firewall on the path rejected { $count ->
+    [one] it
+   *[other] them
+} with an ICMP error
+cmp-injected-never = The client's data at frame { $frame } ({ $len } bytes, { $tries ->
+    [one] sent once
+   *[other] sent { $tries } times
+}) never reached the server: the device stopped it and answered in the server's name.

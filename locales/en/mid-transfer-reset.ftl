@@ -22,5 +22,5 @@ mtr-rec-server = Read the log of the service on { $server } (and of any proxy in
 mtr-rec-client = Usually harmless (a user cancelled, a client timeout fired); if the client should have finished, check its timeout and why it stopped reading.
 mtr-role-last-data = last data before the reset
 mtr-role-rst = RST
-mtr-role-peer = { $peer }'s own last packet before it
+mtr-role-peer = { $peer }'s own last data before it
 confirm-mid-transfer-reset = a capture on the other side of the path, or the log of the suspected device, shows whether the RST left the peer

@@ -173,6 +173,25 @@ ui-matched-count = { $n ->
     [one] 1 matched flow
    *[other] { $n } matched flows
 }
+ui-matched-summary = { $total ->
+    [one] 1 flow is
+   *[other] { $total } flows are
+} in both captures; { $agree ->
+    [0] none agrees
+    [one] 1 agrees
+   *[other] { $agree } agree
+} packet for packet{ $hidden ->
+    [0] {""}
+   *[other] {""} (not listed: --all lists them)
+}{ $differ ->
+    [0] .
+    [one] ; the one that differs:
+   *[other] ; the { $differ } that differ:
+}
+ui-compare-minor = { $n ->
+    [one] 1 flow differs
+   *[other] { $n } flows differ
+} between the captures by a packet or two (lost or made on the path), without a pattern of loss.
 ui-more-rows = { $n ->
     [one] 1 more row
    *[other] { $n } more rows

@@ -18,5 +18,5 @@ mtr-rec-server = 查看 { $server } 上服务（及其前面的代理）在此�
 mtr-rec-client = 通常无害（用户取消、客户端超时）；如果客户端本应完成传输，检查它的超时设置以及它为何停止读取。
 mtr-role-last-data = 重置前的最后一次数据
 mtr-role-rst = RST
-mtr-role-peer = { $peer } 在此之前自己的最后一个包
+mtr-role-peer = { $peer } 在此之前自己的最后一次数据
 confirm-mid-transfer-reset = 在路径另一侧抓包，或查看可疑设备的日志，可确认 RST 是否由对端发出

@@ -128,6 +128,14 @@ ui-clock-unknown = 两个抓包中没有共同的报文，时钟偏差未知
 ui-compare-agree = 两端抓包一致：路径上没有丢包，也没有中间设备产生的报文。
 ui-compare-timeline = 时序：客户端流 { $client } / 服务端流 { $server }（服务端时间已换算为客户端时钟）
 ui-matched-count = { $n } 个匹配的连接
+ui-matched-summary = 两个抓包中共有 { $total } 个相同的连接，其中 { $agree } 个逐包一致{ $hidden ->
+    [0] {""}
+   *[other] {""}（未列出：--all 可列出全部）
+}{ $differ ->
+    [0] 。
+   *[other] ；以下 { $differ } 个存在差异：
+}
+ui-compare-minor = 有 { $n } 个连接在两端抓包之间相差一两个报文（在路径上丢失或产生），没有成规律的丢包。
 ui-more-rows = 另有 { $n } 行，见 JSON 报告
 ui-unmatched-client = 仅在客户端出现
 ui-unmatched-server = 仅在服务端出现

@@ -18,13 +18,14 @@
 
 use crate::HashMap;
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 use serde::Serialize;
 
 use crate::capture::{CaptureReader, Timestamp};
 use crate::decode::{Frame, Tcp, TcpFlags};
 use crate::detect::{self, Config, Finding, Severity};
-use crate::engine::{Analysis, Observer, TcpInfo};
+use crate::engine::{Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::i18n::Message;
 use crate::msg;
@@ -56,6 +57,8 @@ struct Collector {
     streams: BTreeMap<u32, Vec<Pkt>>,
     /// The client's raw ISN per stream, from its first SYN.
     isn: BTreeMap<u32, u32>,
+    /// Streams an ICMP error answered (its frame), bounded like the packets.
+    icmp: BTreeMap<u32, u64>,
     kept: usize,
     dropped: u64,
 }
@@ -70,6 +73,14 @@ fn fnv(bytes: &[u8]) -> u64 {
 }
 
 impl Observer for Collector {
+    fn on_quoted_tcp(&mut self, f: &Frame<'_>, stream: Option<u32>) {
+        if let Some(s) = stream {
+            if self.icmp.len() < MAX_PACKETS {
+                self.icmp.entry(s).or_insert(f.frame);
+            }
+        }
+    }
+
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
         if self.kept >= MAX_PACKETS {
             self.dropped += 1;
@@ -97,11 +108,24 @@ impl Observer for Collector {
     }
 }
 
-/// One side's capture: the analysis, per-stream packets, and its own findings.
+/// What compare keeps of a stream's summary: who talked to whom, and when it started.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamInfo {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub start: Timestamp,
+}
+
+/// One side's capture: its summary, per-stream packets and endpoints, and its own findings.
+/// The engine's per-stream state is let go once the capture is read, so two sides of
+/// 100,000 connections each fit in memory (docs/PERFORMANCE.md).
 pub struct Side {
-    pub analysis: Analysis,
+    pub summary: CaptureSummary,
+    pub info: BTreeMap<u32, StreamInfo>,
     pub streams: BTreeMap<u32, Vec<Pkt>>,
     pub isn: BTreeMap<u32, u32>,
+    /// Streams an ICMP error answered, and the error's frame.
+    pub icmp: BTreeMap<u32, u64>,
     pub findings: Vec<Finding>,
     pub dropped: u64,
 }
@@ -110,7 +134,21 @@ pub struct Side {
 pub fn collect(reader: CaptureReader, config: &Config) -> Side {
     let mut col = Collector::default();
     let (analysis, findings) = detect::run_with(reader, config, &[], &mut col);
-    Side { analysis, streams: col.streams, isn: col.isn, findings, dropped: col.dropped }
+    let summary = CaptureSummary::from_analysis(&analysis);
+    let info = analysis
+        .conversations
+        .iter()
+        .map(|c| {
+            let s = &c.summary;
+            (s.stream, StreamInfo { client: s.client(), server: s.server(), start: s.start })
+        })
+        .collect();
+    drop(analysis);
+    let mut streams = col.streams;
+    for v in streams.values_mut() {
+        v.shrink_to_fit();
+    }
+    Side { summary, info, streams, isn: col.isn, icmp: col.icmp, findings, dropped: col.dropped }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,73 +178,172 @@ pub struct MatchedFlow {
 }
 
 fn flow_ref(side: &Side, stream: u32) -> FlowRef {
-    let conv = side.analysis.conversation(stream);
+    let info = side.info.get(&stream);
     FlowRef {
         stream,
-        client: conv.map_or_else(String::new, |c| c.summary.client().to_string()),
-        server: conv.map_or_else(String::new, |c| c.summary.server().to_string()),
+        client: info.map_or_else(String::new, |i| i.client.to_string()),
+        server: info.map_or_else(String::new, |i| i.server.to_string()),
         packets: side.streams.get(&stream).map_or(0, Vec::len),
     }
 }
 
 /// The first data segments' (direction, length, hash): what survives any NAT.
-fn fingerprint(pkts: &[Pkt]) -> Vec<(bool, u32, u64)> {
-    pkts.iter().filter(|p| p.len > 0 && !p.retx).take(8).map(|p| (p.c2s, p.len, p.hash)).collect()
+type Print = (bool, u32, u64);
+
+/// Data segments of a flow's fingerprint.
+const PRINT_LEN: usize = 8;
+
+fn fingerprint(pkts: &[Pkt]) -> Vec<Print> {
+    pkts.iter().filter(|p| p.len > 0 && !p.retx).take(PRINT_LEN).map(|p| (p.c2s, p.len, p.hash)).collect()
+}
+
+/// What matching needs of one flow, computed once per flow (not once per pair).
+struct FlowKey {
+    stream: u32,
+    isn: Option<u32>,
+    print: Vec<Print>,
+    server_port: Option<u16>,
+    start: i64,
+}
+
+fn flow_keys(side: &Side) -> Vec<FlowKey> {
+    side.streams
+        .iter()
+        .map(|(&stream, pkts)| {
+            let info = side.info.get(&stream);
+            FlowKey {
+                stream,
+                isn: side.isn.get(&stream).copied(),
+                print: fingerprint(pkts),
+                server_port: info.map(|i| i.server.port()),
+                start: info.map_or_else(|| pkts.first().map_or(0, |p| p.ts.0), |i| i.start.0),
+            }
+        })
+        .collect()
+}
+
+/// What a match rests on, as bits of [`BASES`] (a candidate list of millions of pairs
+/// holds no allocation per pair).
+type Basis = u8;
+const BASES: [(Basis, &str); 3] = [(1, "isn"), (2, "payload"), (4, "timing")];
+
+fn basis_names(b: Basis) -> Vec<&'static str> {
+    BASES.iter().filter(|(bit, _)| b & bit != 0).map(|(_, n)| *n).collect()
 }
 
 /// Scores a pair of flows. Higher is more certain; 0 means "not the same flow".
-fn score(c: &Side, cs: u32, s: &Side, ss: u32, offset: Option<i64>) -> (u32, Vec<&'static str>) {
-    let (Some(cp), Some(sp)) = (c.streams.get(&cs), s.streams.get(&ss)) else { return (0, vec![]) };
+fn score(a: &FlowKey, b: &FlowKey, offset: Option<i64>) -> (u32, Basis) {
     let mut score = 0;
-    let mut basis = Vec::new();
+    let mut basis = 0;
     // Full NAT rewrites addresses and ports but not sequence numbers; a SYN proxy or an L7
     // proxy changes the ISN too, and then only payload can tell.
-    if let (Some(a), Some(b)) = (c.isn.get(&cs), s.isn.get(&ss)) {
-        if a == b {
-            score += 10;
-            basis.push("isn");
-        }
+    if a.isn.is_some() && a.isn == b.isn {
+        score += 10;
+        basis |= 1;
     }
-    let (fa, fb) = (fingerprint(cp), fingerprint(sp));
-    let same = fa.iter().zip(fb.iter()).take_while(|(x, y)| x == y).count() as u32;
+    let same = a.print.iter().zip(b.print.iter()).take_while(|(x, y)| x == y).count() as u32;
     if same > 0 {
         score += 3 * same;
-        basis.push("payload");
+        basis |= 2;
     }
-    let (cc, sc) = (c.analysis.conversation(cs), s.analysis.conversation(ss));
-    if let (Some(cc), Some(sc)) = (cc, sc) {
-        if cc.summary.server().port() == sc.summary.server().port() {
-            score += 1;
-        }
-        if let Some(off) = offset {
-            let dt = (sc.summary.start.0 - off - cc.summary.start.0).abs();
-            if dt < 2_000_000_000 {
-                score += 2;
-                basis.push("timing");
-            }
+    if a.server_port.is_some() && a.server_port == b.server_port {
+        score += 1;
+    }
+    if let Some(off) = offset {
+        if (b.start - off - a.start).abs() < TIMING_NS {
+            score += 2;
+            basis |= 4;
         }
     }
     (score, basis)
 }
+
+/// Start times closer than this (after the clock offset) count as "the same moment".
+const TIMING_NS: i64 = 2_000_000_000;
+/// Flows sharing a first data segment that are scored against each other without a time
+/// window (ab's 20,000 identical requests share one): beyond this, the nearest in time (or,
+/// before the offset is known, in order) are.
+const BUCKET_ALL: usize = 32;
+const BUCKET_NEAREST: usize = 16;
 
 /// (client stream, server stream, score, basis)
 pub type Match = (u32, u32, u32, Vec<&'static str>);
 
 /// Matches flows one to one, best score first. Needs a score of at least 4: an ISN match,
 /// or two payload matches, or a payload match plus timing.
+///
+/// A pair can reach 4 only if it shares the client's ISN or its first data segment, so
+/// candidates come from two indexes (ISN, first segment) instead of every pair: near linear
+/// in the number of flows. A large group of flows with the same first segment is narrowed
+/// to the server flows nearest in start time once the clock offset is known, and to those
+/// nearest in order before it is (both captures number streams in time order).
 pub fn match_flows(c: &Side, s: &Side, offset: Option<i64>) -> Vec<Match> {
+    let (ck, sk) = (flow_keys(c), flow_keys(s));
+    let mut by_isn: HashMap<u32, Vec<usize>> = HashMap::default();
+    let mut by_print: HashMap<Print, Vec<usize>> = HashMap::default();
+    for (i, k) in sk.iter().enumerate() {
+        if let Some(isn) = k.isn {
+            by_isn.entry(isn).or_default().push(i);
+        }
+        if let Some(p) = k.print.first() {
+            by_print.entry(*p).or_default().push(i);
+        }
+    }
+    // Each group in stream order (`sk` is), for the rank window, and in start-time order,
+    // for the time window.
+    let by_print_order = by_print.clone();
+    for v in by_print.values_mut() {
+        v.sort_by_key(|&i| sk.get(i).map_or(0, |k| k.start));
+    }
+    // The client flows of each group, in order, for the rank window before the offset.
+    let mut client_rank: HashMap<Print, usize> = HashMap::default();
     let mut cands = Vec::new();
-    for &cs in c.streams.keys() {
-        for &ss in s.streams.keys() {
-            let (sc, basis) = score(c, cs, s, ss, offset);
+    let mut seen: Vec<usize> = Vec::new();
+    for a in &ck {
+        seen.clear();
+        if let Some(v) = a.isn.and_then(|isn| by_isn.get(&isn)) {
+            seen.extend(v.iter().copied());
+        }
+        // A flow whose ISN the other capture has is that flow (full NAT keeps ISNs; two
+        // flows with one 32-bit ISN in both captures are a chance the ranking below breaks
+        // anyway): the payload groups are for flows whose ISN a proxy changed.
+        let my_rank = a.print.first().map_or(0, |p| {
+            let rank = client_rank.entry(*p).or_default();
+            *rank += 1;
+            *rank - 1
+        });
+        if let Some(p) = a.print.first().filter(|_| seen.is_empty()) {
+            if let Some(v) = by_print.get(p) {
+                if v.len() <= BUCKET_ALL {
+                    seen.extend(v.iter().copied());
+                } else if let Some(off) = offset {
+                    let at = v.partition_point(|&i| sk.get(i).map_or(0, |k| k.start - off) < a.start - TIMING_NS);
+                    seen.extend(
+                        v.iter()
+                            .skip(at)
+                            .take_while(|&&i| sk.get(i).is_some_and(|k| k.start - off <= a.start + TIMING_NS))
+                            .take(4 * BUCKET_NEAREST)
+                            .copied(),
+                    );
+                } else if let Some(order) = by_print_order.get(p) {
+                    let lo = my_rank.saturating_sub(BUCKET_NEAREST);
+                    seen.extend(order.iter().skip(lo).take(2 * BUCKET_NEAREST).copied());
+                }
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        for &j in &seen {
+            let Some(b) = sk.get(j) else { continue };
+            let (sc, basis) = score(a, b, offset);
             if sc >= 4 {
-                cands.push((sc, cs, ss, basis));
+                cands.push((sc, a.stream, b.stream, basis));
             }
         }
     }
     cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let mut used_c = std::collections::BTreeSet::new();
-    let mut used_s = std::collections::BTreeSet::new();
+    let mut used_c = crate::HashSet::default();
+    let mut used_s = crate::HashSet::default();
     let mut out = Vec::new();
     for (sc, cs, ss, basis) in cands {
         if used_c.contains(&cs) || used_s.contains(&ss) {
@@ -214,7 +351,7 @@ pub fn match_flows(c: &Side, s: &Side, offset: Option<i64>) -> Vec<Match> {
         }
         used_c.insert(cs);
         used_s.insert(ss);
-        out.push((cs, ss, sc, basis));
+        out.push((cs, ss, sc, basis_names(basis)));
     }
     out.sort_by_key(|m| m.0);
     out
@@ -263,12 +400,16 @@ pub struct Offset {
     pub samples: usize,
 }
 
+/// Matched flows whose packets estimate the clock: the minimum one-way delay is found long
+/// before this many, and a busy pair has hundreds of thousands.
+const CLOCK_FLOWS: usize = 5_000;
+
 /// Estimates the clock offset from aligned packets of matched flows.
 pub fn clock_offset(c: &Side, s: &Side, matches: &[Match]) -> Option<Offset> {
     let mut min_cs: Option<i64> = None; // t_server - t_client for client → server packets
     let mut max_sc: Option<i64> = None; // t_server - t_client for server → client packets
     let mut samples = 0;
-    for (cs, ss, _, _) in matches {
+    for (cs, ss, _, _) in matches.iter().take(CLOCK_FLOWS) {
         let (Some(cp), Some(sp)) = (c.streams.get(cs), s.streams.get(ss)) else { continue };
         for (i, j) in align(cp, sp) {
             let (Some(a), Some(b)) = (i.and_then(|i| cp.get(i)), j.and_then(|j| sp.get(j))) else { continue };
@@ -379,6 +520,13 @@ pub struct CompareReport {
     /// Server clock minus client clock.
     pub clock_offset_ms: Option<f64>,
     pub clock: Option<Offset>,
+    /// Flows found in both captures.
+    pub matched_total: usize,
+    /// Of those, the ones whose two views agree packet for packet (not listed unless
+    /// `--all`).
+    pub matched_agreeing: usize,
+    /// The matched flows with a difference (lost or made on the path); every matched flow
+    /// with `--all`.
     pub matched: Vec<MatchedFlow>,
     pub unmatched_client: Vec<FlowRef>,
     pub unmatched_server: Vec<FlowRef>,
@@ -452,7 +600,90 @@ fn timeline(cs: u32, ss: u32, d: &FlowDiff, offset_ns: i64) -> Timeline {
     Timeline { client_stream: cs, server_stream: ss, rows: out }
 }
 
-/// Compares a client-side and a server-side capture.
+/// Connections attempts per destination listed in a finding, at most.
+const UNREACHED_LISTED: usize = 50;
+
+/// Client flows the server capture never saw, to a destination the comparison shows is
+/// the server's (another flow to the same address reached it; or, when nothing matched,
+/// a port the server capture serves): one finding per destination endpoint, saying how the
+/// path answered (a RST the server never sent, a SYN/ACK it never sent, or nothing).
+fn unreached(c: &Side, s: &Side, matches: &[Match], unmatched: &[FlowRef]) -> Vec<Finding> {
+    let via: crate::HashSet<std::net::IpAddr> =
+        matches.iter().filter_map(|m| c.info.get(&m.0)).map(|i| i.server.ip()).collect();
+    let server_ports: crate::HashSet<u16> = s.info.values().map(|i| i.server.port()).collect();
+    // destination → (client flows, how the path answered the first)
+    let mut groups: BTreeMap<SocketAddr, Vec<(u32, &Pkt, Answer)>> = BTreeMap::new();
+    for u in unmatched {
+        let (Some(info), Some(pkts)) = (c.info.get(&u.stream), c.streams.get(&u.stream)) else { continue };
+        let ours =
+            if via.is_empty() { server_ports.contains(&info.server.port()) } else { via.contains(&info.server.ip()) };
+        // Only connection attempts: a flow the client capture joined midway has no SYN.
+        let Some(first) = pkts.iter().find(|p| p.c2s && p.flags.syn() && !p.flags.ack()) else { continue };
+        if !ours {
+            continue;
+        }
+        let answer = if pkts.iter().any(|p| !p.c2s && p.flags.syn() && p.flags.ack()) {
+            Answer::SynAck
+        } else if pkts.iter().any(|p| !p.c2s && p.flags.rst()) {
+            Answer::Rst
+        } else if c.icmp.contains_key(&u.stream) {
+            Answer::Icmp
+        } else {
+            Answer::Nothing
+        };
+        groups.entry(info.server).or_default().push((u.stream, first, answer));
+    }
+    let mut out = Vec::new();
+    for (dst, flows) in groups {
+        let Some(&(stream, first, answer)) = flows.first() else { continue };
+        let key = match answer {
+            Answer::Rst => "cmp-unreached-rst",
+            Answer::SynAck => "cmp-unreached-synack",
+            Answer::Icmp => "cmp-unreached-icmp",
+            Answer::Nothing => "cmp-unreached-silent",
+        };
+        let mut f = Finding::new("never-reached-server", Severity::Error, Some(stream)).evidence(
+            first.frame,
+            first.ts,
+            msg!("cmp-role-flow"),
+        );
+        let attempts = flows.len();
+        f.summary =
+            Message::new(key).arg("server", dst.to_string()).arg("port", dst.port().to_string()).arg("count", attempts);
+        f.explanation = msg!("cmp-unreached-explanation", server = dst.to_string(), count = attempts);
+        f.recommendations = vec![msg!("cmp-unreached-rec", port = dst.port().to_string())];
+        let streams: Vec<String> = flows.iter().take(UNREACHED_LISTED).map(|(s, _, _)| s.to_string()).collect();
+        f.display_filter = match streams.as_slice() {
+            [one] => format!("tcp.stream eq {one}"),
+            _ => format!("tcp.stream in {{{}}}", streams.join(", ")),
+        };
+        f.covers = flows.iter().map(|(s, _, _)| *s).collect();
+        let how = match answer {
+            Answer::Rst => "rst",
+            Answer::SynAck => "syn-ack",
+            Answer::Icmp => "icmp",
+            Answer::Nothing => "none",
+        };
+        out.push(
+            f.fact("capture", "client")
+                .fact("destination", dst.to_string())
+                .fact("attempts", attempts)
+                .fact("path_answered", how)
+                .seal(),
+        );
+    }
+    out
+}
+
+/// How the path answered a SYN that never reached the server.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Rst,
+    SynAck,
+    Icmp,
+    Nothing,
+}
+
 /// The ids of the findings only a comparison makes.
 pub const FINDING_IDS: &[&str] = &["middlebox-rst", "middlebox-fin", "never-reached-server", "lost-on-path"];
 
@@ -462,8 +693,8 @@ pub const MESSAGES: &[&str] = &[
     "cmp-injected-explanation",
     "cmp-ttl",
     "cmp-injected-rec",
+    "cmp-injected-never",
     "cmp-never-summary",
-    "cmp-flow-summary",
     "cmp-never-explanation",
     "cmp-never-rec",
     "cmp-lost-summary",
@@ -477,6 +708,12 @@ pub const MESSAGES: &[&str] = &[
     "cmp-role-never",
     "cmp-role-lost",
     "cmp-role-flow",
+    "cmp-unreached-rst",
+    "cmp-unreached-synack",
+    "cmp-unreached-silent",
+    "cmp-unreached-icmp",
+    "cmp-unreached-explanation",
+    "cmp-unreached-rec",
     "cmp-note-lost-c2s",
     "cmp-note-made-server",
     "cmp-note-made-client",
@@ -484,7 +721,25 @@ pub const MESSAGES: &[&str] = &[
     "cmp-note-retx",
 ];
 
+/// How much a comparison lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompareOptions {
+    /// List every matched flow, not only those with a difference.
+    pub all: bool,
+}
+
+/// Compares a client-side and a server-side capture, listing the flows with a difference.
 pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) -> CompareReport {
+    compare_with(client, server, config, CompareOptions::default())
+}
+
+/// [`compare`], with its listing options.
+pub fn compare_with(
+    client: CaptureReader,
+    server: CaptureReader,
+    config: &Config,
+    opts: CompareOptions,
+) -> CompareReport {
     let c = collect(client, config);
     let s = collect(server, config);
     let first = match_flows(&c, &s, None);
@@ -493,14 +748,21 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
     let clock = clock_offset(&c, &s, &matches).or(off0);
     let offset_ns = clock.map_or(0, |o| (o.offset_ms * 1e6) as i64);
     let mut matched = Vec::new();
+    let (mut matched_total, mut agreeing) = (0, 0);
     let mut findings = Vec::new();
     let mut timelines = Vec::new();
     for (cs, ss, score, basis) in &matches {
         let (Some(cp), Some(sp)) = (c.streams.get(cs), s.streams.get(ss)) else { continue };
         let d = diff_flow(cp, sp);
-        let cref = flow_ref(&c, *cs);
-        let sref = flow_ref(&s, *ss);
         let mut problem = false;
+        // Client data the server never saw at all (not even a retransmission of it).
+        let server_seqs: std::collections::BTreeSet<u32> =
+            sp.iter().filter(|p| p.c2s && p.len > 0).map(|p| p.rel_seq).collect();
+        let never = d.lost_c2s.iter().find(|p| p.len > 0 && !server_seqs.contains(&p.rel_seq)).map(|p| {
+            let tries = d.lost_c2s.iter().filter(|q| q.rel_seq == p.rel_seq && q.len > 0).count();
+            (*p, tries)
+        });
+        let mut explained_never = false;
         // A RST or FIN one side saw "from" the other, which the other never sent.
         for (p, at_client) in
             d.injected_at_client.iter().map(|p| (p, true)).chain(d.injected_at_server.iter().map(|p| (p, false)))
@@ -544,16 +806,23 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
             f.explanation =
                 msg!("cmp-injected-explanation", kind = kind, sender = Message::new(sender), ttl = ttl_note);
             f.recommendations = vec![msg!("cmp-injected-rec")];
+            // One problem, one finding: the request the path answered is part of this one.
+            if let (true, Some((q, tries))) = (at_client, never) {
+                if !explained_never {
+                    explained_never = true;
+                    f = f.evidence(q.frame, q.ts, msg!("cmp-role-never"));
+                    f.explanation = Message::sentences(vec![
+                        f.explanation,
+                        msg!("cmp-injected-never", frame = q.frame, len = q.len, tries = tries),
+                    ]);
+                }
+            }
             f.display_filter = format!("tcp.stream eq {stream} && frame.number == {}", p.frame);
             let capture = if at_client { "client" } else { "server" };
-            findings.push(f.fact("capture", capture).fact("ttl", p.ttl).seal());
+            findings.push(f.fact("capture", capture).fact("ttl", p.ttl).seal().show_cited());
         }
-        // Client data the server never saw at all (not even a retransmission of it).
-        let server_seqs: std::collections::BTreeSet<u32> =
-            sp.iter().filter(|p| p.c2s && p.len > 0).map(|p| p.rel_seq).collect();
-        if let Some(p) = d.lost_c2s.iter().find(|p| p.len > 0 && !server_seqs.contains(&p.rel_seq)) {
+        if let (Some((p, tries)), false) = (never, explained_never) {
             problem = true;
-            let tries = d.lost_c2s.iter().filter(|q| q.rel_seq == p.rel_seq && q.len > 0).count();
             let mut f = Finding::new("never-reached-server", Severity::Error, Some(*cs)).evidence(
                 p.frame,
                 p.ts,
@@ -608,9 +877,20 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
                     .show_cited(),
             );
         }
+        matched_total += 1;
+        let differs = !(d.lost_c2s.is_empty()
+            && d.lost_s2c.is_empty()
+            && d.injected_at_client.is_empty()
+            && d.injected_at_server.is_empty());
+        if !differs {
+            agreeing += 1;
+            if !opts.all {
+                continue;
+            }
+        }
         matched.push(MatchedFlow {
-            client_side: cref,
-            server_side: sref,
+            client_side: flow_ref(&c, *cs),
+            server_side: flow_ref(&s, *ss),
             basis: basis.clone(),
             score: *score,
             lost_client_to_server: d.lost_c2s.len(),
@@ -628,38 +908,22 @@ pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) ->
     let ms: std::collections::BTreeSet<u32> = matches.iter().map(|m| m.1).collect();
     let unmatched_client: Vec<FlowRef> =
         c.streams.keys().filter(|k| !mc.contains(k)).map(|k| flow_ref(&c, *k)).collect();
-    // A client flow to a destination whose other flows reached the server capture should
-    // have reached it too: it was dropped (or answered) on the path.
-    let reached: std::collections::BTreeSet<&str> = matched.iter().map(|m| m.client_side.server.as_str()).collect();
-    for u in &unmatched_client {
-        if !reached.contains(u.server.as_str()) {
-            continue;
-        }
-        let Some(first) = c.streams.get(&u.stream).and_then(|v| v.first()) else { continue };
-        let mut f = Finding::new("never-reached-server", Severity::Error, Some(u.stream)).evidence(
-            first.frame,
-            first.ts,
-            msg!("cmp-role-flow"),
-        );
-        f.summary = msg!("cmp-flow-summary", client = u.client.clone(), server = u.server.clone(), packets = u.packets);
-        f.explanation = msg!("cmp-never-explanation");
-        f.recommendations = vec![msg!("cmp-never-rec")];
-        f.display_filter = format!("tcp.stream eq {}", u.stream);
-        findings.push(f.seal());
-    }
+    findings.extend(unreached(&c, &s, &matches, &unmatched_client));
     let unmatched_server = s.streams.keys().filter(|k| !ms.contains(k)).map(|k| flow_ref(&s, *k)).collect();
     findings.sort_by(|a, b| a.time.total_cmp(&b.time).then(b.severity.cmp(&a.severity)));
     let side = |x: &Side| SideReport {
-        capture: CaptureSummary::from_analysis(&x.analysis),
+        capture: x.summary.clone(),
         findings: x.findings.clone(),
         packets_not_compared: x.dropped,
     };
     CompareReport {
-        schema_version: 2,
+        schema_version: 3,
         client: side(&c),
         server: side(&s),
         clock_offset_ms: clock.map(|o| o.offset_ms),
         clock,
+        matched_total,
+        matched_agreeing: agreeing,
         matched,
         unmatched_client,
         unmatched_server,

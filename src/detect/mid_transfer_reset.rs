@@ -1,8 +1,9 @@
 //! `mid-transfer-reset`: a RST that ended a working connection while data was flowing or a
 //! request was waiting for its answer, and who really sent it.
 //!
-//! Mechanism: per stream, from its first packet, the last payload of each side and the TTL
-//! and IPv4 ID of each side's own packets (RSTs and capture copies aside). A RST is
+//! Mechanism: per stream, from its first payload, the last payload of each side; the TTL and
+//! IPv4 ID of each side's own packets (RSTs and capture copies aside, from the handshake on)
+//! are in the stream summary. A RST is
 //! **mid-transfer** when no FIN came before it, the handshake was seen, and either side
 //! sent payload within [`FLOWING_S`] before it, or the RST claims to come from the server and
 //! the client's payload is the last one (a request or upload never answered). Resets after an idle gap are
@@ -62,25 +63,12 @@ const MAX_LISTED: usize = 50;
 /// An IPv4 ID this far from the end's last one is not from its run of IDs.
 const IP_ID_SPAN: u16 = 1024;
 
-/// One side of a watched stream: its last payload and its own packets' TTL and ID.
-#[derive(Debug, Clone, Copy, Default)]
-struct SideSeen {
-    last_data: Option<At>,
-    last_data_bytes: u64,
-    /// The TTL of its last packet (0: none seen), and of one before it that had another.
-    ttl: u8,
-    ttl_varies: bool,
-    ip_id: Option<u16>,
-    /// A packet of this side, for the report (the peer's own).
-    own: Option<At>,
-}
-
+/// A watched stream: each side's last payload (TTLs and IDs are in the stream summary).
 #[derive(Debug, Clone, Copy, Default)]
 struct Watched {
-    sides: [SideSeen; 2],
+    last_data: [Option<At>; 2],
     last_data_dir: Option<usize>,
-    fin: bool,
-    /// Its first RST was judged: later packets change nothing.
+    /// Its first RST after the handshake was judged: later packets change nothing.
     judged: bool,
 }
 
@@ -136,52 +124,42 @@ impl Observer for MidTransferReset {
         }
         let s = i.placement.stream;
         let dir = i.placement.dir.min(1);
-        let data = t.seglen.unwrap_or(0) > 0;
-        let room = self.watched.len() < MAX_STREAMS;
-        let w = match self.watched.entry(s) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            // From the first packet (the handshake's TTLs are part of each end's baseline).
-            std::collections::hash_map::Entry::Vacant(v) if !t.flags.rst() && room => v.insert(Watched::default()),
-            std::collections::hash_map::Entry::Vacant(_) => return,
-        };
-        if w.judged {
-            return;
-        }
         let at = At { frame: f.frame, ts: f.ts };
-        let Some(ip) = f.ip else { return };
         if !t.flags.rst() {
-            if let Some(me) = w.sides.get_mut(dir) {
-                if me.ttl != 0 && me.ttl != ip.ttl {
-                    me.ttl_varies = true;
-                }
-                me.ttl = ip.ttl;
-                me.ip_id = ip.ip_id;
-                me.own = Some(at);
-                if data {
-                    me.last_data = Some(at);
-                    me.last_data_bytes += u64::from(t.seglen.unwrap_or(0));
-                }
+            // State starts at a stream's first payload: scans and handshakes cost a lookup.
+            if t.seglen.unwrap_or(0) == 0 {
+                return;
             }
-            if data {
+            let room = self.watched.len() < MAX_STREAMS;
+            let w = match self.watched.entry(s) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) if room => v.insert(Watched::default()),
+                std::collections::hash_map::Entry::Vacant(_) => return,
+            };
+            if !w.judged {
+                if let Some(d) = w.last_data.get_mut(dir) {
+                    *d = Some(at);
+                }
                 w.last_data_dir = Some(dir);
             }
-            w.fin |= t.flags.fin();
             return;
         }
+        let Some(w) = self.watched.get_mut(&s) else { return };
         // A RST before the handshake completed ends nothing worth judging (and a stray one
         // must not hide a later reset); from the handshake on, the stream is judged once.
         let sum = &c.summary;
-        if !sum.handshake_completed() {
+        if w.judged || !sum.handshake_completed() {
             return;
         }
         w.judged = true;
         let w = *w;
-        if w.fin {
+        let Some(ip) = f.ip else { return };
+        if sum.sides.iter().any(|d| d.fin_frame.is_some_and(|fin| fin < f.frame)) {
             return;
         }
-        let (Some(me), Some(other)) = (w.sides.get(dir), w.sides.get(1 - dir)) else { return };
-        let last = [me.last_data, other.last_data].into_iter().flatten().max_by_key(|a| a.frame);
-        let Some(last_data) = last else { return };
+        let (Some(me), Some(&my_data)) = (sum.sides.get(dir), w.last_data.get(dir)) else { return };
+        let last_data = w.last_data.iter().flatten().copied().max_by_key(|a| a.frame);
+        let Some(last_data) = last_data else { return };
         // A request left unanswered: the client spoke last and the reset claims to be the
         // server's. (A client that resets after the server's last data is not answering
         // anything: only a flowing transfer makes its reset mid-transfer.)
@@ -213,7 +191,7 @@ impl Observer for MidTransferReset {
             rst_id: ip.ip_id,
             peer_ttl: me.ttl,
             peer_id: me.ip_id,
-            peer_packet: me.own,
+            peer_packet: my_data,
             last_data,
             outstanding,
             id_mismatch,

@@ -63,7 +63,12 @@ pub fn all_findings(r: &CompareReport) -> Vec<&Finding> {
 /// One verdict for the pair: what the comparison proved, else the worst finding of either
 /// side alone, else that the two agree.
 pub fn verdict(r: &CompareReport) -> Message {
-    let path = r.findings.iter().filter(|f| f.severity > Severity::Info).max_by(|a, b| a.severity.cmp(&b.severity));
+    // The most severe, and of those the first in time.
+    let path = r
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .max_by(|a, b| a.severity.cmp(&b.severity).then(b.time.total_cmp(&a.time)));
     if let Some(f) = path {
         return super::view::verdict(std::slice::from_ref(f));
     }
@@ -80,10 +85,26 @@ pub fn verdict(r: &CompareReport) -> Message {
             .flatten()
             .collect();
     sides.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let differ = r.matched_total - r.matched_agreeing;
     match sides.len() {
+        0 if differ > 0 => msg!("ui-compare-minor", n = differ),
         0 => msg!("ui-compare-agree"),
         _ => Message::sentences(sides.into_iter().map(|(_, m)| m).collect()),
     }
+}
+
+/// The line before the matched flows: how many are in both captures, how many agree, and
+/// that the rest follow.
+pub fn matched_summary(r: &CompareReport) -> Message {
+    let differ = r.matched_total - r.matched_agreeing;
+    let listed_agreeing = r.matched.len().saturating_sub(differ);
+    msg!(
+        "ui-matched-summary",
+        total = r.matched_total,
+        agree = r.matched_agreeing,
+        hidden = r.matched_agreeing - listed_agreeing.min(r.matched_agreeing),
+        differ = if listed_agreeing > 0 { r.matched.len() } else { differ }
+    )
 }
 
 /// The clock line: the offset between the captures and the one-way delays.

@@ -25,7 +25,11 @@ use crate::flow::Conversation;
 
 struct Writer<'a> {
     out: PcapNgWriter<BufWriter<File>>,
-    interfaces: HashMap<LinkType, u32>,
+    /// (capture side, link type) -> interface id: a comparison's two captures are two
+    /// interfaces, named after their side.
+    interfaces: HashMap<(Option<&'static str>, LinkType), u32>,
+    /// "client" or "server" in a comparison's evidence.
+    side: Option<&'static str>,
     /// stream -> "detector (severity)" labels
     streams: BTreeMap<u32, Vec<String>>,
     /// frame -> roles
@@ -38,20 +42,20 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn interface(&mut self, link: LinkType) -> Option<u32> {
-        if let Some(&id) = self.interfaces.get(&link) {
+        if let Some(&id) = self.interfaces.get(&(self.side, link)) {
             return Some(id);
         }
-        let idb = InterfaceDescriptionBlock {
-            linktype: DataLink::from(link.0),
-            snaplen: 0,
-            options: vec![InterfaceDescriptionOption::IfTsResol(9)],
-        };
+        let mut options = vec![InterfaceDescriptionOption::IfTsResol(9)];
+        if let Some(side) = self.side {
+            options.push(InterfaceDescriptionOption::IfName(Cow::Owned(format!("{side} capture"))));
+        }
+        let idb = InterfaceDescriptionBlock { linktype: DataLink::from(link.0), snaplen: 0, options };
         if let Err(e) = self.out.write_pcapng_block(idb) {
             self.error = Some(e.to_string());
             return None;
         }
         let id = self.interfaces.len() as u32;
-        self.interfaces.insert(link, id);
+        self.interfaces.insert((self.side, link), id);
         Some(id)
     }
 
@@ -74,7 +78,10 @@ impl Writer<'_> {
             Some(a) => Cow::Owned(a.packet(f.raw, f.link)),
             None => Cow::Borrowed(f.raw),
         };
-        let mut comment = format!("pcapdoc: original frame {}; {}", f.frame, notes.join("; "));
+        let mut comment = match self.side {
+            Some(side) => format!("pcapdoc: {side} frame {}; {}", f.frame, notes.join("; ")),
+            None => format!("pcapdoc: original frame {}; {}", f.frame, notes.join("; ")),
+        };
         if let Some(a) = self.anonymizer {
             comment = a.text(&comment);
         }
@@ -122,22 +129,8 @@ impl Observer for Both<'_> {
     }
 }
 
-/// Writes the evidence capture; returns how many packets it holds. `also` watches the same
-/// pass (the timelines' collector), so that the capture is read a second time only once.
-pub fn write(
-    source: &Path,
-    findings: &[Finding],
-    dest: &Path,
-    anonymizer: Option<&Anonymizer>,
-    options: &engine::Options,
-    also: &mut dyn Observer,
-) -> Result<u64, String> {
-    if source == Path::new("-") {
-        return Err("--evidence needs a capture file: standard input cannot be read twice".into());
-    }
-    let reader = CaptureReader::open(source).map_err(|e| e.to_string())?;
-    let file = File::create(dest).map_err(|e| format!("cannot create {dest:?}: {e}"))?;
-    let out = PcapNgWriter::new(BufWriter::new(file)).map_err(|e| format!("cannot write {dest:?}: {e}"))?;
+/// What each finding cites: its streams' labels and its frames' roles.
+fn cited<'f>(findings: impl Iterator<Item = &'f Finding>) -> (BTreeMap<u32, Vec<String>>, BTreeMap<u64, Vec<String>>) {
     let mut streams: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     let mut frames: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for f in findings {
@@ -154,9 +147,37 @@ pub fn write(
             frames.entry(e.frame).or_default().push(format!("{}: {}", f.detector, e.role.text(crate::i18n::Lang::EN)));
         }
     }
+    (streams, frames)
+}
+
+fn create(dest: &Path) -> Result<PcapNgWriter<BufWriter<File>>, String> {
+    let file = File::create(dest).map_err(|e| format!("cannot create {dest:?}: {e}"))?;
+    PcapNgWriter::new(BufWriter::new(file)).map_err(|e| format!("cannot write {dest:?}: {e}"))
+}
+
+fn open(source: &Path) -> Result<CaptureReader, String> {
+    if source == Path::new("-") {
+        return Err("--evidence needs a capture file: standard input cannot be read twice".into());
+    }
+    CaptureReader::open(source).map_err(|e| e.to_string())
+}
+
+/// Writes the evidence capture; returns how many packets it holds. `also` watches the same
+/// pass (the timelines' collector), so that the capture is read a second time only once.
+pub fn write(
+    source: &Path,
+    findings: &[Finding],
+    dest: &Path,
+    anonymizer: Option<&Anonymizer>,
+    options: &engine::Options,
+    also: &mut dyn Observer,
+) -> Result<u64, String> {
+    let reader = open(source)?;
+    let (streams, frames) = cited(findings.iter());
     let mut w = Writer {
-        out,
+        out: create(dest)?,
         interfaces: HashMap::default(),
+        side: None,
         streams,
         frames,
         written: 0,
@@ -165,6 +186,40 @@ pub fn write(
         current_stream: None,
     };
     engine::run_with_options(reader, &mut Both { a: &mut w, b: also }, options);
+    if let Some(e) = w.error {
+        return Err(format!("cannot write {dest:?}: {e}"));
+    }
+    Ok(w.written)
+}
+
+/// A comparison's evidence: the packets each side's findings cite, from both captures, in one
+/// pcapng with one interface per capture ("client capture", "server capture") and each
+/// packet's comment naming its side, its frame there and its findings.
+pub fn write_compare(
+    sides: [(&Path, Vec<&Finding>); 2],
+    dest: &Path,
+    anonymizer: Option<&Anonymizer>,
+    options: &engine::Options,
+) -> Result<u64, String> {
+    let readers = [open(sides[0].0)?, open(sides[1].0)?];
+    let mut w = Writer {
+        out: create(dest)?,
+        interfaces: HashMap::default(),
+        side: None,
+        streams: BTreeMap::new(),
+        frames: BTreeMap::new(),
+        written: 0,
+        error: None,
+        anonymizer,
+        current_stream: None,
+    };
+    for (((_, findings), reader), side) in sides.iter().zip(readers).zip(["client", "server"]) {
+        let (streams, frames) = cited(findings.iter().copied());
+        w.side = Some(side);
+        w.streams = streams;
+        w.frames = frames;
+        engine::run_with_options(reader, &mut w, options);
+    }
     if let Some(e) = w.error {
         return Err(format!("cannot write {dest:?}: {e}"));
     }

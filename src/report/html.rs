@@ -204,6 +204,8 @@ pub struct Group {
 
 pub struct SimpleTable {
     title: String,
+    /// A line under the title (compare: how many flows agree); may be empty.
+    note: String,
     head: Vec<String>,
     rows: Vec<Vec<String>>,
 }
@@ -240,9 +242,20 @@ fn views<'f>(cx: &Cx, findings: impl Iterator<Item = &'f Finding>, timelines: &[
         .collect()
 }
 
+/// A comparison's findings, each citing frames of the capture it names.
+fn compare_views<'f>(cx: &Cx, findings: impl Iterator<Item = &'f Finding>, side: &str) -> Vec<FView> {
+    findings
+        .map(|f| FView {
+            v: FindingView::new(f, cx.lang).framed(super::view::compare_frame_key(f, side), cx.lang),
+            ladder: None,
+        })
+        .collect()
+}
+
 fn streams_table(cx: &Cx, rows: &[super::flows::StreamRow]) -> SimpleTable {
     SimpleTable {
         title: cx.ui("ui-streams"),
+        note: String::new(),
         head: super::table::FLOW_COLUMN_KEYS.iter().map(|k| cx.ui(k)).collect(),
         rows: rows.iter().map(|r| super::table::flow_cells(r).to_vec()).collect(),
     }
@@ -287,6 +300,7 @@ fn msg_streams(cx: &Cx, r: &FlowsReport) -> String {
 pub fn compare(r: &CompareReport, cx: &Cx) -> String {
     let mut tables = vec![SimpleTable {
         title: cx.ui("ui-matched"),
+        note: cx.t(&super::compare::matched_summary(r)),
         head: super::compare::MATCHED_HEADER.iter().map(|k| cx.ui(k)).collect(),
         rows: r
             .matched
@@ -298,14 +312,16 @@ pub fn compare(r: &CompareReport, cx: &Cx) -> String {
     for tl in &r.timelines {
         tables.push(SimpleTable {
             title: cx.t(&crate::msg!("ui-compare-timeline", client = tl.client_stream, server = tl.server_stream)),
+            note: String::new(),
             head: super::compare::TIMELINE_HEADER.iter().map(|k| cx.ui(k)).collect(),
             rows: tl.rows.iter().map(|row| super::compare::timeline_cells(row, cx).to_vec()).collect(),
         });
     }
-    let mut groups = vec![Group { title: cx.ui("ui-findings"), findings: views(cx, r.findings.iter(), &[]) }];
-    for (label, side) in [("ui-client-alone", &r.client), ("ui-server-alone", &r.server)] {
+    let mut groups =
+        vec![Group { title: cx.ui("ui-findings"), findings: compare_views(cx, r.findings.iter(), "client") }];
+    for (label, side, name) in [("ui-client-alone", &r.client, "client"), ("ui-server-alone", &r.server, "server")] {
         if !side.findings.is_empty() {
-            groups.push(Group { title: cx.ui(label), findings: views(cx, side.findings.iter(), &[]) });
+            groups.push(Group { title: cx.ui(label), findings: compare_views(cx, side.findings.iter(), name) });
         }
     }
     let page = Page {

@@ -41,12 +41,15 @@ fn capture(out: &mut String, cx: &Cx, c: &CaptureSummary) {
 }
 
 fn finding(out: &mut String, cx: &Cx, i: usize, f: &Finding, timeline: Option<&Timeline>) {
-    let v = FindingView::new(f, cx.lang);
+    finding_view(out, cx, i, &FindingView::new(f, cx.lang), timeline);
+}
+
+fn finding_view(out: &mut String, cx: &Cx, i: usize, v: &FindingView, timeline: Option<&Timeline>) {
     out.push_str(&format!("\n### {}. {} — {}\n\n", i + 1, md(&v.severity), md(v.detector)));
     out.push_str(&format!("**{}**\n\n{}\n\n*{}*\n\n", md(&v.summary), md(&v.explanation), md(&v.confidence)));
     out.push_str(&format!("**{}{}**\n\n", cx.ui("ui-evidence"), cx.ui("ui-colon")));
     for (frame, role) in &v.evidence {
-        out.push_str(&format!("- {} {frame}{} {}\n", cx.ui("ui-frame"), cx.ui("ui-colon"), md(role)));
+        out.push_str(&format!("- {} {frame}{} {}\n", v.frame_label, cx.ui("ui-colon"), md(role)));
     }
     out.push_str(&format!(
         "\n**{}{colon}** {}\n\n**{}{colon}**\n\n",
@@ -145,23 +148,28 @@ pub fn compare(r: &CompareReport, cx: &Cx) -> String {
         out.push_str(&format!("\n{}\n", cx.ui("ui-none")));
     }
     for (i, f) in r.findings.iter().enumerate() {
-        finding(&mut out, cx, i, f, None);
+        let v = FindingView::new(f, cx.lang).framed(super::view::compare_frame_key(f, "client"), cx.lang);
+        finding_view(&mut out, cx, i, &v, None);
     }
-    for (label, side) in [("ui-client-alone", &r.client), ("ui-server-alone", &r.server)] {
+    for (label, side, name) in [("ui-client-alone", &r.client, "client"), ("ui-server-alone", &r.server, "server")] {
         if !side.findings.is_empty() {
             out.push_str(&format!("\n## {}\n", cx.ui(label)));
             for (i, f) in side.findings.iter().enumerate() {
-                finding(&mut out, cx, i, f, None);
+                let v = FindingView::new(f, cx.lang).framed(super::view::compare_frame_key(f, name), cx.lang);
+                finding_view(&mut out, cx, i, &v, None);
             }
         }
     }
-    out.push_str(&format!("\n## {}\n\n", cx.ui("ui-matched")));
-    let head: Vec<String> = super::compare::MATCHED_HEADER.iter().map(|k| cx.ui(k)).collect();
-    table(
-        &mut out,
-        &head,
-        r.matched.iter().take(super::compare::MATCHED_SHOWN).map(|m| super::compare::matched_cells(m).to_vec()),
-    );
+    out.push_str(&format!("\n## {}\n\n{}\n", cx.ui("ui-matched"), md(&cx.t(&super::compare::matched_summary(r)))));
+    if !r.matched.is_empty() {
+        out.push('\n');
+        let head: Vec<String> = super::compare::MATCHED_HEADER.iter().map(|k| cx.ui(k)).collect();
+        table(
+            &mut out,
+            &head,
+            r.matched.iter().take(super::compare::MATCHED_SHOWN).map(|m| super::compare::matched_cells(m).to_vec()),
+        );
+    }
     if r.matched.len() > super::compare::MATCHED_SHOWN {
         out.push_str(&format!(
             "\n{}\n",

@@ -115,13 +115,16 @@ fn capture_lines(out: &mut String, cx: &Cx, c: &CaptureSummary) {
 
 /// One finding's full text, shared by `analyze` and `compare`.
 fn finding_text(out: &mut String, cx: &Cx, index: usize, f: &Finding, timeline: Option<&Timeline>) {
-    let v = FindingView::new(f, cx.lang);
+    finding_view_text(out, cx, index, &FindingView::new(f, cx.lang), timeline);
+}
+
+fn finding_view_text(out: &mut String, cx: &Cx, index: usize, v: &FindingView, timeline: Option<&Timeline>) {
     let e = escape_control;
     out.push_str(&format!("\n[{}] {} {}: {}\n", index + 1, v.severity, v.detector, e(&v.summary)));
     out.push_str(&format!("    {}\n", e(&v.explanation)));
     out.push_str(&format!("    {}\n", e(&v.confidence)));
     for (frame, role) in &v.evidence {
-        out.push_str(&format!("    {} {frame:>7}  {}\n", cx.ui("ui-frame"), e(role)));
+        out.push_str(&format!("    {} {frame:>7}  {}\n", v.frame_label, e(role)));
     }
     out.push_str(&format!("    {}\n", cx.labeled(&cx.ui("ui-filter"), &e(&v.filter))));
     for r in &v.recommendations {
@@ -286,13 +289,15 @@ pub fn compare(r: &CompareReport, cx: &Cx) -> String {
     if !r.findings.is_empty() {
         findings_table(&mut out, cx, &r.findings);
     }
-    let mut g = Grid::new(super::compare::MATCHED_HEADER.map(|k| cx.ui(k)).to_vec());
-    g.right = vec![0, 2, 5, 6, 7];
-    for m in r.matched.iter().take(super::compare::MATCHED_SHOWN) {
-        g.row(super::compare::matched_cells(m).to_vec());
+    out.push_str(&format!("\n{}\n", escape_control(&cx.t(&super::compare::matched_summary(r)))));
+    if !r.matched.is_empty() {
+        let mut g = Grid::new(super::compare::MATCHED_HEADER.map(|k| cx.ui(k)).to_vec());
+        g.right = vec![0, 2, 5, 6, 7];
+        for m in r.matched.iter().take(super::compare::MATCHED_SHOWN) {
+            g.row(super::compare::matched_cells(m).to_vec());
+        }
+        out.push_str(&g.render(cx, 0));
     }
-    let count = crate::msg!("ui-matched-count", n = r.matched.len()).text(cx.lang);
-    out.push_str(&format!("\n{count}\n{}", g.render(cx, 0)));
     if r.matched.len() > super::compare::MATCHED_SHOWN {
         out.push_str(&crate::msg!("ui-more-rows", n = r.matched.len() - super::compare::MATCHED_SHOWN).text(cx.lang));
         out.push('\n');
@@ -306,7 +311,8 @@ pub fn compare(r: &CompareReport, cx: &Cx) -> String {
         }
     }
     for (i, f) in r.findings.iter().enumerate() {
-        finding_text(&mut out, cx, i, f, None);
+        let v = FindingView::new(f, cx.lang).framed(super::view::compare_frame_key(f, "client"), cx.lang);
+        finding_view_text(&mut out, cx, i, &v, None);
     }
     for tl in &r.timelines {
         let mut g = Grid::new(super::compare::TIMELINE_HEADER.map(|k| cx.ui(k)).to_vec());
@@ -317,11 +323,12 @@ pub fn compare(r: &CompareReport, cx: &Cx) -> String {
         let title = crate::msg!("ui-compare-timeline", client = tl.client_stream, server = tl.server_stream);
         out.push_str(&format!("\n{}\n{}", cx.t(&title), g.render(cx, 0)));
     }
-    for (label, side) in [("ui-client-alone", &r.client), ("ui-server-alone", &r.server)] {
+    for (label, side, name) in [("ui-client-alone", &r.client, "client"), ("ui-server-alone", &r.server, "server")] {
         if !side.findings.is_empty() {
             out.push_str(&format!("\n{}\n", cx.ui(label)));
             for (i, f) in side.findings.iter().enumerate() {
-                finding_text(&mut out, cx, i, f, None);
+                let v = FindingView::new(f, cx.lang).framed(super::view::compare_frame_key(f, name), cx.lang);
+                finding_view_text(&mut out, cx, i, &v, None);
             }
         }
     }

@@ -66,6 +66,9 @@ pub struct FindingView {
     /// "confidence: high; to confirm: ..." as one line.
     pub confidence: String,
     pub evidence: Vec<(u64, String)>,
+    /// What an evidence frame is called: "frame", or in a comparison "client frame" and
+    /// "server frame" (each finding cites the frames of one capture).
+    pub frame_label: String,
     pub filter: String,
     pub recommendations: Vec<String>,
 }
@@ -86,9 +89,27 @@ impl FindingView {
             explanation: f.explanation.text(lang),
             confidence: confidence.text(lang),
             evidence: f.evidence.iter().map(|e| (e.frame, e.role.text(lang))).collect(),
+            frame_label: Message::new("ui-frame").text(lang),
             filter: f.display_filter.clone(),
             recommendations: f.recommendations.iter().map(|r| r.text(lang)).collect(),
         }
+    }
+}
+
+/// The key naming an evidence frame of `f` in a comparison: the capture its frames are in
+/// (`facts.capture` for the comparison's own findings, `side` for a side's own).
+pub fn compare_frame_key(f: &Finding, side: &str) -> &'static str {
+    match f.facts.get("capture").and_then(|v| v.as_str()).unwrap_or(side) {
+        "server" => "col-server-frame",
+        _ => "col-client-frame",
+    }
+}
+
+impl FindingView {
+    /// The view with its frames named by `key` ([`compare_frame_key`]).
+    pub fn framed(mut self, key: &'static str, lang: Lang) -> Self {
+        self.frame_label = Message::new(key).text(lang);
+        self
     }
 }
 

@@ -25,6 +25,15 @@ pub struct Side {
     pub last_ts: Option<Timestamp>,
     /// SYN segments sent (more than one: the SYN or SYN/ACK was retransmitted).
     pub syns: u32,
+    /// The TTL (hop limit) and IPv4 ID of this side's last packet that was not a RST or a
+    /// capture copy, and whether its TTL ever changed: the baseline a RST in this side's name
+    /// is held against (0: none seen).
+    #[serde(skip)]
+    pub ttl: u8,
+    #[serde(skip)]
+    pub ttl_varies: bool,
+    #[serde(skip)]
+    pub ip_id: Option<u16>,
     history: u16,
 }
 
@@ -197,6 +206,17 @@ impl StreamSummary {
                     self.history_len += 1;
                 }
             }
+        }
+    }
+
+    /// Notes the IP header of a packet side `dir` sent (not for RSTs or capture copies).
+    pub fn note_ip(&mut self, dir: usize, ttl: u8, ip_id: Option<u16>) {
+        if let Some(side) = self.sides.get_mut(dir) {
+            if side.ttl != 0 && side.ttl != ttl {
+                side.ttl_varies = true;
+            }
+            side.ttl = ttl;
+            side.ip_id = ip_id;
         }
     }
 
