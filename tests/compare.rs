@@ -197,3 +197,50 @@ fn the_captures_agree_only_when_they_do() {
     let r = lab("storm");
     assert!(!pcapdoc::report::compare::verdict(&r).to_string().contains("agree"));
 }
+
+#[test]
+fn a_hundred_identical_requests_through_a_proxy_that_changes_isns_match_one_to_one_by_time() {
+    // An L7 proxy: new ISNs and ports on the server side, the server's clock 3 s ahead;
+    // every connection carries the same request and response, so only timing tells them
+    // apart (the first-segment group is larger than the all-pairs limit).
+    let dir = tempfile::tempdir().unwrap();
+    let (mut c, mut s) = (Craft::new(), Craft::new());
+    let req: &[u8] = b"GET /health HTTP/1.1\r\n\r\n";
+    let resp: &[u8] = b"HTTP/1.1 200 OK\r\n\r\n";
+    let n: u16 = 100;
+    for i in 0..n {
+        let t = f64::from(i) * 0.5;
+        let (cl, vip) = (([192, 0, 2, 10], 40000 + i), ([198, 51, 100, 100], 80));
+        let (px, srv) = (([203, 0, 113, 1], 50000 + i), ([203, 0, 113, 2], 8080));
+        let (ci, pi, si) = (1000 + u32::from(i) * 7, 70000 + u32::from(i) * 13, 900_000 + u32::from(i) * 11);
+        let rl = req.len() as u32;
+        let sl = resp.len() as u32;
+        c.at(Craft::START, t).tcp(cl, vip, ci, 0, "S", b"", 64);
+        c.at(Craft::START, t + 0.001).tcp(vip, cl, 5000, ci + 1, "SA", b"", 63);
+        c.at(Craft::START, t + 0.002).tcp(cl, vip, ci + 1, 5001, "A", b"", 64);
+        c.at(Craft::START, t + 0.003).tcp(cl, vip, ci + 1, 5001, "PA", req, 64);
+        s.at(Craft::START, 3.0 + t + 0.004).tcp(px, srv, pi, 0, "S", b"", 64);
+        s.at(Craft::START, 3.0 + t + 0.0045).tcp(srv, px, si, pi + 1, "SA", b"", 64);
+        s.at(Craft::START, 3.0 + t + 0.005).tcp(px, srv, pi + 1, si + 1, "A", b"", 64);
+        s.at(Craft::START, 3.0 + t + 0.006).tcp(px, srv, pi + 1, si + 1, "PA", req, 64);
+        s.at(Craft::START, 3.0 + t + 0.007).tcp(srv, px, si + 1, pi + 1 + rl, "PA", resp, 64);
+        c.at(Craft::START, t + 0.009).tcp(vip, cl, 5001, ci + 1 + rl, "PA", resp, 63);
+        c.at(Craft::START, t + 0.010).tcp(cl, vip, ci + 1 + rl, 5001 + sl, "A", b"", 64);
+    }
+    let (a, b) = (c.write(dir.path(), "client.pcap"), s.write(dir.path(), "server.pcap"));
+    let r = pcapdoc::compare::compare_with(
+        CaptureReader::open(&a).unwrap(),
+        CaptureReader::open(&b).unwrap(),
+        &Config::default(),
+        pcapdoc::compare::CompareOptions { all: true },
+    );
+    assert_eq!(r.matched_total, usize::from(n));
+    for m in &r.matched {
+        // Port 40000 + i at the client is port 50000 + i at the server.
+        let cport: u16 = m.client_side.client.rsplit(':').next().unwrap().parse().unwrap();
+        let sport: u16 = m.server_side.client.rsplit(':').next().unwrap().parse().unwrap();
+        assert_eq!(sport - 50000, cport - 40000, "{m:?}");
+        assert!(!m.basis.contains(&"isn"));
+    }
+    assert!((r.clock_offset_ms.unwrap() - 3000.0).abs() < 5.0, "{:?}", r.clock);
+}

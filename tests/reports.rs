@@ -45,18 +45,16 @@ fn analyze_snapshots() {
 
 #[test]
 fn compare_snapshots() {
-    for format in FORMATS {
-        for lang in LANGS {
-            let text = run(&[
-                "compare",
-                "--format",
-                format,
-                "--lang",
-                lang,
-                "captures/slb-idle-reset-client.pcap",
-                "captures/slb-idle-reset-server.pcap",
-            ]);
-            insta::assert_snapshot!(snap("compare", "slb-idle-reset", format, lang), text);
+    // The SLB reset (a RST made on the path, and each side's own idle-timeout finding); the
+    // WAF-like RST beside a server's own reset (both sides have findings); SYNs that never
+    // reached the server (the path answered for it, three ways).
+    for pair in ["slb-idle-reset", "mid-transfer-reset", "connect-failures"] {
+        for format in FORMATS {
+            for lang in LANGS {
+                let (c, s) = (format!("captures/{pair}-client.pcap"), format!("captures/{pair}-server.pcap"));
+                let text = run(&["compare", "--format", format, "--lang", lang, &c, &s]);
+                insta::assert_snapshot!(snap("compare", pair, format, lang), text);
+            }
         }
     }
 }

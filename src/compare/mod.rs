@@ -250,16 +250,24 @@ fn score(a: &FlowKey, b: &FlowKey, offset: Option<i64>) -> (u32, Basis) {
         score += 1;
     }
     if let Some(off) = offset {
-        if (b.start - off - a.start).abs() < TIMING_NS {
+        let dt = (b.start - off - a.start).abs();
+        if dt < TIMING_NS {
             score += 2;
             basis |= 4;
+        }
+        // Among look-alikes (a proxy's identical requests), the one that started at the
+        // same moment.
+        if dt < CLOSE_NS {
+            score += 1;
         }
     }
     (score, basis)
 }
 
-/// Start times closer than this (after the clock offset) count as "the same moment".
+/// Start times closer than this (after the clock offset) count as "the same moment", and
+/// closer than [`CLOSE_NS`] as the same connection among look-alikes.
 const TIMING_NS: i64 = 2_000_000_000;
+const CLOSE_NS: i64 = 50_000_000;
 /// Flows sharing a first data segment that are scored against each other without a time
 /// window (ab's 20,000 identical requests share one): beyond this, the nearest in time (or,
 /// before the offset is known, in order) are.
