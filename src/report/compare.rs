@@ -76,7 +76,7 @@ pub fn verdict(r: &CompareReport) -> Message {
         findings
             .iter()
             .filter(|f| f.severity > Severity::Info)
-            .max_by(|a, b| a.severity.cmp(&b.severity))
+            .max_by(|a, b| a.severity.cmp(&b.severity).then(b.time.total_cmp(&a.time)))
             .map(|f| (f.severity, Message::new(who).arg("verdict", super::view::verdict(std::slice::from_ref(f)))))
     };
     let mut sides: Vec<(Severity, Message)> =
