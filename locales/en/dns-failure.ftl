@@ -1,7 +1,7 @@
 # dns-failure (src/detect/dns_failure.rs)
-dnsf-summary-dead = The resolver { $resolver } answered none of { $queries ->
-    [one] 1 query
-   *[other] { $queries } queries
+dnsf-summary-dead = The resolver { $resolver } { $queries ->
+    [one] never answered the query sent to it
+   *[other] answered none of { $queries } queries
 } ({ dnsf-tries }): it is unreachable or blocked, and every lookup through it failed
 dnsf-summary-lost = The resolver { $resolver } left { $lost } of { $queries ->
     [one] 1 query
