@@ -11,6 +11,7 @@ use crate::capture::{CaptureReader, OpenError};
 use crate::detect::{self, Config, Severity};
 use crate::engine::{self, Analysis, Observer, TcpInfo};
 use crate::i18n::Lang;
+use crate::input::Input;
 pub use crate::report::Format;
 use crate::report::analyze::AnalyzeReport;
 use crate::report::flows::FlowsReport;
@@ -28,6 +29,8 @@ pub enum Command {
     /// Diagnose one or more captures and print the findings.
     Analyze {
         /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input.
+        /// Standard input, FIFOs and process substitution are copied to a temporary file first
+        /// (in $TMPDIR, removed at exit), since timelines and --evidence read a capture twice.
         #[arg(required_unless_present = "list_detectors")]
         files: Vec<PathBuf>,
         #[command(flatten)]
@@ -238,7 +241,9 @@ impl OutputOpts {
         }
         let (a, printed) = crate::anonymize::Anonymizer::from_key_arg(self.anonymize_key.as_deref());
         if let Some(key) = printed {
-            eprintln!("pcapdoc: anonymization key {key} (pass --anonymize-key {key} to get the same pseudonyms again)");
+            crate::diag!(
+                "pcapdoc: anonymization key {key} (pass --anonymize-key {key} to get the same pseudonyms again)"
+            );
         }
         Some(a)
     }
@@ -292,6 +297,13 @@ impl AppError {
 
 fn open(path: &Path) -> Result<CaptureReader, AppError> {
     Ok(CaptureReader::open(path)?)
+}
+
+/// Opens an input for its first pass, named as the user gave it.
+fn open_input(input: &Input, quiet: bool) -> Result<CaptureReader, AppError> {
+    let mut r = open_with_progress(&input.path, quiet)?;
+    r.set_display_name(&input.shown);
+    Ok(r)
 }
 
 /// Files above this size get a progress bar (on a terminal, without --quiet).
@@ -361,11 +373,22 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             if evidence.is_some() && files.len() > 1 {
                 return Err(AppError::Usage("--evidence takes one capture; run analyze once per file".into()));
             }
+            // Pipes and standard input are spooled, so the second pass can read them again.
+            let inputs: Vec<Input> =
+                files.iter().map(|f| Input::new(f)).collect::<Result<_, _>>().map_err(AppError::Usage)?;
+            let refs: Vec<&Input> = inputs.iter().collect();
+            for (dest, what) in
+                [(output.output.as_deref(), "the report"), (evidence.as_deref(), "the evidence capture")]
+            {
+                if let Some(dest) = dest {
+                    crate::input::refuse_overwrite(dest, what, &refs).map_err(AppError::Usage)?;
+                }
+            }
             let anonymizer = output.anonymizer();
             let mut reports = Vec::new();
-            for file in &files {
-                let (analysis, findings) =
-                    detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
+            for input in &inputs {
+                let file = &input.path;
+                let (analysis, findings) = detect::run(open_input(input, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings);
                 // The second pass, once: beside the evidence writer when there is one.
@@ -387,7 +410,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                         )
                         .map_err(AppError::Usage)?;
                         let k = report.findings.len();
-                        eprintln!(
+                        crate::diag!(
                             "pcapdoc: wrote {n} {} behind {k} {} to {dest:?}",
                             if n == 1 { "packet" } else { "packets" },
                             if k == 1 { "finding" } else { "findings" }
@@ -414,9 +437,18 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         }
         Command::Compare { client, server, all, evidence, fail_on, output, opts } => {
             let config = opts.config()?;
+            let (client, server) =
+                (Input::new(&client).map_err(AppError::Usage)?, Input::new(&server).map_err(AppError::Usage)?);
+            for (dest, what) in
+                [(output.output.as_deref(), "the report"), (evidence.as_deref(), "the evidence capture")]
+            {
+                if let Some(dest) = dest {
+                    crate::input::refuse_overwrite(dest, what, &[&client, &server]).map_err(AppError::Usage)?;
+                }
+            }
             let report = crate::compare::compare_with(
-                open_with_progress(&client, output.quiet)?,
-                open_with_progress(&server, output.quiet)?,
+                open_input(&client, output.quiet)?,
+                open_input(&server, output.quiet)?,
                 &config,
                 crate::compare::CompareOptions { all },
             );
@@ -434,13 +466,13 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     own.iter().chain(path).collect()
                 };
                 let n = crate::report::evidence::write_compare(
-                    [(client.as_path(), on("client")), (server.as_path(), on("server"))],
+                    [(client.path.as_path(), on("client")), (server.path.as_path(), on("server"))],
                     dest,
                     anonymizer.as_ref(),
                     &config.engine,
                 )
                 .map_err(AppError::Usage)?;
-                eprintln!(
+                crate::diag!(
                     "pcapdoc: wrote {n} {} of both captures to {dest:?}",
                     if n == 1 { "packet" } else { "packets" }
                 );
@@ -484,12 +516,14 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
 /// Damage to the file goes to stderr as warnings; the results still go to stdout.
 fn warn_read_issues(a: &Analysis) {
     for issue in &a.capture.issues {
-        eprintln!("pcapdoc: warning: {:?}: {issue}", a.capture.file);
+        crate::diag!("pcapdoc: warning: {:?}: {issue}", a.capture.file);
     }
     if a.evicted_streams > 0 {
-        eprintln!(
+        crate::diag!(
             "pcapdoc: note: {:?}: {} stale TCP streams evicted to keep at most {} in memory (--max-streams)",
-            a.capture.file, a.evicted_streams, a.max_streams
+            a.capture.file,
+            a.evicted_streams,
+            a.max_streams
         );
     }
 }

@@ -5,6 +5,16 @@
 //! → detectors → findings → report.
 #![forbid(unsafe_code)]
 
+/// Writes one diagnostic line to standard error, like `eprintln!`, but a closed or full
+/// stderr is ignored: a failed diagnostic must never change the outcome (`eprintln!` panics).
+#[macro_export]
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod anonymize;
 pub mod app;
 pub mod capture;
@@ -15,6 +25,7 @@ pub mod detect;
 pub mod engine;
 pub mod flow;
 pub mod i18n;
+pub mod input;
 pub mod report;
 pub mod summary;
 pub mod tcp;

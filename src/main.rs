@@ -16,11 +16,11 @@ fn main() -> ExitCode {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Ok(Err(e)) => {
-            eprintln!("pcapdoc: error: {e}");
+            pcapdoc::diag!("pcapdoc: error: {e}");
             ExitCode::from(e.exit_code())
         }
         Err(_) => {
-            eprintln!(
+            pcapdoc::diag!(
                 "pcapdoc: internal error: pcapdoc stopped on something it should have handled. This is a bug in \
                  pcapdoc, not in your capture; please report it with the command line and, if you can, the capture."
             );

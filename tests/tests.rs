@@ -9,6 +9,7 @@ mod cli;
 mod compare;
 mod detectors;
 mod filters;
+mod hardening2;
 mod hostile;
 mod messages;
 mod new_diagnoses;

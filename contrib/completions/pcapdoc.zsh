@@ -51,7 +51,7 @@ _arguments "${_arguments_options[@]}" : \
 '--list-detectors[List the detectors, one line each, and exit]' \
 '-h[Print help]' \
 '--help[Print help]' \
-'*::files -- Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input:_files' \
+'*::files -- Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input. Standard input, FIFOs and process substitution are copied to a temporary file first (in $TMPDIR, removed at exit), since timelines and --evidence read a capture twice:_files' \
 && ret=0
 ;;
 (compare)

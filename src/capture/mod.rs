@@ -279,6 +279,12 @@ impl CaptureReader {
         Ok(r)
     }
 
+    /// Names the capture in reports as `name` (a spooled pipe is read from a temporary file,
+    /// and reported as what the user gave).
+    pub fn set_display_name(&mut self, name: &Path) {
+        self.info.file = name.display().to_string();
+    }
+
     /// Size of the file on disk, when known (not for standard input).
     pub fn file_size(&self) -> Option<u64> {
         self.disk.as_ref().map(|d| d.1)

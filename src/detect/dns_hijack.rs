@@ -335,9 +335,13 @@ impl Detector for DnsHijack {
             f.recommendations.push(msg!("dns-rec-isp", name = r.name.clone()));
             let addr_filter: Vec<String> = r.addrs.iter().map(|a| a.to_string()).collect();
             f.display_filter = if addr_filter.is_empty() {
-                format!("dns.qry.name == \"{}\"", r.name)
+                format!("dns.qry.name == {}", super::filter_string(&r.name))
             } else {
-                format!("dns.qry.name == \"{}\" || ip.addr in {{{}}}", r.name, addr_filter.join(", "))
+                format!(
+                    "dns.qry.name == {} || ip.addr in {{{}}}",
+                    super::filter_string(&r.name),
+                    addr_filter.join(", ")
+                )
             };
             let f = f
                 .fact("name", r.name.clone())

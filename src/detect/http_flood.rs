@@ -241,7 +241,7 @@ impl Detector for HttpFlood {
             f.recommendations.push(msg!("httpflood-rec-ua", ua = ua.clone()));
         }
         f.recommendations.push(msg!("httpflood-rec-origin"));
-        f.display_filter = format!("http.request.uri contains \"{}\"", uri.replace('\\', "\\\\").replace('"', "\\\""));
+        f.display_filter = format!("http.request.uri contains {}", super::filter_string(&uri));
         let f = f
             .fact("requests", self.reqs.len() as u64 + self.dropped)
             .fact("window_requests", best)

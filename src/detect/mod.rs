@@ -505,6 +505,26 @@ pub fn secs(ns: i64) -> String {
     format!("{:.2}", ns as f64 / 1e9)
 }
 
+/// A string literal for a Wireshark display filter, quoted by its rules: `"` and `\` are
+/// escaped with a backslash, and control bytes are written `\xNN`, so no packet-derived text
+/// (a DNS name, a URI) can end the string and change the filter.
+pub fn filter_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A display filter that shows one stream from a frame on.
 pub fn stream_filter(stream: u32, from_frame: Option<u64>) -> String {
     match from_frame {

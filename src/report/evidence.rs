@@ -51,7 +51,7 @@ impl Writer<'_> {
         }
         let idb = InterfaceDescriptionBlock { linktype: DataLink::from(link.0), snaplen: 0, options };
         if let Err(e) = self.out.write_pcapng_block(idb) {
-            self.error = Some(e.to_string());
+            self.error = Some(write_error(e));
             return None;
         }
         let id = self.interfaces.len() as u32;
@@ -94,7 +94,7 @@ impl Writer<'_> {
         };
         match self.out.write_pcapng_block(epb) {
             Ok(_) => self.written += 1,
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(write_error(e)),
         }
     }
 }
@@ -106,6 +106,14 @@ impl Observer for Writer<'_> {
     fn on_frame(&mut self, f: &Frame<'_>) {
         let stream = self.current_stream.take();
         self.write(f, stream);
+    }
+}
+
+/// The OS error behind a failed write (pcap-file calls every I/O error "Error reading bytes").
+fn write_error(e: pcap_file::PcapError) -> String {
+    match e {
+        pcap_file::PcapError::IoError(io) => io.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -186,10 +194,18 @@ pub fn write(
         current_stream: None,
     };
     engine::run_with_options(reader, &mut Both { a: &mut w, b: also }, options);
+    finish(w, dest)
+}
+
+/// Flushes the evidence file and reports the first failed write: a full disk shows only at
+/// the flush of the buffered writer, which dropping it would hide.
+fn finish(w: Writer<'_>, dest: &Path) -> Result<u64, String> {
     if let Some(e) = w.error {
-        return Err(format!("cannot write {dest:?}: {e}"));
+        return Err(format!("cannot write {}: {e}", dest.display()));
     }
-    Ok(w.written)
+    let written = w.written;
+    w.out.into_inner().into_inner().map_err(|e| format!("cannot write {}: {}", dest.display(), e.error()))?;
+    Ok(written)
 }
 
 /// A comparison's evidence: the packets each side's findings cite, from both captures, in one
@@ -220,8 +236,5 @@ pub fn write_compare(
         w.frames = frames;
         engine::run_with_options(reader, &mut w, options);
     }
-    if let Some(e) = w.error {
-        return Err(format!("cannot write {dest:?}: {e}"));
-    }
-    Ok(w.written)
+    finish(w, dest)
 }

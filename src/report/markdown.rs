@@ -27,10 +27,20 @@ pub fn md(s: &str) -> String {
     out
 }
 
-/// A code span that survives backticks and pipes in its content.
+/// A code span that survives backticks and pipes in its content: its fence is one backtick
+/// longer than the longest run of backticks inside (CommonMark ends a span only at a run of
+/// exactly its fence's length), so packet text can never close it and reach raw HTML.
 pub fn code(s: &str) -> String {
     let s = escape_control(s).replace('|', "\\|").replace('\n', " ");
-    if s.contains('`') { format!("`` {s} ``") } else { format!("`{s}`") }
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if s.is_empty() {
+        return "` `".into();
+    }
+    if longest == 0 {
+        return format!("`{s}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {s} {fence}")
 }
 
 fn capture(out: &mut String, cx: &Cx, c: &CaptureSummary) {
@@ -211,5 +221,20 @@ mod tests {
         // The ESC becomes the text \u{1b}, whose backslash is escaped in turn.
         assert_eq!(md("a|b`c<script>\x1b[31m"), "a\\|b\\`c\\<script\\>\\\\u{1b}\\[31m");
         assert_eq!(code("dns.qry.name == \"x`y|z\""), "`` dns.qry.name == \"x`y\\|z\" ``");
+    }
+
+    #[test]
+    fn a_code_span_fence_is_longer_than_any_backtick_run_inside() {
+        // Two backticks used to close the double-backtick span and let the HTML after them out.
+        let hostile = "a``<img src=x onerror=alert(1)>";
+        assert_eq!(code(hostile), "``` a``<img src=x onerror=alert(1)> ```");
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("````"), "````` ```` `````");
+    }
+
+    #[test]
+    fn bidirectional_controls_are_shown_not_obeyed() {
+        assert_eq!(md("evil\u{202e}gpj.exe"), "evil\\\\u{202e}gpj.exe");
+        assert_eq!(code("a\u{2066}b"), "`a\\u{2066}b`");
     }
 }

@@ -132,9 +132,16 @@ pub fn escape_control(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\t' | '\n' => out.push(c),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if c.is_control() || is_bidi_control(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
     out
+}
+
+/// The Unicode bidirectional formatting characters (embeddings, overrides, isolates, marks):
+/// in a URI, a User-Agent or an SNI they reorder what the reader sees ("Trojan Source"), so
+/// every text format shows them as `\u{202e}`.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
