@@ -198,12 +198,34 @@ mod mid_transfer_reset {
     }
 
     #[test]
-    fn a_reset_from_the_server_during_a_download_is_the_servers() {
+    fn a_reset_from_the_server_right_after_its_own_data_is_an_abortive_close_at_info() {
         let f = download_reset(64, 0x4005, 0.01);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert_eq!(f[0].facts["sent_by"], "server");
+        assert!(f[0].summary.to_string().contains("abortive close"), "{}", f[0].summary);
+        assert!(f[0].explanation.to_string().contains("Its TTL (64) is the one"), "{}", f[0].explanation);
+    }
+
+    #[test]
+    fn a_reset_from_the_server_during_the_clients_upload_is_a_warning() {
+        let mut c = Craft::new();
+        let (cl, sv) = ((C, 50410), (S, 8080));
+        let (cseq, sseq) = handshake(&mut c, 50410, 8080);
+        let head = b"POST /upload HTTP/1.1\r\nContent-Length: 100000\r\n\r\n";
+        c.wait(0.01).tcp(cl, sv, cseq, sseq, "AP", head, 64);
+        let mut seq = cseq + len(head);
+        for _ in 0..5 {
+            c.wait(0.001).tcp(cl, sv, seq, sseq, "A", &[b'x'; 1000], 64);
+            seq += 1000;
+        }
+        c.wait(0.001).tcp(sv, cl, sseq, seq, "A", &[], 64);
+        c.wait(0.001).tcp(sv, cl, sseq, seq, "AR", &[], 64);
+        let f = run(&c, "mid-transfer-reset");
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].severity, Severity::Warning);
         assert_eq!(f[0].facts["sent_by"], "server");
-        assert!(f[0].explanation.to_string().contains("Its TTL (64) is the one"), "{}", f[0].explanation);
+        assert_eq!(f[0].facts["request_outstanding"], true);
     }
 
     #[test]

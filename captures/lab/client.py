@@ -511,10 +511,11 @@ def mute_server(a):
 
 
 def reset_server(a):
-    """Answers each request with a large body and resets the connection part way through
-    (SO_LINGER 0): a proxy hitting its limit, or a crashing worker."""
+    """Reads the start of each upload and resets the connection while the client is still
+    sending its body (SO_LINGER 0): a proxy's body-size limit, or a crashing worker."""
     import struct
     srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     srv.bind(("0.0.0.0", a.port)); srv.listen(16); srv.settimeout(a.seconds)
     end = time.time() + a.seconds
     while time.time() < end:
@@ -523,12 +524,13 @@ def reset_server(a):
         except socket.timeout:
             break
         c.settimeout(5)
+        got = 0
         try:
-            c.recv(65536)
-            c.sendall(b"HTTP/1.1 200 OK\r\nServer: export/1\r\nContent-Length: 2000000\r\n\r\n")
-            for _ in range(a.chunks):
-                c.sendall(b"x" * 8192)
-                time.sleep(0.01)
+            while got < a.limit:
+                chunk = c.recv(16384)
+                if not chunk:
+                    break
+                got += len(chunk)
         except OSError:
             pass
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -536,15 +538,18 @@ def reset_server(a):
 
 
 def resets(a):
-    """A download the server resets part way through, then a keep-alive connection whose
+    """An upload the server resets part way through, then a keep-alive connection whose
     second request (larger than the path's WAF allows) is answered by a RST from the path."""
     s = socket.create_connection((a.host, a.reset_port), timeout=10)
-    s.sendall(http_get(a.host, "/export.csv", keepalive=False))
+    body = b"x" * 2_000_000
+    s.sendall(b"POST /upload HTTP/1.1\r\nHost: shop.example\r\n" + f"Content-Length: {len(body)}\r\n\r\n".encode())
     try:
-        got = len(read_all(s))
-        log("download ended after", got, "bytes")
+        for i in range(0, len(body), 8192):
+            s.sendall(body[i:i + 8192])
+            time.sleep(0.002)
+        log("upload sent")
     except OSError as e:
-        log("download:", e)
+        log("upload:", e)
     s.close()
     time.sleep(1)
     s = socket.create_connection((a.host, 80), timeout=10)
@@ -656,7 +661,7 @@ def main():
     x.add_argument("--mute-port", type=int); x.add_argument("--mute-count", type=int, default=0)
     x = sub.add_parser("mute-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x = sub.add_parser("reset-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
-    x.add_argument("--chunks", type=int, default=12)
+    x.add_argument("--limit", type=int, default=100000)
     x = sub.add_parser("resets"); x.add_argument("--host"); x.add_argument("--reset-port", type=int)
     x = sub.add_parser("dns-lookups"); x.add_argument("--names", nargs="+"); x.add_argument("--tries", type=int, default=3)
     x.add_argument("--timeout", type=float, default=2)

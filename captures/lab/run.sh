@@ -353,7 +353,7 @@ run_one() {
       client requests --host $VIP --paths /api/items:3 /api/orders:3 /api/report:2 /:1 --mute-port 8080 --mute-count 2
       ;;
     mid-transfer-reset)
-      # A server that resets a download part way (port 8080), and a WAF-like rule on the
+      # A server that resets an upload part way (port 8080: a body-size limit), and a WAF-like rule on the
       # path that answers any client packet over 1,000 bytes to port 80 with a RST made by
       # the middle box itself (its TTL is not the server's).
       start_nginx 60

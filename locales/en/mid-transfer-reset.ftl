@@ -1,6 +1,7 @@
 # mid-transfer-reset (src/detect/mid_transfer_reset.rs)
 mtr-summary-path = A device on the path reset the connection between { $victim } and { $claimed } while it was in use, forging { $claimed }'s address: a WAF, IPS or firewall cut it off{ mtr-more }
 mtr-summary-server = { $claimed } reset the connection in the middle of the exchange with { $victim }: the transfer was cut off{ mtr-more }
+mtr-summary-server-close = { $claimed } ended the connection with a RST right after its own data (an abortive close): harmless if { $victim } had received everything, a cut transfer if not{ mtr-more }
 mtr-summary-client = The client { $claimed } reset its connection to { $server } while receiving: it abandoned the transfer{ mtr-more }
 mtr-more = { $more ->
     [0] { "" }

@@ -1,6 +1,7 @@
 # mid-transfer-reset（src/detect/mid_transfer_reset.rs）
 mtr-summary-path = 路径上的设备冒充 { $claimed } 的地址，重置了 { $victim } 与 { $claimed } 之间正在使用的连接：WAF、IPS 或防火墙切断了它{ mtr-more }
 mtr-summary-server = { $claimed } 在与 { $victim } 交换数据的中途重置了连接：传输被切断{ mtr-more }
+mtr-summary-server-close = { $claimed } 在发送完自己的数据后立即以 RST 结束了连接（中止式关闭）：若 { $victim } 已收到全部数据则无害，否则传输被切断{ mtr-more }
 mtr-summary-client = 客户端 { $claimed } 在接收过程中重置了到 { $server } 的连接：它放弃了这次传输{ mtr-more }
 mtr-more = { $more ->
     [0] { "" }

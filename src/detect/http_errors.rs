@@ -11,9 +11,10 @@
 //! the proxy in front wrote them (its backend failed); when they carry the same one, the
 //! backend (or the proxy that writes every response) did.
 //!
-//! A request is **unanswered** when its connection closed with a FIN and the server sent no
-//! byte after the request: the server (or a device that ends the connection in its name)
-//! closed without an answer, or the client gave up waiting. Resets are left to
+//! A request is **unanswered** when the server closed the connection with a FIN after it and
+//! sent no byte in between: the server (or a device that ends the connection in its name)
+//! closed without an answer, or the client gave up waiting and the server closed in turn. A
+//! client's FIN alone is not judged (a half-close, with the answer maybe after the capture). Resets are left to
 //! `mid-transfer-reset` and `idle-timeout`, which say who sent them; a stream still open at
 //! the end of the capture, or dropped as stale, is not judged.
 
@@ -202,14 +203,16 @@ impl Observer for HttpErrors {
         if evicted || reset || server.payload_bytes > req.server_bytes {
             return;
         }
-        let closes = [(server.fin_frame, true), (client.fin_frame, false)];
-        let Some((close, closed_by_server)) = closes
-            .iter()
-            .filter_map(|&(f, by_server)| f.filter(|&f| f > req.at.frame).map(|f| (f, by_server)))
-            .min_by_key(|&(f, _)| f)
-        else {
+        // The server must have closed too: a client's FIN alone may be a half-close (HTTP/1.0
+        // clients send one after the request) with the answer still to come after the
+        // capture stopped, and a capture that holds only one direction has no server FIN.
+        let Some(server_fin) = server.fin_frame else { return };
+        let client_fin = client.fin_frame.unwrap_or(u64::MAX);
+        if server_fin < req.at.frame {
             return;
-        };
+        }
+        let (close, closed_by_server) =
+            if client_fin > req.at.frame && client_fin < server_fin { (client_fin, false) } else { (server_fin, true) };
         let e = self.unanswered.entry(s.server()).or_default();
         e.0 += 1;
         if e.1.len() < MAX_URLS {

@@ -14,9 +14,12 @@
 //! (a WAF or IPS block, a firewall's session limit, an injected RST); a different IPv4 ID
 //! (far from the end's own run of IDs) supports that. The comparison is with the end's
 //! other packets, never with a copy of the RST. Resets genuinely from the server, and any
-//! from the path, are warnings (a transfer or request was cut off); a genuine reset from
-//! the client while it received is the client abandoning the transfer (a cancel, a timeout
-//! in the application): info.
+//! from the path, are warnings (a transfer or request was cut off) when a request or upload
+//! of the client's was unanswered or flowing; a server's reset right after its own data, with
+//! nothing of the client's outstanding, is an abortive close (some servers and load
+//! balancers end every connection so): info. A genuine reset from the client while it
+//! received is the client abandoning the transfer (a cancel, a timeout in the application):
+//! info.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -33,6 +36,7 @@ use crate::msg;
 pub const MESSAGES: &[&str] = &[
     "mtr-summary-path",
     "mtr-summary-server",
+    "mtr-summary-server-close",
     "mtr-summary-client",
     "mtr-more",
     "mtr-explanation",
@@ -76,7 +80,12 @@ struct Watched {
 enum Sender {
     /// A device on the path, in the name of the end.
     Path,
+    /// The server, while the client's request or upload (the last data) was unanswered.
     Server,
+    /// The server, right after its own data, with nothing of the client's outstanding: an
+    /// abortive close (SO_LINGER 0, some load balancers and servers end every connection so),
+    /// which cut something only if the client had not received it all.
+    ServerClose,
     Client,
 }
 
@@ -178,8 +187,10 @@ impl Observer for MidTransferReset {
             Sender::Path
         } else if dir == client_side {
             Sender::Client
-        } else {
+        } else if outstanding {
             Sender::Server
+        } else {
+            Sender::ServerClose
         };
         let case = Case {
             stream: s,
@@ -217,7 +228,8 @@ impl Detector for MidTransferReset {
         let mut out = Vec::new();
         for ((server, sender), (count, cases)) in &self.groups {
             let Some(w) = cases.first() else { continue };
-            let sev = if *sender == Sender::Client { Severity::Info } else { Severity::Warning };
+            let sev =
+                if matches!(sender, Sender::Client | Sender::ServerClose) { Severity::Info } else { Severity::Warning };
             let mut f = Finding::new("mid-transfer-reset", sev, Some(w.stream))
                 .evidence(w.last_data.frame, w.last_data.ts, msg!("mtr-role-last-data"))
                 .evidence(w.rst.frame, w.rst.ts, msg!("mtr-role-rst"));
@@ -232,6 +244,7 @@ impl Detector for MidTransferReset {
             let key = match sender {
                 Sender::Path => "mtr-summary-path",
                 Sender::Server => "mtr-summary-server",
+                Sender::ServerClose => "mtr-summary-server-close",
                 Sender::Client => "mtr-summary-client",
             };
             let more = count - 1;
@@ -279,7 +292,7 @@ impl Detector for MidTransferReset {
             );
             f.recommendations = match sender {
                 Sender::Path => vec![msg!("mtr-rec-path", server = ep(*server))],
-                Sender::Server => vec![msg!("mtr-rec-server", server = ep(*server))],
+                Sender::Server | Sender::ServerClose => vec![msg!("mtr-rec-server", server = ep(*server))],
                 Sender::Client => vec![msg!("mtr-rec-client", client = ep(w.client))],
             };
             f.display_filter = stream_filter(w.stream, None);
@@ -289,7 +302,7 @@ impl Detector for MidTransferReset {
                     "sent_by",
                     match sender {
                         Sender::Path => "path",
-                        Sender::Server => "server",
+                        Sender::Server | Sender::ServerClose => "server",
                         Sender::Client => "client",
                     },
                 )
