@@ -400,6 +400,26 @@ mod dns_failure {
     }
 
     #[test]
+    fn a_capture_that_sees_nothing_come_back_is_less_sure_the_resolver_is_dead() {
+        // Only the host's own packets: queries, and SYNs of a connection with no answer seen.
+        let mut c = Craft::new();
+        for _ in 0..3 {
+            c.udp((C, 40003), (RESOLVER, 53), &query(5, "www.shop.example", 0x0100, 0, None)).wait(2.0);
+        }
+        c.wait(3.0).udp((C, 40004), (S, 9), b"x");
+        let r = CaptureReader::from_reader(Box::new(std::io::Cursor::new(c.bytes())), std::path::Path::new("t.pcap"))
+            .unwrap();
+        let f = detect::run(r, &Config::default(), &["dns-failure".into()]).1;
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert_eq!(f[0].confidence, pcapdoc::detect::Confidence::Low);
+        assert!(f[0].explanation.to_string().contains("only outgoing traffic"), "{}", f[0].explanation);
+        // With answers from another resolver, the capture sees both ways: sure again.
+        let sure = lookups(&[("www.shop.example", None)]);
+        assert_eq!(sure[0].confidence, pcapdoc::detect::Confidence::High);
+    }
+
+    #[test]
     fn a_query_at_the_end_of_the_capture_is_not_judged() {
         let mut c = Craft::new();
         c.udp((C, 40001), (RESOLVER, 53), &query(9, "late.example", 0x0100, 0, None));

@@ -16,6 +16,7 @@ dnsf-tries = { $tries ->
    *[other] { $tries } tries
 }
 dnsf-silent = No DNS answer from { $resolver } is in the capture at all: the queries did not reach it, it does not serve DNS, or a firewall, security group or ACL drops them (check also that this capture point sees incoming traffic).
+dnsf-one-way = Nothing at all came back to the asking host in this capture, not even on its TCP connections: if the capture point sees only outgoing traffic (a one-way mirror, a filter on the source), capture both directions before trusting this.
 dnsf-heard = It answered { $answers } other queries, so it is reachable: these were lost on the way, or it could not resolve them in time (a dead or slow upstream behind it).
 dnsf-resolved-later = Each of these names resolved elsewhere in the capture (a retry or another resolver), after a delay the user saw.
 dnsf-never-resolved = { $count ->

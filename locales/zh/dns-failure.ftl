@@ -4,6 +4,7 @@ dnsf-summary-lost = 解析服务器 { $resolver } 有 { $lost } 个查询没有�
 dnsf-explanation-lost = 发往 { $resolver } 的 { $lost } 个查询没有得到回应，共尝试 { $tries } 次，历时 { $span } 秒（第一个在第 { $first } 帧）：{ $names }。{ $heard }{ $outcome }
 dnsf-tries = { $tries } 次尝试
 dnsf-silent = 抓包中完全没有来自 { $resolver } 的 DNS 应答：查询没有到达它、它不提供 DNS 服务，或防火墙、安全组、ACL 丢弃了查询（也请确认该抓包点能看到入方向流量）。
+dnsf-one-way = 在这个抓包中，发起查询的主机没有收到任何报文，连它的 TCP 连接的回包也没有：如果抓包点只能看到出方向流量（单向镜像、按源地址过滤），请先抓取双向流量再下结论。
 dnsf-heard = 它回应了其他 { $answers } 个查询，说明它可达：这些查询在途中丢失，或它没能及时解析（其后的上游已宕机或很慢）。
 dnsf-resolved-later = 这些名字在抓包中的其他地方都解析成功了（重试或换用其他解析服务器），但用户经历了延迟。
 dnsf-never-resolved = 有 { $count } 个名字在抓包中始终没有解析成功。

@@ -41,6 +41,7 @@ pub const MESSAGES: &[&str] = &[
     "dnsf-explanation-lost",
     "dnsf-tries",
     "dnsf-silent",
+    "dnsf-one-way",
     "dnsf-heard",
     "dnsf-resolved-later",
     "dnsf-never-resolved",
@@ -87,6 +88,9 @@ const MAX_OUTCOMES: usize = 100_000;
 const SHOWN: usize = 8;
 const NAME_SHOWN: usize = 60;
 
+/// Querying hosts kept per resolver.
+const CLIENTS_KEPT: usize = 16;
+
 const RCODE_SERVFAIL: u8 = 2;
 const RCODE_NXDOMAIN: u8 = 3;
 const RCODE_REFUSED: u8 = 5;
@@ -115,6 +119,8 @@ struct NameAt {
 struct Resolver {
     queries: u64,
     answers: u64,
+    /// Hosts that asked it (a few), to tell a dead resolver from a one-way capture.
+    clients: BTreeSet<IpAddr>,
     names: BTreeMap<String, NameAt>,
     first_lost: Option<At>,
     last_lost: Option<At>,
@@ -134,6 +140,8 @@ pub struct DnsFailure {
     resolvers: BTreeMap<SocketAddr, Resolver>,
     /// Names that got an answer with records, anywhere (lower case).
     resolved: BTreeSet<String>,
+    /// Hosts a DNS message was sent to: the capture sees traffic toward them.
+    received: crate::HashSet<IpAddr>,
     dropped: u64,
 }
 
@@ -180,6 +188,9 @@ impl Observer for DnsFailure {
 
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
         let at = At { frame: f.frame, ts: f.ts };
+        if self.received.len() < MAX_OUTCOMES {
+            self.received.insert(ctx.dst.ip());
+        }
         let m = match e {
             AppEvent::Dns(m) => m,
             // A response dns-parser could not read still answers its query; its RCODE is
@@ -216,6 +227,9 @@ impl Observer for DnsFailure {
                     self.pending.insert(key, Query { name, qtype, first: at, last: at, tries: 1 });
                     if let Some(r) = self.resolver(ctx.dst) {
                         r.queries += 1;
+                        if r.clients.len() < CLIENTS_KEPT {
+                            r.clients.insert(ctx.src.ip());
+                        }
                     }
                 }
             }
@@ -279,6 +293,15 @@ fn shorten(name: &str) -> String {
     let mut s: String = name.chars().take(NAME_SHOWN).collect();
     s.push('…');
     s
+}
+
+/// True when the capture holds packets sent to `ip` on some TCP connection of it: the capture
+/// point sees its incoming traffic.
+fn two_way(a: &Analysis, ip: IpAddr) -> bool {
+    a.conversations.iter().any(|c| {
+        let s = &c.summary;
+        (0..2).any(|d| s.endpoint(d).ip() == ip && s.sides.get(1 - d).is_some_and(|other| other.packets > 0))
+    })
 }
 
 fn addr_filter(a: IpAddr) -> String {
@@ -357,6 +380,13 @@ impl Detector for DnsFailure {
                 if last.frame != first.frame {
                     f = f.evidence(last.frame, last.ts, msg!("dnsf-role-last-try"));
                 }
+                // A capture that sees only what its host sends makes every resolver look dead:
+                // when nothing at all came back to the hosts that asked (no DNS message, no
+                // packet of any TCP connection's other side), say so and be less sure.
+                let one_way = dead && !r.clients.iter().any(|ip| self.received.contains(ip) || two_way(a, *ip));
+                if one_way {
+                    f.confidence = super::Confidence::Low;
+                }
                 f.summary = Message::new(if dead { "dnsf-summary-dead" } else { "dnsf-summary-lost" })
                     .arg("resolver", res.clone())
                     .arg("lost", r.lost_queries)
@@ -379,6 +409,9 @@ impl Detector for DnsFailure {
                     },
                     outcome = outcome
                 );
+                if one_way {
+                    f.explanation = Message::sentences(vec![f.explanation, msg!("dnsf-one-way")]);
+                }
                 f.recommendations = vec![msg!("dnsf-rec-reach", resolver = res.clone()), msg!("dnsf-rec-alternate")];
                 f.display_filter = format!("{filter_base} && dns.flags.response == 0 && !dns.response_in");
                 let f = f
