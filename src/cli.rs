@@ -299,6 +299,16 @@ fn open(path: &Path) -> Result<CaptureReader, AppError> {
     Ok(CaptureReader::open(path)?)
 }
 
+/// Refuses a report (`-o`) or evidence path that is one of the inputs.
+fn refuse_overwrite(output: &OutputOpts, evidence: Option<&Path>, inputs: &[&Input]) -> Result<(), AppError> {
+    for (dest, what) in [(output.output.as_deref(), "the report"), (evidence, "the evidence capture")] {
+        if let Some(dest) = dest {
+            crate::input::refuse_overwrite(dest, what, inputs).map_err(AppError::Usage)?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens an input for its first pass, named as the user gave it.
 fn open_input(input: &Input, quiet: bool) -> Result<CaptureReader, AppError> {
     let mut r = open_with_progress(&input.path, quiet)?;
@@ -377,13 +387,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             let inputs: Vec<Input> =
                 files.iter().map(|f| Input::new(f)).collect::<Result<_, _>>().map_err(AppError::Usage)?;
             let refs: Vec<&Input> = inputs.iter().collect();
-            for (dest, what) in
-                [(output.output.as_deref(), "the report"), (evidence.as_deref(), "the evidence capture")]
-            {
-                if let Some(dest) = dest {
-                    crate::input::refuse_overwrite(dest, what, &refs).map_err(AppError::Usage)?;
-                }
-            }
+            refuse_overwrite(&output, evidence.as_deref(), &refs)?;
             let anonymizer = output.anonymizer();
             let mut reports = Vec::new();
             for input in &inputs {
@@ -439,13 +443,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             let config = opts.config()?;
             let (client, server) =
                 (Input::new(&client).map_err(AppError::Usage)?, Input::new(&server).map_err(AppError::Usage)?);
-            for (dest, what) in
-                [(output.output.as_deref(), "the report"), (evidence.as_deref(), "the evidence capture")]
-            {
-                if let Some(dest) = dest {
-                    crate::input::refuse_overwrite(dest, what, &[&client, &server]).map_err(AppError::Usage)?;
-                }
-            }
+            refuse_overwrite(&output, evidence.as_deref(), &[&client, &server])?;
             let report = crate::compare::compare_with(
                 open_input(&client, output.quiet)?,
                 open_input(&server, output.quiet)?,

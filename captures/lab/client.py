@@ -491,11 +491,13 @@ def requests(a):
         time.sleep(0.3)
 
 
-def mute_server(a):
-    """Reads each request and closes the connection without an answer."""
+def serve(port, seconds, handle, rcvbuf=None):
+    """Accepts connections on PORT for SECONDS and hands each to HANDLE, then closes it."""
     srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("0.0.0.0", a.port)); srv.listen(16); srv.settimeout(a.seconds)
-    end = time.time() + a.seconds
+    if rcvbuf:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    srv.bind(("0.0.0.0", port)); srv.listen(16); srv.settimeout(seconds)
+    end = time.time() + seconds
     while time.time() < end:
         try:
             c, _ = srv.accept()
@@ -503,27 +505,26 @@ def mute_server(a):
             break
         c.settimeout(5)
         try:
-            c.recv(65536)
-            time.sleep(0.2)
+            handle(c)
         except OSError:
             pass
         c.close()
+
+
+def mute_server(a):
+    """Reads each request and closes the connection without an answer."""
+    def handle(c):
+        c.recv(65536)
+        time.sleep(0.2)
+    serve(a.port, a.seconds, handle)
 
 
 def reset_server(a):
     """Reads the start of each upload and resets the connection while the client is still
     sending its body (SO_LINGER 0): a proxy's body-size limit, or a crashing worker."""
     import struct
-    srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    srv.bind(("0.0.0.0", a.port)); srv.listen(16); srv.settimeout(a.seconds)
-    end = time.time() + a.seconds
-    while time.time() < end:
-        try:
-            c, _ = srv.accept()
-        except socket.timeout:
-            break
-        c.settimeout(5)
+
+    def handle(c):
         got = 0
         try:
             while got < a.limit:
@@ -531,10 +532,9 @@ def reset_server(a):
                 if not chunk:
                     break
                 got += len(chunk)
-        except OSError:
-            pass
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        c.close()
+        finally:
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    serve(a.port, a.seconds, handle, rcvbuf=65536)
 
 
 def resets(a):

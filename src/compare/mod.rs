@@ -286,7 +286,12 @@ pub type Match = (u32, u32, u32, Vec<&'static str>);
 /// to the server flows nearest in start time once the clock offset is known, and to those
 /// nearest in order before it is (both captures number streams in time order).
 pub fn match_flows(c: &Side, s: &Side, offset: Option<i64>) -> Vec<Match> {
-    let (ck, sk) = (flow_keys(c), flow_keys(s));
+    match_keys(&flow_keys(c), &flow_keys(s), offset)
+}
+
+/// [`match_flows`] on keys computed once (compare matches twice: before and after the
+/// clock offset is known).
+fn match_keys(ck: &[FlowKey], sk: &[FlowKey], offset: Option<i64>) -> Vec<Match> {
     let mut by_isn: HashMap<u32, Vec<usize>> = HashMap::default();
     let mut by_print: HashMap<Print, Vec<usize>> = HashMap::default();
     for (i, k) in sk.iter().enumerate() {
@@ -307,7 +312,7 @@ pub fn match_flows(c: &Side, s: &Side, offset: Option<i64>) -> Vec<Match> {
     let mut client_rank: HashMap<Print, usize> = HashMap::default();
     let mut cands = Vec::new();
     let mut seen: Vec<usize> = Vec::new();
-    for a in &ck {
+    for a in ck {
         seen.clear();
         if let Some(v) = a.isn.and_then(|isn| by_isn.get(&isn)) {
             seen.extend(v.iter().copied());
@@ -660,11 +665,8 @@ fn unreached(c: &Side, s: &Side, matches: &[Match], unmatched: &[FlowRef]) -> Ve
             Message::new(key).arg("server", dst.to_string()).arg("port", dst.port().to_string()).arg("count", attempts);
         f.explanation = msg!("cmp-unreached-explanation", server = dst.to_string(), count = attempts);
         f.recommendations = vec![msg!("cmp-unreached-rec", port = dst.port().to_string())];
-        let streams: Vec<String> = flows.iter().take(UNREACHED_LISTED).map(|(s, _, _)| s.to_string()).collect();
-        f.display_filter = match streams.as_slice() {
-            [one] => format!("tcp.stream eq {one}"),
-            _ => format!("tcp.stream in {{{}}}", streams.join(", ")),
-        };
+        let listed: Vec<u32> = flows.iter().take(UNREACHED_LISTED).map(|(s, _, _)| *s).collect();
+        f.display_filter = detect::streams_filter(&listed);
         f.covers = flows.iter().map(|(s, _, _)| *s).collect();
         let how = match answer {
             Answer::Rst => "rst",
@@ -750,9 +752,11 @@ pub fn compare_with(
 ) -> CompareReport {
     let c = collect(client, config);
     let s = collect(server, config);
-    let first = match_flows(&c, &s, None);
+    let (ck, sk) = (flow_keys(&c), flow_keys(&s));
+    let first = match_keys(&ck, &sk, None);
     let off0 = clock_offset(&c, &s, &first);
-    let matches = match_flows(&c, &s, off0.map(|o| (o.offset_ms * 1e6) as i64));
+    let matches = match_keys(&ck, &sk, off0.map(|o| (o.offset_ms * 1e6) as i64));
+    drop((ck, sk));
     let clock = clock_offset(&c, &s, &matches).or(off0);
     let offset_ns = clock.map_or(0, |o| (o.offset_ms * 1e6) as i64);
     let mut matched = Vec::new();

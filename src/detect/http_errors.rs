@@ -224,13 +224,6 @@ impl Observer for HttpErrors {
     }
 }
 
-fn list_filter(streams: &[u32]) -> String {
-    match streams {
-        [one] => format!("tcp.stream eq {one}"),
-        _ => format!("tcp.stream in {{{}}}", streams.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
-    }
-}
-
 fn most(m: &BTreeMap<String, u64>) -> Option<&str> {
     m.iter().max_by_key(|(_, n)| **n).map(|(k, _)| k.as_str())
 }
@@ -297,7 +290,8 @@ impl HttpErrors {
             writer = writer
         );
         f.recommendations = vec![msg!("he-rec-backend", site = site_name), msg!("he-rec-proxy")];
-        f.display_filter = format!("({}) && http.response.code in {{502, 503, 504}}", list_filter(&site.streams));
+        f.display_filter =
+            format!("({}) && http.response.code in {{502, 503, 504}}", super::streams_filter(&site.streams));
         f.covers = site.streams.clone();
         Some(
             f.fact("site", host.to_string())
@@ -342,7 +336,7 @@ impl HttpErrors {
         );
         f.recommendations = vec![msg!("hu-rec", server = ep(server))];
         let streams: Vec<u32> = list.iter().map(|u| u.stream).collect();
-        f.display_filter = list_filter(&streams);
+        f.display_filter = super::streams_filter(&streams);
         f.covers = streams;
         Some(
             f.fact("server", ep(server))

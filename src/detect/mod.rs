@@ -525,6 +525,15 @@ pub fn filter_string(s: &str) -> String {
     out
 }
 
+/// A display filter that shows these streams: `tcp.stream eq N` for one, `tcp.stream in {..}`
+/// for several.
+pub fn streams_filter(streams: &[u32]) -> String {
+    match streams {
+        [one] => format!("tcp.stream eq {one}"),
+        _ => format!("tcp.stream in {{{}}}", streams.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
 /// A display filter that shows one stream from a frame on.
 pub fn stream_filter(stream: u32, from_frame: Option<u64>) -> String {
     match from_frame {

@@ -376,13 +376,8 @@ fn no_client_hello(client_ip: IpAddr, server: SocketAddr, g: &Group<'_>, first: 
         f.recommendations.push(msg!("nch-rec-client", client = client_ip));
         f.recommendations.push(msg!("nch-rec-compare", server = ep(server)));
     }
-    let streams: Vec<String> = bad.iter().map(|b| b.stream.to_string()).collect();
-    f.display_filter = if streams.len() == 1 {
-        stream_filter(first.stream, None)
-    } else {
-        format!("tcp.stream in {{{}}}", streams.join(", "))
-    };
     f.covers = bad.iter().map(|b| b.stream).collect();
+    f.display_filter = super::streams_filter(&f.covers);
     f.fact("streams", bad.iter().map(|b| b.stream).collect::<Vec<_>>())
         .fact("connections", g.total)
         .fact("without_client_hello", bad.len())

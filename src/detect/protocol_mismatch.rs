@@ -219,13 +219,8 @@ impl Detector for ProtocolMismatch {
                 .arg("connections", *count);
             f.recommendations =
                 recs.iter().map(|k| Message::new(k).arg("port", port.clone()).arg("server", ep(*server))).collect();
-            let streams: Vec<String> = cases.iter().map(|c| c.stream.to_string()).collect();
-            f.display_filter = if streams.len() == 1 {
-                format!("tcp.stream eq {}", first.stream)
-            } else {
-                format!("tcp.stream in {{{}}}", streams.join(", "))
-            };
             f.covers = cases.iter().map(|c| c.stream).collect();
+            f.display_filter = super::streams_filter(&f.covers);
             let f = f
                 .fact("server", ep(*server))
                 .fact("client_spoke", if tls { "tls" } else { "http" })
