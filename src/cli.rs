@@ -263,6 +263,22 @@ impl OutputOpts {
         }
     }
 
+    /// Writes `v` as pretty JSON and a newline, without making the text first.
+    fn write_json<T: serde::Serialize>(&self, v: &T) -> Result<(), AppError> {
+        fn emit<W: Write, T: serde::Serialize>(w: W, v: &T) -> io::Result<()> {
+            let mut w = io::BufWriter::new(w);
+            serde_json::to_writer_pretty(&mut w, v).map_err(io::Error::from)?;
+            w.write_all(b"\n")?;
+            w.flush()
+        }
+        match &self.output {
+            Some(p) => std::fs::File::create(p)
+                .and_then(|f| emit(f, v))
+                .map_err(|e| AppError::Usage(format!("cannot write {p:?}: {e}"))),
+            None => emit(io::stdout().lock(), v).map_err(AppError::Output),
+        }
+    }
+
     fn color(&self) -> bool {
         self.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
     }
@@ -358,6 +374,13 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             let analysis = engine::run(open_with_progress(&file, output.quiet)?, &mut engine::NoObserver);
             warn_read_issues(&analysis);
             let report = FlowsReport::new(&analysis);
+            // The rows hold what the report needs: the streams' state goes before the text
+            // is made (the two would double the peak at a million flows).
+            drop(analysis);
+            if output.format() == Format::Json && !output.anonymize {
+                // Straight to the output: a million rows make a string of hundreds of MB.
+                return output.write_json(&report).map(|()| 0);
+            }
             let text = crate::report::render(&report, output.format(), &output.cx(lang));
             let text = match output.anonymizer() {
                 Some(a) => a.text(&text),
@@ -395,6 +418,9 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 let (analysis, findings) = detect::run(open_input(input, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings);
+                let places = crate::report::timeline::places(&report.findings, &analysis);
+                // The first pass's streams go before the second pass makes its own.
+                drop(analysis);
                 // The second pass, once: beside the evidence writer when there is one.
                 let timelines = match &evidence {
                     Some(dest) => {
@@ -421,17 +447,24 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                         );
                         collect.timelines(&report.findings)
                     }
-                    None => crate::report::timeline::collect(file, &report.findings, &analysis, &config.engine),
+                    None => crate::report::timeline::collect_from(file, &report.findings, &places, &config.engine),
                 };
                 report.timelines = timelines.into_values().collect();
                 reports.push(report);
             }
-            let text = crate::report::render(&crate::report::Many(&reports), format, &output.cx(opts.lang));
-            let text = match &anonymizer {
-                Some(a) => a.text(&text),
-                None => text,
-            };
-            output.write(&text)?;
+            match (format, &anonymizer, reports.as_slice()) {
+                // Straight to the output: the stream list of a million flows is hundreds of MB.
+                (Format::Json, None, [one]) => output.write_json(one)?,
+                (Format::Json, None, many) => output.write_json(&many)?,
+                _ => {
+                    let text = crate::report::render(&crate::report::Many(&reports), format, &output.cx(opts.lang));
+                    let text = match &anonymizer {
+                        Some(a) => a.text(&text),
+                        None => text,
+                    };
+                    output.write(&text)?;
+                }
+            }
             let worst = reports.iter().filter_map(|r| r.worst()).max();
             if let (Some(threshold), Some(w)) = (fail_on, worst) {
                 if w >= threshold {

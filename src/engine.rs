@@ -120,6 +120,8 @@ pub struct Analysis {
     pub released_streams: u64,
     /// The flow table's bound on live streams.
     pub max_streams: usize,
+    /// Detector tables that reached their bound (filled in by `detect::run`).
+    pub detector_caps: Vec<crate::detect::bounded::DetectorCap>,
 }
 
 impl Analysis {
@@ -226,6 +228,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                         quality.note_stream(&conv);
                         apps.close(conv.summary.stream);
                         observer.on_stream_end(&conv, true);
+                        flows.recycle(conv);
                     }
                 }
                 let placement = flows.place(src, dst, tcp.flags, tcp.seq, tcp.ack, frame.frame, frame.ts, false);
@@ -294,6 +297,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                         quality.note_stream(&old);
                         apps.close(old.summary.stream);
                         observer.on_stream_end(&old, true);
+                        flows.recycle(old);
                     }
                 }
             }
@@ -312,6 +316,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                             quality.note_stream(&conv);
                             apps.close(conv.summary.stream);
                             observer.on_stream_end(&conv, true);
+                            flows.recycle(conv);
                         }
                     }
                     let (src, dst) = (SocketAddr::new(q.src, q.src_port), SocketAddr::new(q.dst, q.dst_port));
@@ -356,5 +361,6 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         evicted_streams,
         released_streams,
         max_streams: options.max_streams,
+        detector_caps: Vec::new(),
     }
 }

@@ -62,6 +62,9 @@ pub struct Limits {
     /// Closed streams let go of (complete when they went) to hold at most an eighth of
     /// `max_streams` of them.
     pub released_closed_streams: u64,
+    /// Detector tables that reached their bound: the heaviest keys were kept, and the
+    /// count and weight of the lighter ones let go of are here.
+    pub detectors: Vec<crate::detect::bounded::DetectorCap>,
 }
 
 impl CaptureSummary {
@@ -77,6 +80,7 @@ impl CaptureSummary {
             max_streams: a.max_streams,
             evicted_streams: a.evicted_streams,
             released_closed_streams: a.released_streams,
+            detectors: a.detector_caps.clone(),
         };
         c.quality = a.quality;
         c.tunnels = a

@@ -230,3 +230,104 @@ proptest! {
         prop_assert!(!escaped, "a trailing backslash escapes the closing quote: {q}");
     }
 }
+
+/// Item 3: the detector tables keep the heaviest keys, so a flood or a scan that starts after
+/// more keys than a table holds is still found, and the report says what was let go of.
+fn run_caps(c: &Craft) -> (pcapdoc::engine::Analysis, Vec<pcapdoc::detect::Finding>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = c.write(dir.path(), "caps.pcap");
+    let reader = pcapdoc::capture::CaptureReader::open(&p).unwrap();
+    pcapdoc::detect::run(reader, &pcapdoc::detect::Config::default(), &[])
+}
+
+#[test]
+fn memory_bounded_a_syn_flood_after_more_servers_than_the_table_holds_is_still_found() {
+    use pcapdoc::detect::syn_flood::MAX_SERVERS;
+    let mut c = Craft::new();
+    // More servers than the table holds, each with two unanswered SYNs (light, but each
+    // gets the full record).
+    let light = u16::try_from(MAX_SERVERS + 904).unwrap();
+    for i in 0..light {
+        for k in 0..2u16 {
+            c.tcp((C, 20_000 + k), (S, 1_000 + i), 7, 0, "S", &[], 64);
+        }
+    }
+    // Then the flood: 300 SYNs to one server, answered with a SYN/ACK and never acknowledged.
+    let victim = [203, 0, 113, 80];
+    for i in 0..300u16 {
+        let src = [198, 51, 100, u8::try_from(i % 200).unwrap() + 1];
+        c.tcp((src, 30_000 + i), (victim, 80), 9, 0, "S", &[], 64);
+        c.tcp((victim, 80), (src, 30_000 + i), 100, 10, "SA", &[], 64);
+    }
+    let (analysis, findings) = run_caps(&c);
+    let flood: Vec<_> = findings.iter().filter(|f| f.detector == "syn-flood").collect();
+    assert_eq!(flood.len(), 1, "{findings:#?}");
+    assert_eq!(flood[0].facts["server"], "203.0.113.80:80");
+    assert_eq!(flood[0].facts["half_open"], 300);
+    assert_eq!(flood[0].facts["distinct_sources"], 200);
+    let cap = analysis.detector_caps.iter().find(|d| d.detector == "syn-flood" && d.table == "servers");
+    let cap = cap.unwrap_or_else(|| panic!("{:?}", analysis.detector_caps));
+    assert_eq!(cap.cap, MAX_SERVERS);
+    assert!(cap.dropped_keys >= u64::from(light) - MAX_SERVERS as u64, "{cap:?}");
+}
+
+#[test]
+fn memory_bounded_a_sweep_after_many_one_off_hosts_is_still_found_and_counted_past_the_exact_set() {
+    use pcapdoc::detect::outbound_scan::{MAX_DESTS, MAX_KEYS};
+    let mut c = Craft::new();
+    for i in 0..u32::try_from(MAX_KEYS + 1_000).unwrap() {
+        let src = [10, 1, (i >> 8) as u8, i as u8];
+        c.tcp((src, 40_000), (S, 22), 7, 0, "S", &[], 64);
+    }
+    // The scanner: 1,000 destinations on 22, four times the exact set.
+    let n = 1_000u32;
+    for i in 0..n {
+        let dst = [203, 0, (i >> 8) as u8 + 113, i as u8];
+        c.tcp((C, 41_000 + (i as u16 % 20_000)), (dst, 22), 7, 0, "S", &[], 64);
+    }
+    let (analysis, findings) = run_caps(&c);
+    let scans: Vec<_> = findings.iter().filter(|f| f.detector == "outbound-scan").collect();
+    assert_eq!(scans.len(), 1, "{findings:#?}");
+    assert_eq!(scans[0].facts["source"], "192.0.2.10");
+    assert_eq!(scans[0].facts["destinations_estimated"], true);
+    let d = scans[0].facts["destinations"].as_u64().unwrap();
+    assert!(d >= MAX_DESTS as u64 && (d as f64 - f64::from(n)).abs() < 0.2 * f64::from(n), "{d}");
+    assert!(
+        analysis.detector_caps.iter().any(|d| d.detector == "outbound-scan" && d.table == "sweeps"),
+        "{:?}",
+        analysis.detector_caps
+    );
+}
+
+#[test]
+fn memory_bounded_many_names_sent_off_the_expected_suffix_to_one_domain_are_one_finding() {
+    let mut c = Craft::new();
+    let resolver = [192, 0, 2, 53];
+    for i in 0..50u16 {
+        let name = format!("host{i}.shop.example");
+        let target = format!("x{i}.cdn.evil.test");
+        let addr = std::net::Ipv4Addr::new(203, 0, 113, 1 + (i % 200) as u8);
+        c.udp((resolver, 53), (C, 30_000 + i), &dns_response(i, &name, &[&target], addr));
+    }
+    // One more name, sent elsewhere: its own finding.
+    c.udp(
+        (resolver, 53),
+        (C, 31_000),
+        &dns_response(999, "pay.shop.example", &["a.other.test"], [203, 0, 113, 9].into()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = c.write(dir.path(), "names.pcap");
+    let config = pcapdoc::detect::Config {
+        expect_cname: vec![("shop.example".into(), "cdn.shop-cdn.example".into())],
+        ..Default::default()
+    };
+    let (_, findings) = pcapdoc::detect::run(pcapdoc::capture::CaptureReader::open(&p).unwrap(), &config, &[]);
+    let dns: Vec<_> = findings.iter().filter(|f| f.detector == "dns-cname-hijack").collect();
+    assert_eq!(dns.len(), 2, "{dns:#?}");
+    let many = dns.iter().find(|f| f.facts.get("names_count").is_some()).expect("an aggregated finding");
+    assert_eq!(many.facts["names_count"], 50);
+    assert_eq!(many.facts["target_domain"], "evil.test");
+    assert_eq!(many.facts["example_names"].as_array().map(Vec::len), Some(5));
+    assert!(many.summary.to_string().starts_with("50 names under shop.example"), "{}", many.summary);
+    assert!(dns.iter().any(|f| f.facts["name"] == "pay.shop.example" && f.facts.get("names_count").is_none()));
+}

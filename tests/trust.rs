@@ -553,3 +553,17 @@ fn an_idle_reset_is_still_found_after_twenty_thousand_closed_connections() {
         assert!(idle[0].frames.contains(&7) && idle[0].frames.contains(&8), "{:?}", idle[0].frames);
     }
 }
+
+#[test]
+fn a_dns_query_from_ephemeral_port_4789_is_dns_not_a_vxlan_tunnel() {
+    let mut c = Craft::new();
+    let resolver = [192, 0, 2, 53];
+    let answer = crate::support::craft::dns_response(7, "www.example.com", &[], [203, 0, 113, 5].into());
+    c.udp((resolver, 53), (C, 4789), &answer);
+    let dir = tempfile::tempdir().unwrap();
+    let p = c.write(dir.path(), "dns4789.pcap");
+    let (analysis, _) =
+        pcapdoc::detect::run(pcapdoc::capture::CaptureReader::open(&p).unwrap(), &Config::default(), &[]);
+    assert!(analysis.tunnels.is_empty(), "{:?}", analysis.tunnels);
+    assert!(analysis.anomalies.is_empty(), "{:?}", analysis.anomalies);
+}

@@ -1,4 +1,5 @@
 dns-summary = { $name } resolves through { $chain }, which looks hijacked: { $why }
+dns-summary-many = { $n } names under { $pattern } resolve through CNAMEs in { $domain }, outside the expected { $suffix } ({ $names }, …): they look hijacked
 dns-why-suffix = the CNAME target { $target } is outside the expected { $suffix }
 dns-why-dead = { $n ->
     [one] the connection to { $addrs } got no SYN/ACK,

@@ -144,6 +144,17 @@ note-released = { $n ->
     [one] 1 closed TCP stream was
    *[other] { $n } closed TCP streams were
 } let go of once complete, to hold at most { $max } of them; their findings were made as they closed
+note-detector-cap = { $detector } kept { $table ->
+    [resolutions] the first { $cap } distinct DNS answers
+    [servers] the { $cap } servers with the most traffic
+    [attempted] the { $cap } servers with the most connection attempts
+    [sweeps] the { $cap } (source, port) pairs with the most destinations
+    [logins] the { $cap } (source, login service) pairs with the most short sessions
+   *[other] { $cap } keys
+} in memory; { $n } more ({ $weight } { $table ->
+    [resolutions] answers
+   *[other] attempts
+}) were let go of: a problem that lives only among them is not reported
 quality-duplicates = { $n ->
     [one] 1 TCP frame was
    *[other] { $n } TCP frames were

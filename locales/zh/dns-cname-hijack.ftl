@@ -1,4 +1,5 @@
 dns-summary = { $name } 的解析链为 { $chain }，疑似被劫持：{ $why }
+dns-summary-many = { $pattern } 下有 { $n } 个名称经由 { $domain } 中的 CNAME 解析，不在预期的 { $suffix } 范围内（{ $names } 等）：疑似被劫持
 dns-why-suffix = CNAME 目标 { $target } 不在预期的 { $suffix } 范围内
 dns-why-dead = 到 { $addrs } 的 { $n } 个连接都没有收到 SYN/ACK，而到其他域名地址的连接正常
 dns-why-race = 同一查询收到了 { $n } 个不同的应答（{ $answers }）；先到达的应答可疑，因为靠近客户端的注入设备会抢先应答

@@ -114,6 +114,17 @@ ui-note = 说明
 note-reassembly = 有 { $n } 字节乱序数据未重组（每个方向上限 { $cap } 字节）
 note-evicted = 为使内存中最多保留 { $max } 条流（--max-streams），淘汰了 { $n } 条不活跃的 TCP 流；它们的结论在淘汰时得出，之后再次出现的同一四元组会获得新的流编号
 note-released = 为最多保留 { $max } 条已关闭的流，释放了 { $n } 条已完整结束的 TCP 流；它们的结论在关闭时得出
+note-detector-cap = { $detector } 在内存中保留了{ $table ->
+    [resolutions] 最先出现的 { $cap } 个不同的 DNS 应答
+    [servers] 流量最多的 { $cap } 个服务器
+    [attempted] 连接尝试最多的 { $cap } 个服务器
+    [sweeps] 目标地址最多的 { $cap } 个（源地址，端口）组合
+    [logins] 短会话最多的 { $cap } 个（源地址，登录服务）组合
+   *[other] { $cap } 个键
+}；另有 { $n } 个（共 { $weight } 次{ $table ->
+    [resolutions] 应答
+   *[other] 尝试
+}）已释放：只存在于它们之中的问题不会被报告
 quality-duplicates = 有 { $n } 个 TCP 帧被重复抓取（IP 标识、序号和载荷相同，时间相近：镜像端口，或同时在网桥及其成员接口上抓包）；这些副本不计为重传
 quality-missing-synack = 有 { $n } 个连接收到了数据应答，但抓包中缺少其 SYN/ACK（报文是抓包丢失的，不是网络丢失的）
 quality-backwards = 有 { $n } 个帧的时间戳早于前一帧（合并或乱序的抓包）；其附近的间隔和速率只是近似值

@@ -376,7 +376,11 @@ fn tunnel_of(proto: u8, bytes: &[u8]) -> Option<Option<(TunnelKind, link::Next<'
         PROTO_UDP => {
             let (sp, dp) = (be16(bytes, 0)?, be16(bytes, 2)?);
             let body = bytes.get(8..);
-            if dp == UDP_VXLAN || sp == UDP_VXLAN {
+            // A DNS query from ephemeral port 4789 is DNS: Wireshark tries the lower port's
+            // dissector first, and 53 is lower.
+            if sp == 53 || dp == 53 {
+                None
+            } else if dp == UDP_VXLAN || sp == UDP_VXLAN {
                 // Flags (the I bit says the VNI is valid), 3 reserved, VNI, reserved.
                 Some(body.and_then(|b| b.get(8..)).map(|inner| (TunnelKind::Vxlan, link::Next::Ethernet(inner))))
             } else if dp == UDP_GENEVE || sp == UDP_GENEVE {

@@ -7,13 +7,14 @@
 //!
 //! Mechanism: per server address, connection attempts whose SYN was sent more than once
 //! (or never answered), and established connections that began before the first such
-//! attempt and still carried packets from the server after it. Bounded: [`MAX_SERVERS`]
-//! servers, [`MAX_PER_SERVER`] attempts and connections each.
+//! attempt and still carried packets from the server after it. Bounded (`bounded::Heavy`):
+//! the [`MAX_SERVERS`] servers with the most retried attempts, [`MAX_PER_SERVER`] attempts
+//! and connections each.
 
-use crate::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use super::bounded::{DetectorCap, Heavy, Weight};
 use super::{Config, Detector, Finding, Severity};
 use crate::capture::Timestamp;
 use crate::engine::{Analysis, Hooks, Observer};
@@ -30,13 +31,13 @@ pub const ABOUT: &str =
 pub const MIN_STRUGGLING: usize = 3;
 /// Retried-but-completed attempts that make a warning when none failed.
 pub const MIN_LOUD_RETRIED: usize = 10;
-pub const MAX_SERVERS: usize = 16_384;
-pub const MAX_PER_SERVER: usize = 4_096;
+pub const MAX_SERVERS: usize = 4_096;
+pub const MAX_PER_SERVER: usize = 1_024;
 
+/// A new connection that needed its SYN retransmitted.
 #[derive(Debug, Clone, Copy)]
 struct Attempt {
     stream: u32,
-    flow: FlowRef,
     syn: u64,
     start: Timestamp,
     port: u16,
@@ -56,18 +57,30 @@ struct Working {
 #[derive(Debug, Default)]
 struct Server {
     struggling: Vec<Attempt>,
+    /// Where the first struggling attempt's stream is.
+    first_flow: Option<FlowRef>,
+    /// New connections whose only SYN went unanswered: connect-failure's, but this finding
+    /// covers them when it is made.
+    unanswered: Vec<u32>,
     working: Vec<Working>,
     /// New connections that completed on the first SYN.
     clean: u64,
 }
 
-#[derive(Default)]
+/// Retried attempts are the signal; a server with working connections only is let go of
+/// before one that has both.
+impl Weight for Server {
+    fn weight(&self) -> u64 {
+        2 * self.struggling.len() as u64 + u64::from(!self.working.is_empty())
+    }
+}
+
 pub struct ConntrackExhaustion {
-    servers: HashMap<IpAddr, Server>,
+    servers: Heavy<IpAddr, Server>,
 }
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
-    Box::new(ConntrackExhaustion::default())
+    Box::new(ConntrackExhaustion { servers: Heavy::new(MAX_SERVERS) })
 }
 
 impl Observer for ConntrackExhaustion {
@@ -86,16 +99,17 @@ impl Observer for ConntrackExhaustion {
         if server_side.rst_frame.is_some() && s.synack_frame.is_none() {
             return; // refused: the server is there and says no
         }
-        if !self.servers.contains_key(&server.ip()) && self.servers.len() >= MAX_SERVERS {
-            return;
-        }
-        let entry = self.servers.entry(server.ip()).or_default();
+        let entry = self.servers.entry(server.ip(), Server::default);
         let completed = s.handshake_completed();
-        if client_side.syns >= 2 || (s.synack_frame.is_none() && client_side.packets >= 1 && !completed) {
+        if client_side.syns < 2 && s.synack_frame.is_none() && client_side.packets >= 1 && !completed {
+            if entry.unanswered.len() < MAX_PER_SERVER {
+                entry.unanswered.push(s.stream);
+            }
+        } else if client_side.syns >= 2 {
+            entry.first_flow.get_or_insert_with(|| c.flow_ref());
             if entry.struggling.len() < MAX_PER_SERVER {
                 entry.struggling.push(Attempt {
                     stream: s.stream,
-                    flow: c.flow_ref(),
                     syn: client_side.syn_frame.unwrap_or(s.first_frame),
                     start: s.start,
                     port: server.port(),
@@ -121,7 +135,7 @@ impl Detector for ConntrackExhaustion {
         for (ip, srv) in servers {
             // Attempts that needed a SYN retransmission; lone unanswered SYNs without retries
             // are connect-failure's.
-            let struggling: Vec<&Attempt> = srv.struggling.iter().filter(|a| a.syns >= 2).collect();
+            let struggling: Vec<&Attempt> = srv.struggling.iter().collect();
             if struggling.len() < MIN_STRUGGLING {
                 continue;
             }
@@ -140,7 +154,7 @@ impl Detector for ConntrackExhaustion {
                 _ => Severity::Info,
             };
             let mut f = Finding::new("conntrack-exhaustion", severity, struggling.first().map(|a| a.stream));
-            f.flow = struggling.first().map(|a| a.flow);
+            f.flow = srv.first_flow;
             for a in struggling.iter().take(3) {
                 f = f.evidence(a.syn, a.start, msg!("ct-role-syn", syns = a.syns, stream = a.stream));
             }
@@ -159,7 +173,7 @@ impl Detector for ConntrackExhaustion {
             f.recommendations = vec![msg!("ct-rec-conntrack"), msg!("ct-rec-backlog", ports = ports)];
             f.display_filter =
                 format!("ip.addr == {ip} && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission");
-            f.covers = srv.struggling.iter().map(|a| a.stream).collect();
+            f.covers = srv.struggling.iter().map(|a| a.stream).chain(srv.unanswered.iter().copied()).collect();
             let f = f
                 .fact("server", ip.to_string())
                 .fact("struggling_attempts", struggling.len())
@@ -169,5 +183,9 @@ impl Detector for ConntrackExhaustion {
             out.push(f.seal().show_cited());
         }
         out
+    }
+
+    fn caps(&self) -> Vec<DetectorCap> {
+        self.servers.cap_report("conntrack-exhaustion", "servers").into_iter().collect()
     }
 }

@@ -14,10 +14,11 @@
 //! Seed case: 002 "高防链接超时": pay.com CNAME → gfvip09aj.com → 108.160.166.142, and every
 //! connection to that address timed out.
 
-use crate::HashMap;
+use crate::{HashMap, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 
+use super::bounded::DetectorCap;
 use super::{Config, Detector, Finding, Severity};
 use crate::app::AppEvent;
 use crate::app::dns::{Answer, DnsMessage};
@@ -34,6 +35,7 @@ const MAX_QUERIES: usize = 100_000;
 /// The messages of this detector's findings: `locales/<lang>/dns-cname-hijack.ftl`.
 pub const MESSAGES: &[&str] = &[
     "dns-summary",
+    "dns-summary-many",
     "dns-why-suffix",
     "dns-why-dead",
     "dns-why-race",
@@ -75,8 +77,15 @@ pub struct DnsHijack {
     /// Pairs of resolutions that answered one query differently.
     races: Vec<(usize, usize)>,
     queries: HashMap<(u16, SocketAddr), (u64, Timestamp)>,
-    /// Connection outcomes per server address, gathered as streams end.
+    /// Connection outcomes per address a CNAME chain resolved to, gathered as streams end
+    /// (the answer comes before the connection, so the address is known by then).
     by_ip: BTreeMap<IpAddr, Outcomes>,
+    /// The addresses CNAME chains resolved to (at most [`MAX_QUERIES`]).
+    watched: HashSet<IpAddr>,
+    /// Established connections to any address.
+    established_total: u64,
+    /// New resolutions not recorded because [`MAX_QUERIES`] were.
+    unrecorded: u64,
 }
 
 /// Per server address: connections, how many were established, and the dead ones
@@ -127,12 +136,13 @@ impl Observer for DnsHijack {
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         let ip = s.server().ip();
-        if !self.by_ip.contains_key(&ip) && self.by_ip.len() >= MAX_QUERIES {
+        let established = s.synack_frame.is_some() && !matches!(s.conn_state(), "REJ");
+        self.established_total += u64::from(established);
+        if !self.watched.contains(&ip) {
             return;
         }
         let e = self.by_ip.entry(ip).or_default();
         e.0 += 1;
-        let established = s.synack_frame.is_some() && !matches!(s.conn_state(), "REJ");
         if established {
             e.1 += 1;
         } else if let Some(syn) = s.sides.get(s.client_side()).and_then(|d| d.syn_frame) {
@@ -168,7 +178,10 @@ impl Observer for DnsHijack {
         let known = self.distinct.get(&dkey).copied();
         let idx = match (known, rival) {
             (Some(i), None) => i,
-            _ if self.resolutions.len() >= MAX_QUERIES => return,
+            _ if self.resolutions.len() >= MAX_QUERIES => {
+                self.unrecorded += 1;
+                return;
+            }
             _ => {
                 let r = Resolution {
                     frame: f.frame,
@@ -180,6 +193,13 @@ impl Observer for DnsHijack {
                     chain: dkey.1.clone(),
                     addrs: dkey.2.clone(),
                 };
+                if r.chain.len() > 1 {
+                    for a in &r.addrs {
+                        if self.watched.len() < MAX_QUERIES {
+                            self.watched.insert(*a);
+                        }
+                    }
+                }
                 self.resolutions.push(r);
                 let i = self.resolutions.len() - 1;
                 self.distinct.entry(dkey).or_insert(i);
@@ -213,7 +233,7 @@ fn suffix_matches(name: &str, pattern: &str) -> bool {
 impl Detector for DnsHijack {
     fn finish(&mut self, _: &Analysis, cfg: &Config) -> Vec<Finding> {
         let by_ip = &self.by_ip;
-        let established_total: u32 = by_ip.values().map(|o| o.1).sum();
+        let established_total = self.established_total;
         // Resolutions by name, and each one's rivals: lookups, not scans, per resolution.
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, r) in self.resolutions.iter().enumerate() {
@@ -228,6 +248,8 @@ impl Detector for DnsHijack {
         }
         let mut out = Vec::new();
         let mut reported: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
+        // (pattern, suffix, domain) -> (the finding's place in `out`, names, examples).
+        let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
         for (idx, r) in self.resolutions.iter().enumerate() {
             // The race's later answer is reported with the first, as the likely genuine one.
             if later_answers.contains(&idx) && !rivals_of.contains_key(&idx) {
@@ -243,6 +265,7 @@ impl Detector for DnsHijack {
             }
             let has_cname = r.chain.len() > 1;
             // (a) unexpected CNAME target
+            let mut off_suffix = None;
             for (pattern, suffix) in &cfg.expect_cname {
                 if !suffix_matches(&r.name, pattern) {
                     continue;
@@ -250,6 +273,7 @@ impl Detector for DnsHijack {
                 if let Some(bad) = r.chain.iter().skip(1).find(|c| !suffix_matches(c, suffix)) {
                     why.push(msg!("dns-why-suffix", target = bad.clone(), suffix = suffix.clone()));
                     sev = sev.max(Severity::Warning);
+                    off_suffix.get_or_insert((pattern.clone(), suffix.clone(), base_domain(bad)));
                 }
             }
             // (b) every connection to the chain's addresses failed, others worked
@@ -262,7 +286,7 @@ impl Detector for DnsHijack {
                     dead_streams.extend(dead.iter().copied());
                 }
             }
-            let others_work = established_total > worked;
+            let others_work = established_total > u64::from(worked);
             if has_cname && tried > 0 && worked == 0 && others_work {
                 why.push(msg!("dns-why-dead", n = tried, addrs = Arg::list(r.addrs.iter())));
                 sev = Severity::Error;
@@ -310,6 +334,18 @@ impl Detector for DnsHijack {
             if why.is_empty() || !reported.insert(key) {
                 continue;
             }
+            // Many names sent off the expected suffix to the same domain, for no other
+            // reason: one problem, one finding (the first one's, counting the others).
+            let group = off_suffix.filter(|_| why.len() == 1);
+            if let Some(g) = &group {
+                if let Some(agg) = groups.get_mut(g) {
+                    agg.1 += 1;
+                    if agg.2.len() < 5 {
+                        agg.2.push(r.name.clone());
+                    }
+                    continue;
+                }
+            }
             f.severity = sev;
             let chain = chain_text(r);
             f.summary =
@@ -348,8 +384,49 @@ impl Detector for DnsHijack {
                 .fact("chain", r.chain.clone())
                 .fact("addresses", r.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>())
                 .fact("resolver", r.server.to_string());
+            if let Some(g) = group {
+                groups.insert(g, (out.len(), 1, vec![r.name.clone()]));
+            }
             out.push(f.seal());
+        }
+        for ((pattern, suffix, domain), (i, n, examples)) in groups {
+            let Some(f) = out.get_mut(i).filter(|_| n > 1) else { continue };
+            f.summary = msg!(
+                "dns-summary-many",
+                n = n,
+                pattern = pattern,
+                domain = domain.clone(),
+                suffix = suffix,
+                names = Arg::list(examples.iter())
+            );
+            f.facts.insert("names_count".into(), n.into());
+            f.facts.insert("example_names".into(), examples.into());
+            f.facts.insert("target_domain".into(), domain.into());
         }
         out
     }
+
+    fn caps(&self) -> Vec<DetectorCap> {
+        let cap = DetectorCap {
+            detector: "dns-cname-hijack",
+            table: "resolutions",
+            cap: MAX_QUERIES,
+            dropped_keys: self.unrecorded,
+            dropped_weight: self.unrecorded,
+        };
+        (self.unrecorded > 0).then_some(cap).into_iter().collect()
+    }
+}
+
+/// A group of names sent off the expected suffix to one domain: the finding's place in the
+/// output, how many names, and the first few.
+type Group = (usize, u64, Vec<String>);
+
+/// The last two labels of a name (`x1.cdn.evil.test` -> `evil.test`): where names sent off
+/// the expected suffix are grouped.
+fn base_domain(name: &str) -> String {
+    let labels: Vec<&str> = name.trim_end_matches('.').rsplitn(3, '.').collect();
+    let mut two: Vec<&str> = labels.into_iter().take(2).collect();
+    two.reverse();
+    two.join(".").to_ascii_lowercase()
 }

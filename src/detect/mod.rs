@@ -7,6 +7,7 @@
 //! and add one line to [`REGISTRY`].
 
 pub mod bandwidth;
+pub mod bounded;
 pub mod connect_failure;
 pub mod conntrack_exhaustion;
 pub mod dns_failure;
@@ -252,6 +253,11 @@ impl Default for Config {
 /// A detector: watches the capture go by, then says what it found.
 pub trait Detector: Observer {
     fn finish(&mut self, analysis: &Analysis, config: &Config) -> Vec<Finding>;
+    /// The detector's bounded tables that reached their bound (docs/LIMITS.md), for the
+    /// report's `limits`.
+    fn caps(&self) -> Vec<bounded::DetectorCap> {
+        Vec::new()
+    }
 }
 
 pub struct Entry {
@@ -467,8 +473,9 @@ pub fn run_with(
     let detectors: Vec<Box<dyn Detector>> =
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
     let mut fan = Fanout::new(detectors, extra);
-    let analysis = engine::run_with_options(reader, &mut fan, &config.engine);
+    let mut analysis = engine::run_with_options(reader, &mut fan, &config.engine);
     let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
+    analysis.detector_caps = fan.detectors.iter().flat_map(|d| d.caps()).collect();
     drop_superseded(&mut findings);
     lower_confidence(&mut findings, &analysis.quality);
     for f in findings.iter_mut().filter(|f| f.confirm.is_none() && f.severity >= Severity::Warning) {

@@ -5,13 +5,15 @@
 //!
 //! Mechanism: every new connection attempt (a stream that begins with a SYN) is counted per
 //! (source address, destination port), with the set of distinct destination addresses; and
-//! per (source, destination endpoint) on login ports. State is bounded: at most
-//! [`MAX_KEYS`] keys and [`MAX_DESTS`] destinations per key are remembered exactly.
+//! per (source, destination endpoint) on login ports. State is bounded (`bounded::Heavy`):
+//! the [`MAX_KEYS`] keys with the most distinct destinations (or short sessions) are kept,
+//! so a scan that starts after many other hosts connected is still seen; destinations are
+//! remembered exactly up to [`MAX_DESTS`] per key and counted by estimate beyond.
 
-use crate::{HashMap, HashSet};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
+use super::bounded::{CountedSet, DetectorCap, Heavy, Weight};
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::decode::{Frame, Tcp};
@@ -48,12 +50,17 @@ pub const MIN_DESTS_OTHER: usize = 256;
 pub const MIN_LOGINS: usize = 20;
 /// A login session shorter than this is a failed guess.
 pub const SHORT_SESSION_NS: i64 = 30_000_000_000;
-pub const MAX_KEYS: usize = 65_536;
-pub const MAX_DESTS: usize = 4_096;
+pub const MAX_KEYS: usize = 2_048;
+pub const MAX_DESTS: usize = 256;
+/// Streams listed per sweep, for the finding's `covers`.
+pub const MAX_STREAMS: usize = 4_096;
 
 #[derive(Debug)]
 struct Sweep {
-    dests: HashSet<IpAddr>,
+    /// Distinct destinations, exactly up to [`MAX_DESTS`], estimated beyond.
+    dests: CountedSet<IpAddr>,
+    /// Outcome counts from finished streams: (answered, refused, silent).
+    outcome: (u64, u64, u64),
     attempts: u64,
     first: Timestamp,
     last: Timestamp,
@@ -61,8 +68,20 @@ struct Sweep {
     samples: Vec<(u64, Timestamp, u32)>,
     /// Where the first sample's stream is, once it ended.
     first_flow: Option<FlowRef>,
-    /// Every attempt's stream (at most [`MAX_DESTS`]).
+    /// Every attempt's stream (at most [`MAX_STREAMS`]).
     streams: Vec<u32>,
+}
+
+impl Weight for Sweep {
+    fn weight(&self) -> u64 {
+        self.dests.len() as u64
+    }
+}
+
+impl Weight for Login {
+    fn weight(&self) -> u64 {
+        self.short
+    }
 }
 
 #[derive(Debug, Default)]
@@ -74,16 +93,13 @@ struct Login {
     last: Option<Timestamp>,
 }
 
-#[derive(Default)]
 pub struct OutboundScan {
-    sweeps: HashMap<(IpAddr, u16), Sweep>,
-    /// Outcome counts per sweep key, from finished streams: (answered, refused, silent).
-    outcome: HashMap<(IpAddr, u16), (u64, u64, u64)>,
-    logins: HashMap<(IpAddr, SocketAddr), Login>,
+    sweeps: Heavy<(IpAddr, u16), Sweep>,
+    logins: Heavy<(IpAddr, SocketAddr), Login>,
 }
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
-    Box::new(OutboundScan::default())
+    Box::new(OutboundScan { sweeps: Heavy::new(MAX_KEYS), logins: Heavy::new(MAX_KEYS) })
 }
 
 impl Observer for OutboundScan {
@@ -97,11 +113,9 @@ impl Observer for OutboundScan {
         }
         let Some(ip) = f.ip else { return };
         let key = (ip.src, t.dst_port);
-        if !self.sweeps.contains_key(&key) && self.sweeps.len() >= MAX_KEYS {
-            return;
-        }
-        let s = self.sweeps.entry(key).or_insert_with(|| Sweep {
-            dests: HashSet::default(),
+        let s = self.sweeps.entry(key, || Sweep {
+            dests: CountedSet::new(MAX_DESTS),
+            outcome: (0, 0, 0),
             attempts: 0,
             first: f.ts,
             last: f.ts,
@@ -111,10 +125,8 @@ impl Observer for OutboundScan {
         });
         s.attempts += 1;
         s.last = s.last.max(f.ts);
-        if s.dests.len() < MAX_DESTS {
-            s.dests.insert(ip.dst);
-        }
-        if s.streams.len() < MAX_DESTS {
+        s.dests.insert(ip.dst);
+        if s.streams.len() < MAX_STREAMS {
             s.streams.push(i.placement.stream);
         }
         if s.samples.len() < 5 {
@@ -133,16 +145,12 @@ impl Observer for OutboundScan {
             if sweep.samples.first().is_some_and(|x| x.2 == s.stream) {
                 sweep.first_flow = Some(c.flow_ref());
             }
-            bump_outcome(self.outcome.entry(key).or_default(), s);
+            bump_outcome(&mut sweep.outcome, s);
         }
         if !LOGIN_PORTS.contains(&server.port()) || !s.handshake_completed() {
             return;
         }
-        let key = (client.ip(), server);
-        if !self.logins.contains_key(&key) && self.logins.len() >= MAX_KEYS {
-            return;
-        }
-        let l = self.logins.entry(key).or_default();
+        let l = self.logins.entry((client.ip(), server), Login::default);
         l.attempts += 1;
         if s.end.since(s.start) < SHORT_SESSION_NS {
             l.short += 1;
@@ -182,9 +190,10 @@ impl Detector for OutboundScan {
             if s.dests.len() < need {
                 continue;
             }
-            let (answered, refused, silent) = self.outcome.get(&(src, port)).copied().unwrap_or_default();
+            let (answered, refused, silent) = s.outcome;
             let per_s = rate(s.attempts, s.first, s.last);
-            let dests = if s.dests.len() >= MAX_DESTS { format!("{MAX_DESTS}+") } else { s.dests.len().to_string() };
+            // Beyond MAX_DESTS the count is an estimate (about 6.5 % off).
+            let dests = if s.dests.is_exact() { s.dests.len().to_string() } else { format!("~{}", s.dests.len()) };
             let mut f = Finding::new("outbound-scan", Severity::Error, s.samples.first().map(|x| x.2));
             f.flow = s.first_flow;
             for &(frame, ts, stream) in &s.samples {
@@ -215,6 +224,7 @@ impl Detector for OutboundScan {
                 .fact("source", src.to_string())
                 .fact("port", port)
                 .fact("destinations", s.dests.len())
+                .fact("destinations_estimated", !s.dests.is_exact())
                 .fact("attempts", s.attempts)
                 .fact("per_second", (per_s * 10.0).round() / 10.0)
                 .fact("answered", answered)
@@ -249,6 +259,13 @@ impl Detector for OutboundScan {
             out.push(f.seal());
         }
         out
+    }
+
+    fn caps(&self) -> Vec<DetectorCap> {
+        [self.sweeps.cap_report("outbound-scan", "sweeps"), self.logins.cap_report("outbound-scan", "logins")]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 

@@ -5,12 +5,14 @@
 //!
 //! Mechanism: every stream that began with a SYN is classified when it ends (completed,
 //! half-open, unanswered, refused) and counted per server endpoint, with its source
-//! address. Bounded: [`MAX_SERVERS`] servers, [`MAX_SOURCES`] sources each.
+//! address. Bounded: the [`MAX_SERVERS`] servers with the most half-open attempts, the
+//! [`MAX_SOURCES`] busiest sources of each (`bounded::Heavy`: a flood that starts late is
+//! still counted), and [`MAX_STREAMS`] streams each for the finding's `covers`.
 
-use crate::HashMap;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
+use super::bounded::{DetectorCap, Heavy, Weight};
 use super::{Config, Detector, Finding, Severity, ep};
 use crate::capture::Timestamp;
 use crate::engine::{Analysis, Hooks, Observer};
@@ -32,36 +34,114 @@ pub const ABOUT: &str = "many half-open connections toward one server, with the 
 pub const MIN_HALF_OPEN: u64 = 100;
 /// ... when they are at least this share of all attempts toward it.
 pub const MIN_SHARE: f64 = 0.5;
-pub const MAX_SERVERS: usize = 65_536;
-pub const MAX_SOURCES: usize = 65_536;
+pub const MAX_SERVERS: usize = 4_096;
+pub const MAX_SOURCES: usize = 256;
+pub const MAX_STREAMS: usize = 4_096;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Target {
-    completed: u64,
     half_open: u64,
     unanswered: u64,
-    sources: HashMap<IpAddr, u64>,
+    sources: Heavy<IpAddr, u64>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
     /// (SYN frame, time, stream, SYN/ACK frame) of the first half-open attempts.
     samples: Vec<(u64, Timestamp, u32, Option<u64>)>,
     /// Where the first sample's stream is.
     first_flow: Option<FlowRef>,
-    /// The half-open and unanswered streams (at most [`MAX_SOURCES`]).
+    /// The half-open and unanswered streams (at most [`MAX_STREAMS`]).
     streams: Vec<u32>,
     synack_retransmissions: u64,
 }
 
-#[derive(Default)]
-pub struct SynFlood {
-    /// Attempts per server endpoint (compact: most servers are never flooded).
-    attempts: HashMap<SocketAddr, u64>,
-    /// Full detail only for servers that had a half-open or unanswered attempt.
-    targets: HashMap<SocketAddr, Target>,
+impl Default for Target {
+    fn default() -> Self {
+        Target {
+            half_open: 0,
+            unanswered: 0,
+            sources: Heavy::counting(MAX_SOURCES),
+            first: None,
+            last: None,
+            samples: Vec::new(),
+            first_flow: None,
+            streams: Vec::new(),
+            synack_retransmissions: 0,
+        }
+    }
 }
 
+/// A server is kept for its half-open and unanswered attempts; one whose connections all
+/// completed weighs nothing and is let go of first.
+impl Weight for Target {
+    fn weight(&self) -> u64 {
+        self.half_open + self.unanswered
+    }
+}
+
+impl Target {
+    fn distinct_sources(&self) -> u64 {
+        self.sources.distinct()
+    }
+
+    fn add(&mut self, a: &Open) {
+        self.first = Some(self.first.map_or(a.start, |x| x.min(a.start)));
+        self.last = Some(self.last.map_or(a.start, |x| x.max(a.start)));
+        if a.synack.is_some() {
+            self.half_open += 1;
+            self.synack_retransmissions += u64::from(a.synack_retransmissions);
+        } else {
+            self.unanswered += 1;
+        }
+        *self.sources.entry(a.source, || 0) += 1;
+        if self.streams.len() < MAX_STREAMS {
+            self.streams.push(a.stream);
+        }
+        if self.samples.len() < 3 {
+            self.samples.push((a.syn, a.start, a.stream, a.synack));
+            self.first_flow.get_or_insert(a.flow);
+        }
+    }
+}
+
+/// One half-open or unanswered attempt.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    syn: u64,
+    start: Timestamp,
+    stream: u32,
+    synack: Option<u64>,
+    synack_retransmissions: u32,
+    source: IpAddr,
+    flow: FlowRef,
+}
+
+/// Every server's attempts, and its first half-open one: a server gets the full [`Target`]
+/// (and its allocations) only at its second, so the many servers of a scan with one
+/// unanswered SYN each cost no more than this.
+#[derive(Debug, Default)]
+struct Counts {
+    attempts: u64,
+    first_open: Option<Open>,
+}
+
+impl Weight for Counts {
+    fn weight(&self) -> u64 {
+        self.attempts
+    }
+}
+
+pub struct SynFlood {
+    /// Attempts per server endpoint, for the share that is half-open.
+    counts: Heavy<SocketAddr, Counts>,
+    /// Full detail only for servers that had two half-open or unanswered attempts.
+    targets: Heavy<SocketAddr, Target>,
+}
+
+/// Servers whose attempts are counted.
+pub const MAX_COUNTED: usize = 32_768;
+
 pub fn make(_: &Config) -> Box<dyn Detector> {
-    Box::new(SynFlood::default())
+    Box::new(SynFlood { counts: Heavy::new(MAX_COUNTED), targets: Heavy::new(MAX_SERVERS) })
 }
 
 impl Observer for SynFlood {
@@ -76,10 +156,8 @@ impl Observer for SynFlood {
         }
         let cl = s.client_side();
         let (client, server) = (s.client(), s.server());
-        if !self.attempts.contains_key(&server) && self.attempts.len() >= MAX_SERVERS {
-            return;
-        }
-        *self.attempts.entry(server).or_default() += 1;
+        let counts = self.counts.entry(server, Counts::default);
+        counts.attempts += 1;
         let client_side = s.sides.get(cl);
         let server_side = s.sides.get(1 - cl);
         let completed = s.handshake_completed();
@@ -89,38 +167,30 @@ impl Observer for SynFlood {
         {
             // Completed, or refused or abandoned on purpose (connect-failure's and
             // outbound-scan's business).
-            if completed {
-                if let Some(t) = self.targets.get_mut(&server) {
-                    t.completed += 1;
+            return;
+        }
+        let open = Open {
+            syn: client_side.and_then(|d| d.syn_frame).unwrap_or(s.first_frame),
+            start: s.start,
+            stream: s.stream,
+            synack: s.synack_frame,
+            synack_retransmissions: server_side.map_or(0, |d| d.syns.saturating_sub(1)),
+            source: client.ip(),
+            flow: c.flow_ref(),
+        };
+        let earlier = match self.targets.get_mut(&server) {
+            Some(t) => return t.add(&open),
+            None => match counts.first_open.take() {
+                None => {
+                    counts.first_open = Some(open);
+                    return;
                 }
-            }
-            return;
-        }
-        if !self.targets.contains_key(&server) && self.targets.len() >= MAX_SERVERS {
-            return;
-        }
-        let t = self.targets.entry(server).or_default();
-        t.first = Some(t.first.map_or(s.start, |x| x.min(s.start)));
-        t.last = Some(t.last.map_or(s.start, |x| x.max(s.start)));
-        if s.synack_frame.is_some() {
-            t.half_open += 1;
-            t.synack_retransmissions += u64::from(server_side.map_or(0, |d| d.syns.saturating_sub(1)));
-        } else {
-            t.unanswered += 1;
-        }
-        {
-            if t.sources.len() < MAX_SOURCES || t.sources.contains_key(&client.ip()) {
-                *t.sources.entry(client.ip()).or_default() += 1;
-            }
-            if t.streams.len() < MAX_SOURCES {
-                t.streams.push(s.stream);
-            }
-            if t.samples.len() < 3 {
-                let syn = client_side.and_then(|d| d.syn_frame).unwrap_or(s.first_frame);
-                t.samples.push((syn, s.start, s.stream, s.synack_frame));
-                t.first_flow.get_or_insert(c.flow_ref());
-            }
-        }
+                Some(first) => first,
+            },
+        };
+        let t = self.targets.entry(server, Target::default);
+        t.add(&earlier);
+        t.add(&open);
     }
 }
 
@@ -129,7 +199,9 @@ impl Detector for SynFlood {
         let mut out = Vec::new();
         let targets: BTreeMap<_, _> = self.targets.iter().collect();
         for (&server, t) in targets {
-            let attempts = self.attempts.get(&server).copied().unwrap_or(0);
+            // A server let go of from the attempt counts was light: its half-open attempts
+            // are all it is known to have had.
+            let attempts = self.counts.get(&server).map_or(0, |c| c.attempts).max(t.half_open + t.unanswered);
             let completed = attempts.saturating_sub(t.half_open + t.unanswered);
             let open = t.half_open + t.unanswered;
             if open < MIN_HALF_OPEN || (open as f64) < MIN_SHARE * attempts as f64 {
@@ -158,7 +230,7 @@ impl Detector for SynFlood {
                 server = ep(server),
                 span = format!("{span:.1}"),
                 rate = format!("{per_s:.0}"),
-                sources = t.sources.len()
+                sources = t.distinct_sources()
             );
             f.explanation = msg!(
                 "synflood-explanation",
@@ -186,7 +258,7 @@ impl Detector for SynFlood {
                 .fact("unanswered", t.unanswered)
                 .fact("completed", completed)
                 .fact("per_second", (per_s * 10.0).round() / 10.0)
-                .fact("distinct_sources", t.sources.len())
+                .fact("distinct_sources", t.distinct_sources())
                 .fact(
                     "top_sources",
                     top.iter()
@@ -196,5 +268,12 @@ impl Detector for SynFlood {
             out.push(f.seal().show_cited());
         }
         out
+    }
+
+    fn caps(&self) -> Vec<DetectorCap> {
+        [self.targets.cap_report("syn-flood", "servers"), self.counts.cap_report("syn-flood", "attempted")]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }

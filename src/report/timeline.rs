@@ -134,15 +134,15 @@ pub fn collect(
     analysis: &Analysis,
     options: &engine::Options,
 ) -> BTreeMap<u32, Timeline> {
+    collect_from(path, findings, &places(findings, analysis), options)
+}
+
+/// Where the findings' streams are in the capture: from the flow table at the end, else as
+/// the detector saw them end. Taken before the [`Analysis`] is dropped, so that the second
+/// pass does not hold two flow tables at once.
+pub fn places(findings: &[Finding], analysis: &Analysis) -> Vec<FlowRef> {
     let wanted: BTreeSet<u32> = findings.iter().filter_map(|f| f.stream).collect();
-    if wanted.is_empty() || path == Path::new("-") {
-        return BTreeMap::new();
-    }
-    let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
-    let last = findings.iter().filter(|f| f.stream.is_some()).flat_map(|f| f.frames.last()).max().copied();
-    let bound = last.map(|l| l.saturating_add(TAIL_FRAMES));
-    // Each stream's place: from the flow table at the end, else as the detector saw it end.
-    let known: Vec<FlowRef> = wanted
+    wanted
         .iter()
         .filter_map(|&s| {
             analysis
@@ -150,9 +150,25 @@ pub fn collect(
                 .map(Conversation::flow_ref)
                 .or_else(|| findings.iter().filter_map(|f| f.flow).find(|r| r.stream == s))
         })
-        .collect();
+        .collect()
+}
+
+/// [`collect`], with the streams' places taken by [`places`].
+pub fn collect_from(
+    path: &Path,
+    findings: &[Finding],
+    known: &[FlowRef],
+    options: &engine::Options,
+) -> BTreeMap<u32, Timeline> {
+    let wanted: BTreeSet<u32> = findings.iter().filter_map(|f| f.stream).collect();
+    if wanted.is_empty() || path == Path::new("-") {
+        return BTreeMap::new();
+    }
+    let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
+    let last = findings.iter().filter(|f| f.stream.is_some()).flat_map(|f| f.frames.last()).max().copied();
+    let bound = last.map(|l| l.saturating_add(TAIL_FRAMES));
     let c = if known.len() == wanted.len() {
-        by_address(reader, &known, bound)
+        by_address(reader, known, bound)
     } else {
         let mut c = Collect { wanted, got: Packets::default() };
         let options = engine::Options { last_frame: bound, ..*options };

@@ -177,6 +177,16 @@ fn limit_notes(c: &CaptureSummary) -> Vec<Message> {
     if l.released_closed_streams > 0 {
         v.push(msg!("note-released", n = l.released_closed_streams, max = l.max_streams / 8));
     }
+    for d in &l.detectors {
+        v.push(msg!(
+            "note-detector-cap",
+            detector = d.detector,
+            table = d.table,
+            cap = d.cap,
+            n = d.dropped_keys,
+            weight = d.dropped_weight
+        ));
+    }
     v
 }
 

@@ -34,10 +34,11 @@ pub const BARE_WINDOW_NS: i64 = 2_000_000;
 /// interleaved at most with a few packets of other streams or the other direction.
 const RECENT: usize = 3;
 
-/// The last few original packets of each direction of one stream, as fingerprints.
+/// The last few original packets of each direction of one stream, as fingerprints (the
+/// lowest bit always set, so that 0 marks an empty slot: 16 bytes a slot, in every stream).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DupFilter {
-    recent: [[(u64, Timestamp, bool); RECENT]; 2],
+    recent: [[(u64, Timestamp); RECENT]; 2],
     next: [u8; 2],
 }
 
@@ -73,7 +74,7 @@ impl DupFilter {
     /// Originals are remembered; copies are not, so the window runs from the original.
     pub fn is_copy(&mut self, dir: usize, ts: Timestamp, ip: &IpInfo, tcp: &Tcp<'_>) -> bool {
         let d = dir.min(1);
-        let fp = fingerprint(ip, tcp);
+        let fp = fingerprint(ip, tcp) | 1;
         let distinct = ip.ip_id.is_some_and(|id| id != 0) || tcp.options.timestamp.is_some();
         let window = match (distinct, tcp.seglen.unwrap_or(0) > 0) {
             (true, _) => SAME_ID_WINDOW_NS,
@@ -81,11 +82,11 @@ impl DupFilter {
             (false, false) => -1,
         };
         let Some(recent) = self.recent.get_mut(d) else { return false };
-        let copy = recent.iter().any(|&(f, t, used)| used && f == fp && (0..=window).contains(&ts.since(t)));
+        let copy = recent.iter().any(|&(f, t)| f == fp && (0..=window).contains(&ts.since(t)));
         if !copy {
             let slot = usize::from(self.next.get(d).copied().unwrap_or(0)) % RECENT;
             if let Some(s) = recent.get_mut(slot) {
-                *s = (fp, ts, true);
+                *s = (fp, ts);
             }
             if let Some(n) = self.next.get_mut(d) {
                 *n = ((slot + 1) % RECENT) as u8;

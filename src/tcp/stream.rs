@@ -111,7 +111,8 @@ pub struct StreamSummary {
     pub rtt_ns: Option<i64>,
     /// Order of first appearance of history letters, to render Zeek-style strings.
     /// Inline: at most one entry per letter and direction, so no allocation per stream.
-    history_order: [(u8, u16); 16],
+    /// Each entry: direction << 3 | the letter's index in `HISTORY_LETTERS`.
+    history_order: [u8; 16],
     history_len: u8,
     pub synack_frame: Option<u64>,
 }
@@ -129,7 +130,7 @@ impl StreamSummary {
             end: ts,
             counters: Counters::default(),
             rtt_ns: None,
-            history_order: [(0, 0); 16],
+            history_order: [0; 16],
             history_len: 0,
             synack_frame: None,
         }
@@ -202,7 +203,7 @@ impl StreamSummary {
         for (bit, _) in HISTORY_LETTERS {
             if new & bit != 0 {
                 if let Some(slot) = self.history_order.get_mut(usize::from(self.history_len)) {
-                    *slot = (dir as u8, bit);
+                    *slot = (u8::from(dir != 0) << 3) | bit.trailing_zeros() as u8;
                     self.history_len += 1;
                 }
             }
@@ -277,10 +278,10 @@ impl StreamSummary {
         self.history_order
             .iter()
             .take(usize::from(self.history_len))
-            .filter_map(|&(dir, bit)| {
+            .filter_map(|&entry| {
+                let dir = entry >> 3;
                 HISTORY_LETTERS
-                    .iter()
-                    .find(|(b, _)| *b == bit)
+                    .get(usize::from(entry & 7))
                     .map(|(_, c)| if dir == orig { c.to_ascii_uppercase() } else { *c })
             })
             .collect()
