@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::{Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -20,15 +21,41 @@ use crate::capture::{LinkType, Record, Timestamp};
 pub struct Anonymizer {
     key: [u8; 32],
     cache: RefCell<BTreeMap<IpAddr, IpAddr>>,
+    /// The same pairs as bytes, for rewriting frames in one pass (those that change).
+    bytes4: RefCell<crate::HashMap<[u8; 4], [u8; 4]>>,
+    bytes6: RefCell<crate::HashMap<[u8; 16], [u8; 16]>>,
     /// Addresses pcapdoc itself writes in advice (public resolvers such as 223.5.5.5): not
     /// the user's, so never rewritten.
     exempt: Vec<IpAddr>,
 }
 
+/// The anonymizer of the process's diagnostics (stderr), once `--anonymize` is on.
+static DIAGNOSTICS: OnceLock<Mutex<Anonymizer>> = OnceLock::new();
+
+/// `line` with its addresses rewritten when `--anonymize` is on, as it is otherwise.
+pub fn for_diagnostics(line: &str) -> std::borrow::Cow<'_, str> {
+    match DIAGNOSTICS.get().and_then(|m| m.lock().ok()) {
+        Some(a) => std::borrow::Cow::Owned(a.text(line)),
+        None => std::borrow::Cow::Borrowed(line),
+    }
+}
+
 impl Anonymizer {
+    /// Rewrites the process's diagnostics from now on, with this anonymizer's key (the same
+    /// pseudonyms as the report's).
+    pub fn also_for_diagnostics(&self) {
+        let _ = DIAGNOSTICS.set(Mutex::new(Anonymizer::new(self.key)));
+    }
+
     pub fn new(key: [u8; 32]) -> Self {
         let exempt = crate::i18n::constant_addresses();
-        Anonymizer { key, cache: RefCell::new(BTreeMap::new()), exempt }
+        Anonymizer {
+            key,
+            cache: RefCell::new(BTreeMap::new()),
+            bytes4: RefCell::default(),
+            bytes6: RefCell::default(),
+            exempt,
+        }
     }
 
     /// From `--anonymize-key` (any text: it is hashed to 32 bytes), or a random key, which is
@@ -74,6 +101,15 @@ impl Anonymizer {
             }
         };
         self.cache.borrow_mut().insert(a, p);
+        match (a, p) {
+            (IpAddr::V4(a), IpAddr::V4(q)) if a != q => {
+                self.bytes4.borrow_mut().insert(a.octets(), q.octets());
+            }
+            (IpAddr::V6(a), IpAddr::V6(q)) if a != q => {
+                self.bytes6.borrow_mut().insert(a.octets(), q.octets());
+            }
+            _ => {}
+        }
         p
     }
 
@@ -95,44 +131,84 @@ impl Anonymizer {
         out
     }
 
-    /// Rewrites every IP literal in `s`.
+    /// Rewrites every IP address written in `s`: IPv4 dotted (`10.20.30.40`, also inside
+    /// names such as `10.20.30.40.nip.io`) and dashed (`ip-10-20-30-40.ec2.internal`), IPv6,
+    /// and the 8-digit hex form (`0a141e28`) of an address already pseudonymised.
     pub fn text(&self, s: &str) -> String {
         let mut out = String::with_capacity(s.len());
-        let mut run = String::new();
-        let is_run = |c: char| c.is_ascii_hexdigit() || c == ':' || c == '.';
-        for c in s.chars().chain(std::iter::once('\u{0}')) {
-            if is_run(c) {
-                run.push(c);
-                continue;
-            }
-            if !run.is_empty() {
-                out.push_str(&self.rewrite_run(&run));
-                run.clear();
-            }
-            if c != '\u{0}' {
-                out.push(c);
-            }
+        let mut rest = s;
+        while let Some((i, len, with)) = self.next_address(rest) {
+            out.push_str(rest.get(..i).unwrap_or_default());
+            out.push_str(&with);
+            rest = rest.get(i + len..).unwrap_or_default();
         }
+        out.push_str(rest);
         out
     }
 
-    fn rewrite_run(&self, run: &str) -> String {
-        let trimmed = run.trim_end_matches(['.', ':']);
-        let tail = &run[trimmed.len()..];
-        if trimmed.matches(':').count() >= 2 {
-            if let Ok(v6) = trimmed.parse::<Ipv6Addr>() {
-                return format!("{}{tail}", self.addr(IpAddr::V6(v6)));
+    /// The first address written in `s`: (byte offset, length, its pseudonym in the same form).
+    fn next_address(&self, s: &str) -> Option<(usize, usize, String)> {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b.get(i).copied().unwrap_or(0);
+            let prev = i.checked_sub(1).and_then(|p| b.get(p)).copied();
+            let starts = prev.is_none_or(|p| !p.is_ascii_alphanumeric() && p != b':' && p != b'.');
+            if starts && c.is_ascii_hexdigit() {
+                if let Some(found) = self.address_at(s, i) {
+                    return Some(found);
+                }
+                // Skip the rest of this word.
+                while b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b':' || *c == b'.') {
+                    i += 1;
+                }
+                continue;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn address_at(&self, s: &str, i: usize) -> Option<(usize, usize, String)> {
+        let tail = s.get(i..)?;
+        // IPv6: the longest run of hex digits and colons (with a dotted tail) that parses.
+        let run: usize = tail.bytes().take_while(|c| c.is_ascii_hexdigit() || *c == b':' || *c == b'.').count();
+        // The longest IPv6 text (with an IPv4 tail) is 45 characters.
+        let mut end = run.min(45);
+        while end > 0 {
+            let cand = tail.get(..end)?;
+            if cand.matches(':').count() >= 2 {
+                if let Ok(v6) = cand.parse::<Ipv6Addr>() {
+                    return Some((i, end, self.addr(IpAddr::V6(v6)).to_string()));
+                }
+            }
+            end -= 1;
+        }
+        for sep in [b'.', b'-'] {
+            if let Some((len, octets)) = quad(tail.as_bytes(), sep) {
+                let p = match self.addr(IpAddr::V4(Ipv4Addr::from(octets))) {
+                    IpAddr::V4(p) => p.octets(),
+                    IpAddr::V6(_) => continue,
+                };
+                let sep = char::from(sep).to_string();
+                return Some((i, len, p.iter().map(u8::to_string).collect::<Vec<_>>().join(&sep)));
             }
         }
-        // IPv4 literals, possibly with a ":port" or inside a longer run.
-        let parts: Vec<String> = trimmed
-            .split(':')
-            .map(|p| match p.parse::<Ipv4Addr>() {
-                Ok(v4) if p.split('.').count() == 4 => self.addr(IpAddr::V4(v4)).to_string(),
-                _ => p.to_string(),
-            })
-            .collect();
-        format!("{}{tail}", parts.join(":"))
+        // Hex: exactly eight digits, standing alone, of an address already seen.
+        let hex: usize = tail.bytes().take_while(u8::is_ascii_hexdigit).count();
+        let after = tail.as_bytes().get(hex).copied();
+        if hex == 8 && after.is_none_or(|c| !c.is_ascii_alphanumeric()) {
+            let v = u32::from_str_radix(tail.get(..8)?, 16).ok()?;
+            let a = IpAddr::V4(Ipv4Addr::from(v));
+            if self.cache.borrow().contains_key(&a) {
+                if let IpAddr::V4(p) = self.addr(a) {
+                    let upper = tail.bytes().take(8).any(|c| c.is_ascii_uppercase());
+                    let h = format!("{:08x}", u32::from(p));
+                    return Some((i, 8, if upper { h.to_ascii_uppercase() } else { h }));
+                }
+            }
+        }
+        None
     }
 
     /// Every address pseudonymised so far, with its pseudonym.
@@ -140,35 +216,123 @@ impl Anonymizer {
         self.cache.borrow().iter().map(|(a, b)| (*a, *b)).collect()
     }
 
-    /// A copy of a captured frame with the bytes of every known address replaced, after
-    /// learning the frame's own addresses.
-    pub fn packet(&self, raw: &[u8], link: LinkType) -> Vec<u8> {
+    /// A copy of a captured frame with every address replaced, after learning the frame's
+    /// own addresses and those its DNS answers carry: the bytes of every known address,
+    /// wherever they are (IP headers, ICMP quotes, DNS answers), become the pseudonym's; an
+    /// address written as text in the payload (`Host: 10.20.30.40`, a name such as
+    /// `ip-10-20-30-40`) is rewritten when its pseudonym has the same length and masked with
+    /// `x` otherwise, so that lengths and sequence numbers stay as they were. Linear in the
+    /// frame's length: the known addresses are looked up, not searched for.
+    /// Returns the frame and how many text addresses had to be masked.
+    pub fn packet(&self, raw: &[u8], link: LinkType) -> (Vec<u8>, usize) {
         let rec = Record { frame: 0, ts: Timestamp(0), link, interface: 0, data: raw, orig_len: raw.len() as u32 };
-        if let Some(ip) = crate::decode::decode(&rec).ip {
+        let frame = crate::decode::decode(&rec);
+        if let Some(ip) = frame.ip {
             self.addr(ip.src);
             self.addr(ip.dst);
         }
-        let mut out = raw.to_vec();
-        for (orig, anon) in self.known().into_iter().filter(|(o, p)| o != p) {
-            let (from, to): (Vec<u8>, Vec<u8>) = match (orig, anon) {
-                (IpAddr::V4(a), IpAddr::V4(b)) => (a.octets().to_vec(), b.octets().to_vec()),
-                (IpAddr::V6(a), IpAddr::V6(b)) => (a.octets().to_vec(), b.octets().to_vec()),
-                _ => continue,
-            };
-            let mut i = 0;
-            while i + from.len() <= out.len() {
-                if out.get(i..i + from.len()) == Some(from.as_slice()) {
-                    if let Some(dst) = out.get_mut(i..i + from.len()) {
-                        dst.copy_from_slice(&to);
+        let payload = match &frame.l4 {
+            crate::decode::L4::Udp(u) => Some((u.payload, u.src_port == 53 || u.dst_port == 53, false)),
+            crate::decode::L4::Tcp(t) => Some((t.payload, t.src_port == 53 || t.dst_port == 53, true)),
+            _ => None,
+        };
+        let mut text_at = None;
+        if let Some((p, dns, tcp)) = payload {
+            let msg = if tcp { p.get(2..) } else { Some(p) };
+            if let (true, Some(m)) = (dns, msg.and_then(crate::app::dns::parse)) {
+                for r in &m.answers {
+                    if let crate::app::dns::Answer::A(a) = r.data {
+                        self.addr(a);
                     }
-                    i += from.len();
-                } else {
-                    i += 1;
                 }
             }
+            // Where the payload starts in the frame (it is a subslice of `raw`).
+            let offset = (p.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+            text_at = (offset <= raw.len() && !p.is_empty()).then_some(offset);
         }
-        out
+        let mut out = raw.to_vec();
+        self.replace_binary(&mut out);
+        let masked = match text_at {
+            Some(start) => out.get_mut(start..).map_or(0, |p| self.replace_text(p)),
+            None => 0,
+        };
+        (out, masked)
     }
+
+    /// Replaces the bytes of every known address, at any offset.
+    fn replace_binary(&self, out: &mut [u8]) {
+        let (v4, v6) = (self.bytes4.borrow(), self.bytes6.borrow());
+        let mut i = 0;
+        while i < out.len() {
+            let hit6 = out.get(i..i + 16).and_then(|w| <[u8; 16]>::try_from(w).ok()).and_then(|w| v6.get(&w));
+            if let (Some(p), Some(dst)) = (hit6.copied(), out.get_mut(i..i + 16)) {
+                dst.copy_from_slice(&p);
+                i += 16;
+                continue;
+            }
+            let hit4 = out.get(i..i + 4).and_then(|w| <[u8; 4]>::try_from(w).ok()).and_then(|w| v4.get(&w));
+            if let (Some(p), Some(dst)) = (hit4.copied(), out.get_mut(i..i + 4)) {
+                dst.copy_from_slice(&p);
+                i += 4;
+                continue;
+            }
+            i += 1;
+        }
+    }
+
+    /// Rewrites (same length) or masks the addresses written as text in a payload; returns
+    /// how many were masked.
+    fn replace_text(&self, payload: &mut [u8]) -> usize {
+        let mut masked = 0;
+        let mut start = 0;
+        while start < payload.len() {
+            // ASCII runs only: binary payloads hold no text addresses to speak of.
+            let len = payload.get(start..).map_or(0, |p| p.iter().take_while(|c| c.is_ascii_graphic()).count());
+            if len >= 7 {
+                let run = payload.get(start..start + len).map(|r| String::from_utf8_lossy(r).into_owned());
+                let mut at = 0;
+                while let Some((i, n, with)) =
+                    run.as_deref().and_then(|r| r.get(at..)).and_then(|r| self.next_address(r))
+                {
+                    let (from, to) = (start + at + i, start + at + i + n);
+                    if let Some(dst) = payload.get_mut(from..to) {
+                        if with.len() == n {
+                            dst.copy_from_slice(with.as_bytes());
+                        } else {
+                            dst.iter_mut().filter(|c| c.is_ascii_hexdigit()).for_each(|c| *c = b'x');
+                            masked += 1;
+                        }
+                    }
+                    at += i + n;
+                }
+            }
+            start += len + 1;
+        }
+        masked
+    }
+}
+
+/// Four octets separated by `sep` at the start of `b`, not part of a longer number or
+/// sequence (`1.2.3.4.5`, `1-2-3-4-5`): the length written and the octets.
+fn quad(b: &[u8], sep: u8) -> Option<(usize, [u8; 4])> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, o) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            (b.get(i) == Some(&sep)).then_some(())?;
+            i += 1;
+        }
+        let digits = b.get(i..)?.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 3 {
+            return None;
+        }
+        *o = std::str::from_utf8(b.get(i..i + digits)?).ok()?.parse().ok()?;
+        i += digits;
+    }
+    let next = b.get(i).copied();
+    let longer = next == Some(sep) && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+    let glued = next.is_some_and(|c| c.is_ascii_alphanumeric());
+    (!longer && !glued).then_some((i, octets))
 }
 
 #[cfg(test)]
@@ -206,5 +370,17 @@ mod tests {
             t.contains(":35398") && t.contains("]:443") && t.contains("version 1.0") && t.contains("ShADad"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn text_rewrites_addresses_inside_names_dashed_and_known_hex() {
+        let x = Anonymizer::new([1; 32]);
+        let t = x.text("ip-10-20-30-40.ec2.internal and 10.20.30.40.nip.io, then 0a141e28; 1.2.3.4.5 and 0a0b0c0d");
+        assert!(!t.contains("10-20-30-40") && !t.contains("10.20.30.40") && !t.contains("0a141e28"), "{t}");
+        assert!(t.contains(".ec2.internal") && t.contains(".nip.io"), "{t}");
+        assert!(t.contains("1.2.3.4.5"), "a five-part number is no address: {t}");
+        assert!(t.contains("0a0b0c0d"), "hex of an address never seen is left alone: {t}");
+        let p = x.addr(a("10.20.30.40"));
+        assert!(t.contains(&p.to_string().replace('.', "-")), "dashed stays dashed: {t}");
     }
 }

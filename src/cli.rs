@@ -224,8 +224,10 @@ pub struct OutputOpts {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and
-    /// in the evidence capture).
+    /// Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in
+    /// the messages on standard error and in the evidence capture: headers, DNS answers, and
+    /// addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex);
+    /// text whose pseudonym has another length is masked with x (lengths stay as they were).
     #[arg(long)]
     pub anonymize: bool,
     /// The anonymization key (any text); the same key gives the same pseudonyms. Without it a
@@ -240,6 +242,7 @@ impl OutputOpts {
             return None;
         }
         let (a, printed) = crate::anonymize::Anonymizer::from_key_arg(self.anonymize_key.as_deref());
+        a.also_for_diagnostics();
         if let Some(key) = printed {
             crate::diag!(
                 "pcapdoc: anonymization key {key} (pass --anonymize-key {key} to get the same pseudonyms again)"
@@ -371,18 +374,19 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Flows { file, output, lang } => {
+            let anonymizer = output.anonymizer();
             let analysis = engine::run(open_with_progress(&file, output.quiet)?, &mut engine::NoObserver);
             warn_read_issues(&analysis);
             let report = FlowsReport::new(&analysis);
             // The rows hold what the report needs: the streams' state goes before the text
             // is made (the two would double the peak at a million flows).
             drop(analysis);
-            if output.format() == Format::Json && !output.anonymize {
+            if output.format() == Format::Json && anonymizer.is_none() {
                 // Straight to the output: a million rows make a string of hundreds of MB.
                 return output.write_json(&report).map(|()| 0);
             }
             let text = crate::report::render(&report, output.format(), &output.cx(lang));
-            let text = match output.anonymizer() {
+            let text = match anonymizer {
                 Some(a) => a.text(&text),
                 None => text,
             };
@@ -406,12 +410,13 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             if evidence.is_some() && files.len() > 1 {
                 return Err(AppError::Usage("--evidence takes one capture; run analyze once per file".into()));
             }
+            // First: from here on, diagnostics naming files are anonymized too.
+            let anonymizer = output.anonymizer();
             // Pipes and standard input are spooled, so the second pass can read them again.
             let inputs: Vec<Input> =
                 files.iter().map(|f| Input::new(f)).collect::<Result<_, _>>().map_err(AppError::Usage)?;
             let refs: Vec<&Input> = inputs.iter().collect();
             refuse_overwrite(&output, evidence.as_deref(), &refs)?;
-            let anonymizer = output.anonymizer();
             let mut reports = Vec::new();
             for input in &inputs {
                 let file = &input.path;
@@ -441,8 +446,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                         .map_err(AppError::Usage)?;
                         let k = report.findings.len();
                         crate::diag!(
-                            "pcapdoc: wrote {n} {} behind {k} {} to {dest:?}",
-                            if n == 1 { "packet" } else { "packets" },
+                            "pcapdoc: wrote {n} behind {k} {} to {dest:?}",
                             if k == 1 { "finding" } else { "findings" }
                         );
                         collect.timelines(&report.findings)
@@ -474,6 +478,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
         }
         Command::Compare { client, server, all, evidence, fail_on, output, opts } => {
             let config = opts.config()?;
+            let anonymizer = output.anonymizer();
             let (client, server) =
                 (Input::new(&client).map_err(AppError::Usage)?, Input::new(&server).map_err(AppError::Usage)?);
             refuse_overwrite(&output, evidence.as_deref(), &[&client, &server])?;
@@ -483,7 +488,6 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 &config,
                 crate::compare::CompareOptions { all },
             );
-            let anonymizer = output.anonymizer();
             if let Some(dest) = &evidence {
                 if let Some(a) = &anonymizer {
                     let _ = a.text(&crate::report::Render::json(&report));
@@ -503,10 +507,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                     &config.engine,
                 )
                 .map_err(AppError::Usage)?;
-                crate::diag!(
-                    "pcapdoc: wrote {n} {} of both captures to {dest:?}",
-                    if n == 1 { "packet" } else { "packets" }
-                );
+                crate::diag!("pcapdoc: wrote {n} of both captures to {dest:?}");
             }
             let text = crate::report::render(&report, output.format(), &output.cx(opts.lang));
             let text = match &anonymizer {

@@ -7,12 +7,20 @@
 
 /// Writes one diagnostic line to standard error, like `eprintln!`, but a closed or full
 /// stderr is ignored: a failed diagnostic must never change the outcome (`eprintln!` panics).
+/// Under `--anonymize`, the line's addresses are rewritten too (a file named after a host's
+/// address is echoed in warnings).
 #[macro_export]
 macro_rules! diag {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        $crate::diag_line(&format!($($arg)*));
     }};
+}
+
+/// What [`diag!`] calls.
+pub fn diag_line(line: &str) {
+    use std::io::Write as _;
+    let line = anonymize::for_diagnostics(line);
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 pub mod anonymize;

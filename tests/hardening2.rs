@@ -331,3 +331,75 @@ fn memory_bounded_many_names_sent_off_the_expected_suffix_to_one_domain_are_one_
     assert!(many.summary.to_string().starts_with("50 names under shop.example"), "{}", many.summary);
     assert!(dns.iter().any(|f| f.facts["name"] == "pay.shop.example" && f.facts.get("names_count").is_none()));
 }
+
+/// Item 5: a capture whose payloads write addresses as text (Host, X-Forwarded-For, Referer),
+/// whose DNS answers carry addresses and names built from addresses, in a file named after
+/// an address and cut short (so a warning names the file).
+#[test]
+fn anonymize_leaves_no_original_address_in_any_output_or_evidence_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Craft::new();
+    let (cs, ss) = handshake(&mut c, 50900, 80);
+    let req = "GET /a HTTP/1.1\r\nHost: 172.16.5.6\r\nX-Forwarded-For: 10.20.30.41, 100.64.7.8\r\nReferer: http://10.20.30.41/\r\n\r\n";
+    let resp = b"HTTP/1.1 502 Bad Gateway\r\nServer: proxy\r\nVia: 1.1 10.20.30.43\r\n\r\n";
+    c.wait(0.01).tcp((C, 50900), (S, 80), cs, ss, "AP", req.as_bytes(), 64);
+    c.wait(0.01).tcp((S, 80), (C, 50900), ss, cs + req.len() as u32, "AP", resp, 64);
+    let resolver = [192, 0, 2, 53];
+    let answer = dns_response(
+        7,
+        "ip-10-20-30-40.ec2.internal",
+        &["10.20.30.40.nip.io"],
+        std::net::Ipv4Addr::new(203, 0, 113, 77),
+    );
+    c.udp((resolver, 53), (C, 33_000), &answer);
+    let name = "10.20.30.42.pcap";
+    let full = c.write(dir.path(), "whole.pcap");
+    let mut bytes = std::fs::read(&full).unwrap();
+    bytes.extend_from_slice(&[0x10, 0, 0, 0, 0, 0]); // a record header cut short
+    let cap = dir.path().join(name);
+    std::fs::write(&cap, bytes).unwrap();
+
+    let originals: Vec<[u8; 4]> = vec![
+        C,
+        S,
+        resolver,
+        [203, 0, 113, 77],
+        [172, 16, 5, 6],
+        [10, 20, 30, 41],
+        [100, 64, 7, 8],
+        [10, 20, 30, 40],
+        [10, 20, 30, 42],
+        [10, 20, 30, 43],
+    ];
+    let forms = |o: &[u8; 4]| {
+        let [a, b, c, d] = *o;
+        vec![format!("{a}.{b}.{c}.{d}"), format!("{a}-{b}-{c}-{d}"), format!("{a:02x}{b:02x}{c:02x}{d:02x}")]
+    };
+    let ev = dir.path().join("ev.pcapng");
+    for format in ["table", "md", "json", "html"] {
+        let out = pcapdoc()
+            .args(["analyze", "--anonymize", "--anonymize-key", "k", "--format", format])
+            .args(["--expect-cname", "ec2.internal=amazonaws.com"])
+            .arg(&cap)
+            .arg("--evidence")
+            .arg(&ev)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_ascii_lowercase();
+        assert!(stdout.contains("http-errors") && stdout.contains("dns-cname-hijack"), "{format}: {stdout}");
+        assert!(stderr.contains(".pcap"), "a warning names the file: {stderr}");
+        let evidence = std::fs::read(&ev).unwrap();
+        let ev_text = String::from_utf8_lossy(&evidence).to_ascii_lowercase();
+        assert!(ev_text.contains("get /a http/1.1"), "the payload is kept, rewritten");
+        for o in &originals {
+            assert!(!evidence.windows(4).any(|w| w == o), "{format}: {o:?} left in the evidence bytes");
+            for f in forms(o) {
+                for (what, text) in [("report", &stdout), ("stderr", &stderr), ("evidence", &ev_text)] {
+                    assert!(!text.contains(&f), "{format}: {f} left in the {what}");
+                }
+            }
+        }
+    }
+}

@@ -53,7 +53,7 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l fail-on -d '
 warning\t''
 error\t''"
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -s q -l quiet -d 'No progress bar'
-complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)'
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l list-detectors -d 'List the detectors, one line each, and exit'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -s h -l help -d 'Print help'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l evidence -d 'Also write the packets behind the findings of both captures, as one pcapng with an interface per capture and comments naming the side, frame and finding' -r -F
@@ -77,7 +77,7 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l max-streams 
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l link-mbps -d 'The link\'s bandwidth in Mbit/s, if known: a second at 90% of it is saturated' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l all -d 'List every matched flow, not only those whose two views differ'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -s q -l quiet -d 'No progress bar'
-complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)'
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -s h -l help -d 'Print help'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -l format -d 'Output format [default: from the -o extension, else table]' -r -f -a "table\t''
 md\t''
@@ -87,7 +87,7 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -s o -l output -d
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -l anonymize-key -d 'The anonymization key (any text); the same key gives the same pseudonyms. Without it a random key is used and printed once on standard error' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -l lang -d 'Language of the report\'s words' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -s q -l quiet -d 'No progress bar'
-complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)'
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand flows" -s h -l help -d 'Print help'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand frames" -s h -l help -d 'Print help'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand events" -s h -l help -d 'Print help'

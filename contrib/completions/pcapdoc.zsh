@@ -47,7 +47,7 @@ _arguments "${_arguments_options[@]}" : \
 '--fail-on=[Exit with status 1 when a finding is at least this severe (for CI use)]:FAIL_ON:(info warning error)' \
 '-q[No progress bar]' \
 '--quiet[No progress bar]' \
-'--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)]' \
+'--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture\: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)]' \
 '--list-detectors[List the detectors, one line each, and exit]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -74,7 +74,7 @@ _arguments "${_arguments_options[@]}" : \
 '--all[List every matched flow, not only those whose two views differ]' \
 '-q[No progress bar]' \
 '--quiet[No progress bar]' \
-'--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)]' \
+'--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture\: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':client:_files' \
@@ -90,7 +90,7 @@ _arguments "${_arguments_options[@]}" : \
 '--lang=[Language of the report'\''s words]:LANG:_default' \
 '-q[No progress bar]' \
 '--quiet[No progress bar]' \
-'--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report (and in the evidence capture)]' \
+'--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture\: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':file:_files' \

@@ -35,6 +35,8 @@ struct Writer<'a> {
     /// frame -> roles
     frames: BTreeMap<u64, Vec<String>>,
     written: u64,
+    /// Addresses written as text in payloads that had to be masked (`--anonymize`).
+    masked: u64,
     error: Option<String>,
     anonymizer: Option<&'a Anonymizer>,
     current_stream: Option<u32>,
@@ -75,7 +77,11 @@ impl Writer<'_> {
         }
         let Some(iface) = self.interface(f.link) else { return };
         let data = match self.anonymizer {
-            Some(a) => Cow::Owned(a.packet(f.raw, f.link)),
+            Some(a) => {
+                let (data, masked) = a.packet(f.raw, f.link);
+                self.masked += masked as u64;
+                Cow::Owned(data)
+            }
             None => Cow::Borrowed(f.raw),
         };
         let mut comment = match self.side {
@@ -170,7 +176,32 @@ fn open(source: &Path) -> Result<CaptureReader, String> {
     CaptureReader::open(source).map_err(|e| e.to_string())
 }
 
-/// Writes the evidence capture; returns how many packets it holds. `also` watches the same
+/// What an evidence capture holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub packets: u64,
+    /// Addresses written as text in payloads, masked with `x` because their pseudonym has
+    /// another length (`--anonymize`).
+    pub masked_text: u64,
+}
+
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.packets;
+        write!(f, "{n} {}", if n == 1 { "packet" } else { "packets" })?;
+        if self.masked_text > 0 {
+            write!(
+                f,
+                " ({} {} written as text in payloads masked with x: their pseudonyms are not the same length)",
+                self.masked_text,
+                if self.masked_text == 1 { "address" } else { "addresses" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the evidence capture; returns what it holds. `also` watches the same
 /// pass (the timelines' collector), so that the capture is read a second time only once.
 pub fn write(
     source: &Path,
@@ -179,7 +210,7 @@ pub fn write(
     anonymizer: Option<&Anonymizer>,
     options: &engine::Options,
     also: &mut dyn Observer,
-) -> Result<u64, String> {
+) -> Result<Written, String> {
     let reader = open(source)?;
     let (streams, frames) = cited(findings.iter());
     let mut w = Writer {
@@ -189,6 +220,7 @@ pub fn write(
         streams,
         frames,
         written: 0,
+        masked: 0,
         error: None,
         anonymizer,
         current_stream: None,
@@ -199,11 +231,11 @@ pub fn write(
 
 /// Flushes the evidence file and reports the first failed write: a full disk shows only at
 /// the flush of the buffered writer, which dropping it would hide.
-fn finish(w: Writer<'_>, dest: &Path) -> Result<u64, String> {
+fn finish(w: Writer<'_>, dest: &Path) -> Result<Written, String> {
     if let Some(e) = w.error {
         return Err(format!("cannot write {}: {e}", dest.display()));
     }
-    let written = w.written;
+    let written = Written { packets: w.written, masked_text: w.masked };
     w.out.into_inner().into_inner().map_err(|e| format!("cannot write {}: {}", dest.display(), e.error()))?;
     Ok(written)
 }
@@ -216,7 +248,7 @@ pub fn write_compare(
     dest: &Path,
     anonymizer: Option<&Anonymizer>,
     options: &engine::Options,
-) -> Result<u64, String> {
+) -> Result<Written, String> {
     let readers = [open(sides[0].0)?, open(sides[1].0)?];
     let mut w = Writer {
         out: create(dest)?,
@@ -225,6 +257,7 @@ pub fn write_compare(
         streams: BTreeMap::new(),
         frames: BTreeMap::new(),
         written: 0,
+        masked: 0,
         error: None,
         anonymizer,
         current_stream: None,
