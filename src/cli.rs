@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::capture::{CaptureReader, OpenError};
+use crate::capture::{CaptureReader, OpenError, Sources};
 use crate::detect::{self, Config, Severity};
 use crate::engine::{self, Analysis, Observer, TcpInfo};
 use crate::i18n::Lang;
@@ -26,13 +26,26 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Diagnose one or more captures and print the findings.
+    /// Diagnose a capture and print the findings.
+    ///
+    /// Several files, or a directory, are read as one capture: a ring buffer
+    /// (`tcpdump -C 100 -W 20 -w ring.pcap`, `-G 3600`, Wireshark's ring), or a capture split
+    /// in pieces. They are merged in time order as `mergecap` merges them, so frame and
+    /// stream numbers are those of the merged file, and each finding's frames also name their
+    /// file and frame there. `--each` analyses the files one by one instead.
+    ///
+    /// Example: `tcpdump -i eth0 -C 100 -W 20 -w /var/tmp/ring.pcap`, then
+    /// `pcapdoc analyze /var/tmp/`.
     Analyze {
-        /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input.
-        /// Standard input, FIFOs and process substitution are copied to a temporary file first
-        /// (in $TMPDIR, removed at exit), since timelines and --evidence read a capture twice.
+        /// Capture files (pcap, pcapng, optionally gzip-compressed) or directories of them;
+        /// `-` reads standard input. Standard input, FIFOs and process substitution are copied
+        /// to a temporary file first (in $TMPDIR, removed at exit), since timelines and
+        /// --evidence read a capture twice.
         #[arg(required_unless_present = "list_detectors")]
         files: Vec<PathBuf>,
+        /// Analyse each file as a capture of its own, not the files as one capture.
+        #[arg(long)]
+        each: bool,
         #[command(flatten)]
         output: OutputOpts,
         #[command(flatten)]
@@ -330,9 +343,26 @@ fn refuse_overwrite(output: &OutputOpts, evidence: Option<&Path>, inputs: &[&Inp
 
 /// Opens an input for its first pass, named as the user gave it.
 fn open_input(input: &Input, quiet: bool) -> Result<CaptureReader, AppError> {
-    let mut r = open_with_progress(&input.path, quiet)?;
-    r.set_display_name(&input.shown);
-    Ok(r)
+    open_with_progress(&one_capture(input), quiet)
+}
+
+fn one_capture(input: &Input) -> Sources {
+    let shown = input.shown.display().to_string();
+    Sources::many(vec![(input.path.clone(), shown.clone())], shown)
+}
+
+/// The captures the inputs make: all of them as one, or with `each`, one per file.
+fn captures_of(inputs: &[Input], each: bool) -> Vec<Sources> {
+    if each || inputs.len() < 2 {
+        return inputs.iter().map(one_capture).collect();
+    }
+    let files: Vec<(PathBuf, String)> =
+        inputs.iter().map(|i| (i.path.clone(), i.shown.display().to_string())).collect();
+    let name = match files.as_slice() {
+        [(_, first), .., (_, last)] => format!("{} files, {first} … {last}", files.len()),
+        _ => String::new(),
+    };
+    vec![Sources::many(files, name)]
 }
 
 /// Files above this size get a progress bar (on a terminal, without --quiet).
@@ -340,8 +370,8 @@ const PROGRESS_MIN_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Opens a capture with a progress bar on standard error when it is large and stderr is a
 /// terminal.
-fn open_with_progress(path: &Path, quiet: bool) -> Result<CaptureReader, AppError> {
-    let mut r = open(path)?;
+fn open_with_progress(sources: &Sources, quiet: bool) -> Result<CaptureReader, AppError> {
+    let mut r = sources.open().map_err(AppError::Open)?;
     let big = r.file_size().is_some_and(|s| s >= PROGRESS_MIN_BYTES);
     if big && !quiet && io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(r.file_size().unwrap_or(0));
@@ -351,7 +381,7 @@ fn open_with_progress(path: &Path, quiet: bool) -> Result<CaptureReader, AppErro
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        bar.set_message(path.display().to_string());
+        bar.set_message(sources.name().to_string());
         r.set_progress(Box::new(move |done, total| {
             bar.set_position(done);
             if done >= total {
@@ -375,7 +405,8 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     match cli.command {
         Command::Flows { file, output, lang } => {
             let anonymizer = output.anonymizer();
-            let analysis = engine::run(open_with_progress(&file, output.quiet)?, &mut engine::NoObserver);
+            let analysis =
+                engine::run(open_with_progress(&Sources::one(&file), output.quiet)?, &mut engine::NoObserver);
             warn_read_issues(&analysis);
             let report = FlowsReport::new(&analysis);
             // The rows hold what the report needs: the streams' state goes before the text
@@ -392,7 +423,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             };
             output.write(&text)?;
         }
-        Command::Analyze { files, output, opts, list_detectors, fail_on, evidence } => {
+        Command::Analyze { files, each, output, opts, list_detectors, fail_on, evidence } => {
             if list_detectors {
                 for e in detect::REGISTRY {
                     writeln!(out, "{:<22} {}", e.id, e.about).map_err(AppError::Output)?;
@@ -404,23 +435,25 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             }
             let config = opts.config()?;
             let format = output.format();
-            if format == Format::Html && files.len() > 1 {
-                return Err(AppError::Usage("an HTML report covers one capture; run analyze once per file".into()));
-            }
-            if evidence.is_some() && files.len() > 1 {
-                return Err(AppError::Usage("--evidence takes one capture; run analyze once per file".into()));
-            }
             // First: from here on, diagnostics naming files are anonymized too.
             let anonymizer = output.anonymizer();
+            let files = crate::input::expand(&files).map_err(AppError::Usage)?;
             // Pipes and standard input are spooled, so the second pass can read them again.
             let inputs: Vec<Input> =
                 files.iter().map(|f| Input::new(f)).collect::<Result<_, _>>().map_err(AppError::Usage)?;
             let refs: Vec<&Input> = inputs.iter().collect();
             refuse_overwrite(&output, evidence.as_deref(), &refs)?;
+            let captures = captures_of(&inputs, each);
+            if format == Format::Html && captures.len() > 1 {
+                return Err(AppError::Usage("an HTML report covers one capture; run analyze once per file".into()));
+            }
+            if evidence.is_some() && captures.len() > 1 {
+                return Err(AppError::Usage("--evidence takes one capture; run analyze once per file".into()));
+            }
             let mut reports = Vec::new();
-            for input in &inputs {
-                let file = &input.path;
-                let (analysis, findings) = detect::run(open_input(input, output.quiet)?, &config, &opts.detectors);
+            for file in &captures {
+                let (analysis, findings) =
+                    detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
                 warn_read_issues(&analysis);
                 let mut report = AnalyzeReport::new(&analysis, findings);
                 let places = crate::report::timeline::places(&report.findings, &analysis);

@@ -122,6 +122,8 @@ pub struct Analysis {
     pub max_streams: usize,
     /// Detector tables that reached their bound (filled in by `detect::run`).
     pub detector_caps: Vec<crate::detect::bounded::DetectorCap>,
+    /// Each frame's file, when several files were read as one.
+    pub frame_map: crate::capture::FrameMap,
 }
 
 impl Analysis {
@@ -348,8 +350,10 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     }
     let evicted_streams = flows.evicted();
     let released_streams = flows.released();
+    let (capture, frame_map) = reader.into_parts();
     Analysis {
-        capture: reader.into_info(),
+        capture,
+        frame_map,
         conversations: flows.into_conversations(),
         anomalies,
         tunnels,

@@ -50,6 +50,32 @@ impl Input {
     }
 }
 
+/// The capture files the arguments name: a directory stands for the capture files in it
+/// (files that start like pcap, pcapng or gzip; hidden ones are skipped), by name; the
+/// reader puts them in time order. Other arguments are kept as given.
+pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for a in args {
+        if !a.is_dir() {
+            out.push(a.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(a).map_err(|e| format!("cannot read the directory {}: {e}", a.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter(|p| crate::capture::looks_like_capture(p))
+            .collect();
+        if files.is_empty() {
+            return Err(format!("{} holds no capture files (pcap, pcapng or gzip)", a.display()));
+        }
+        files.sort();
+        out.extend(files);
+    }
+    Ok(out)
+}
+
 /// (device, inode) of an existing file, through links.
 #[cfg(unix)]
 fn identity(path: &Path) -> Option<(u64, u64)> {

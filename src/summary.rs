@@ -40,6 +40,19 @@ pub struct CaptureSummary {
     /// What the capture itself got wrong (copies, missing handshake packets, time going
     /// backwards): data that lowers confidence in the findings (docs/ACCURACY.md).
     pub quality: crate::engine::Quality,
+    /// When several files were read as one: each file (`file`, `packets`, `first_ts`,
+    /// `last_ts`), in time order; empty for one file.
+    pub files: Vec<FileRow>,
+    /// The files' time spans overlap: merged packet by packet (several interfaces or hosts).
+    pub files_overlap: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRow {
+    pub file: String,
+    pub packets: u64,
+    pub first_ts: Option<f64>,
+    pub last_ts: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +131,17 @@ impl CaptureSummary {
             limits: Limits::default(),
             tunnels: Vec::new(),
             quality: crate::engine::Quality::default(),
+            files: info
+                .files
+                .iter()
+                .map(|f| FileRow {
+                    file: f.file.clone(),
+                    packets: f.packets,
+                    first_ts: f.first_ts.map(|t| t.as_secs_f64()),
+                    last_ts: f.last_ts.map(|t| t.as_secs_f64()),
+                })
+                .collect(),
+            files_overlap: info.files_overlap,
         }
     }
 }

@@ -37,7 +37,12 @@ fn captures() -> Vec<(String, std::path::PathBuf)> {
 }
 
 fn lines_for(name: &str, path: &Path) -> Vec<String> {
-    let Ok(reader) = CaptureReader::open(path) else { return vec![format!("{name}\tunreadable")] };
+    let reader = if path.is_dir() {
+        support::open_capture(path)
+    } else {
+        let Ok(reader) = CaptureReader::open(path) else { return vec![format!("{name}\tunreadable")] };
+        reader
+    };
     let (_, findings) = detect::run(reader, &Config::default(), &[]);
     let mut v: Vec<String> = findings
         .iter()

@@ -95,7 +95,7 @@ fn gzip_is_detected_by_content_not_by_name() {
         n += 1;
     }
     assert_eq!(n, 17);
-    assert!(r.info().gzip);
+    assert!(r.into_info().gzip);
 }
 
 #[test]

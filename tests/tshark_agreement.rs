@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use pcapdoc::capture::CaptureReader;
 use pcapdoc::decode::{Frame, Tcp};
 use pcapdoc::engine::{self, Observer, TcpInfo};
 use pcapdoc::flow::Conversation;
@@ -47,7 +46,7 @@ fn golden(path: &Path) -> View {
 }
 
 fn ours(capture: &Path) -> View {
-    let reader = CaptureReader::open(capture).unwrap_or_else(|e| panic!("{e}"));
+    let reader = support::open_capture(capture);
     let mut c = Collect(BTreeMap::new());
     engine::run(reader, &mut c);
     c.0

@@ -200,6 +200,27 @@ run_one() {
       capture_start $sc 128
       client download --host $VIP --path /mid.bin --timeout 150
       ;;
+    long-ring)
+      # The capture a user leaves running for a failure that comes and goes: a tcpdump ring
+      # of 20 files of 1 MB (-C 1 -W 20) at the client, over a long lossy download (2 %
+      # loss toward the client) of more than 20 MB of capture, so the ring wraps: the
+      # lowest-numbered files are overwritten with the newest packets, and name order is not
+      # time order.
+      start_nginx 60
+      head -c 200000000 /dev/zero | tr '\0' 'x' > "$work/www/huge.bin"
+      nsx $M iptables -A FORWARD -i pd-m1 -m statistic --mode random --probability 0.02 -j DROP
+      mkdir -p "$work/ring"
+      nsx $C tcpdump -i pd-c0 -s 128 -U -C 1 -W 20 -Z root -w "$work/ring/ring.pcap" not arp >/dev/null 2>&1 &
+      nsx $S tcpdump -i pd-s0 -s 128 -U -w "$work/$sc-server.pcap" not arp >/dev/null 2>&1 &
+      sleep 1.5
+      client download --host $VIP --path /huge.bin --timeout 150
+      sleep 1
+      nsx $C pkill tcpdump || true; nsx $S pkill tcpdump || true
+      sleep 1
+      rm -rf "$out/long/ring" && mkdir -p "$out/long/ring" && cp "$work"/ring/ring.pcap* "$out/long/ring/"
+      echo "wrote $out/long/ring/"
+      return
+      ;;
     storm|storm-control)
       start_nginx 60
       if [ $sc = storm ]; then

@@ -79,7 +79,7 @@ _pcapdoc() {
             return 0
             ;;
         pcapdoc__subcmd__analyze)
-            opts="-o -q -h --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --list-detectors --evidence --fail-on --help"
+            opts="-o -q -h --each --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --list-detectors --evidence --fail-on --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -45,13 +45,14 @@ _arguments "${_arguments_options[@]}" : \
 '--link-mbps=[The link'\''s bandwidth in Mbit/s, if known\: a second at 90% of it is saturated]:MBPS:_default' \
 '--evidence=[Also write the packets behind the findings, with comments naming them, as pcapng]:FILE.pcapng:_files' \
 '--fail-on=[Exit with status 1 when a finding is at least this severe (for CI use)]:FAIL_ON:(info warning error)' \
+'--each[Analyse each file as a capture of its own, not the files as one capture]' \
 '-q[No progress bar]' \
 '--quiet[No progress bar]' \
 '--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture\: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)]' \
 '--list-detectors[List the detectors, one line each, and exit]' \
-'-h[Print help]' \
-'--help[Print help]' \
-'*::files -- Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input. Standard input, FIFOs and process substitution are copied to a temporary file first (in $TMPDIR, removed at exit), since timelines and --evidence read a capture twice:_files' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+'*::files -- Capture files (pcap, pcapng, optionally gzip-compressed) or directories of them; `-` reads standard input. Standard input, FIFOs and process substitution are copied to a temporary file first (in $TMPDIR, removed at exit), since timelines and --evidence read a capture twice:_files' \
 && ret=0
 ;;
 (compare)
@@ -169,7 +170,7 @@ esac
 (( $+functions[_pcapdoc_commands] )) ||
 _pcapdoc_commands() {
     local commands; commands=(
-'analyze:Diagnose one or more captures and print the findings' \
+'analyze:Diagnose a capture and print the findings' \
 'compare:Line up a capture taken at the client with one taken at the server\: matched flows (through NAT), the clock offset, and what was lost or made on the path' \
 'flows:One row per TCP stream, numbered as Wireshark'\''s tcp.stream' \
 'frames:Every TCP frame with its tcp.stream and tcp.analysis flags, tab-separated, in the same layout as scripts/tshark-golden writes (for checking pcapdoc against Wireshark)' \
@@ -212,7 +213,7 @@ _pcapdoc__subcmd__generate_commands() {
 (( $+functions[_pcapdoc__subcmd__help_commands] )) ||
 _pcapdoc__subcmd__help_commands() {
     local commands; commands=(
-'analyze:Diagnose one or more captures and print the findings' \
+'analyze:Diagnose a capture and print the findings' \
 'compare:Line up a capture taken at the client with one taken at the server\: matched flows (through NAT), the clock offset, and what was lost or made on the path' \
 'flows:One row per TCP stream, numbered as Wireshark'\''s tcp.stream' \
 'frames:Every TCP frame with its tcp.stream and tcp.analysis flags, tab-separated, in the same layout as scripts/tshark-golden writes (for checking pcapdoc against Wireshark)' \

@@ -134,7 +134,10 @@ ui-packets-streams = { $packets ->
     [one] 1 TCP stream
    *[other] { $streams } TCP streams
 }
+ui-in-file = { $role } ({ $file }, frame { $frame })
 ui-note = note
+note-files = { $n } files read as one capture, in time order: frame numbers and Wireshark filters are those of the merged file (mergecap -w merged.pcapng with the same files), and each evidence frame also names its file and frame there
+note-files-overlap = { $n } files read as one capture, but their times overlap: they look like captures of different interfaces or hosts, merged packet by packet in time order (as mergecap does); a connection seen at two points appears twice. To compare a client and a server capture, use pcapdoc compare
 note-reassembly = { $n } out-of-order bytes were not reassembled (cap { $cap } bytes per direction)
 note-evicted = { $n ->
     [one] 1 stale TCP stream was
@@ -220,6 +223,7 @@ read-corrupt = corrupt record at byte { $offset } after frame { $after_frame }: 
 read-resynchronised = skipped { $skipped } damaged bytes and resumed at byte { $offset }; Wireshark stops after frame { $after_frame }, so later frame numbers do not exist there
 read-unknown-interface = frame { $frame } (byte { $offset }) names interface { $interface }, which the file never describes
 read-bad-tsresol = interface { $interface } has an unusable if_tsresol ({ $value }); microseconds assumed
+read-in-file = { $file }: { $issue }
 read-io = read error at byte { $offset } after frame { $after_frame }: { $message }
 reason-caplen = the record claims { $claimed } captured bytes, more than the { $max }-byte maximum
 reason-block-length = block length { $len } is impossible (under 12, not a multiple of 4, or over 16 MiB)

@@ -164,6 +164,11 @@ pub enum ReadIssue {
         after_frame: u64,
         message: String,
     },
+    /// An issue of one of several files read as one (its offsets and frames are the file's).
+    InFile {
+        file: String,
+        issue: Box<ReadIssue>,
+    },
 }
 
 impl ReadIssue {
@@ -189,6 +194,7 @@ impl ReadIssue {
             ReadIssue::Io { offset, after_frame, message } => {
                 msg!("read-io", offset = *offset, after_frame = *after_frame, message = message.clone())
             }
+            ReadIssue::InFile { file, issue } => msg!("read-in-file", file = file.clone(), issue = issue.message()),
         }
     }
 }
@@ -215,6 +221,20 @@ pub struct CaptureInfo {
     /// Packets the capturing interface dropped, where pcapng statistics record it.
     pub interface_drops: Option<u64>,
     pub issues: Vec<ReadIssue>,
+    /// When several files were read as one: each file, in time order of its first packet.
+    pub files: Vec<FileSpan>,
+    /// Some files' time spans overlap (captures of several interfaces or hosts, not a ring):
+    /// they were merged packet by packet.
+    pub files_overlap: bool,
+}
+
+/// One of several files read as one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSpan {
+    pub file: String,
+    pub packets: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
 }
 
 /// Opening failed: these are the only fatal capture errors.
@@ -235,15 +255,156 @@ enum Inner {
     Pcapng(pcapng::PcapngState),
 }
 
-/// Streams the records of one capture. Use [`CaptureReader::next_record`] in a `while let`.
+/// Streams the records of one capture, which may be several files read as one
+/// ([`CaptureReader::open_many`]). Use [`CaptureReader::next_record`] in a `while let`.
 pub struct CaptureReader {
+    parts: Vec<Part>,
+    /// The part whose record was handed out last: it is read on before the next choice.
+    last: Option<usize>,
+    /// The earliest head among the other parts when `last` was chosen, and its part: while
+    /// `last`'s next head comes before it, `last` is chosen again without looking at the
+    /// others (a ring's files follow one another, so a scan happens once per file).
+    others: Option<(Timestamp, usize)>,
+    /// Records handed out: the frame number of the last one.
+    frames: u64,
+    /// Where runs of merged frames came from, when there are several files.
+    map: FrameMap,
+    /// A name for the whole, when there are several files.
+    name: Option<String>,
+    progress: Option<Box<dyn FnMut(u64, u64)>>,
+}
+
+/// What to read as one capture: one file, or several read as one (the second pass of a
+/// report opens the same again).
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// (path to open, name to show).
+    files: Vec<(PathBuf, String)>,
+    name: String,
+}
+
+impl Sources {
+    pub fn one(path: &Path) -> Self {
+        let shown = path.display().to_string();
+        Sources { files: vec![(path.to_path_buf(), shown.clone())], name: shown }
+    }
+
+    /// Several files read as one, named `name` in reports; each (path, shown name).
+    pub fn many(files: Vec<(PathBuf, String)>, name: String) -> Self {
+        Sources { files, name }
+    }
+
+    pub fn open(&self) -> Result<CaptureReader, OpenError> {
+        let mut r = match self.files.as_slice() {
+            [(path, _)] => CaptureReader::open(path)?,
+            many => {
+                let paths: Vec<PathBuf> = many.iter().map(|(p, _)| p.clone()).collect();
+                CaptureReader::open_many(&paths, &self.name)?
+            }
+        };
+        r.set_display_names(self.files.iter().map(|(_, n)| n.as_str()));
+        Ok(r)
+    }
+
+    /// Standard input, which cannot be opened again.
+    pub fn is_stdin(&self) -> bool {
+        self.files.iter().any(|(p, _)| p == Path::new("-"))
+    }
+
+    /// The name shown for the whole.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// One file of a capture.
+struct Part {
     src: Source,
     inner: Inner,
     info: CaptureInfo,
     done: bool,
+    /// Its next record, read ahead to merge the files in time order.
+    head: Option<RawRecord>,
+    /// Added to its interface ids, so the files' interfaces stay apart.
+    interface_base: u32,
+    /// Its place among the files as given (they are read in time order).
+    given: usize,
     /// Bytes read from the underlying file (compressed bytes for gzip), and its size.
     disk: Option<(std::sync::Arc<std::sync::atomic::AtomicU64>, u64)>,
-    progress: Option<Box<dyn FnMut(u64, u64)>>,
+}
+
+impl Part {
+    /// Reads the next record into `head`.
+    fn advance(&mut self) {
+        if self.done {
+            return;
+        }
+        self.head = match &mut self.inner {
+            Inner::Pcap(state) => state.next(&mut self.src, &mut self.info),
+            Inner::Pcapng(state) => state.next(&mut self.src, &mut self.info),
+        };
+        match &self.head {
+            Some(raw) => {
+                self.info.packets += 1;
+                self.info.first_ts.get_or_insert(raw.ts);
+                self.info.last_ts = Some(raw.ts);
+            }
+            None => {
+                self.done = true;
+                self.info.bytes_read = self.src.offset();
+                self.src.release();
+            }
+        }
+    }
+}
+
+/// Where merged frames came from: runs of consecutive frames from one file. Bounded: files
+/// that interleave packet by packet make a run per packet, and past [`FrameMap::MAX_RUNS`]
+/// the rest is not mapped (`source_of` says `None`).
+#[derive(Debug, Clone, Default)]
+pub struct FrameMap {
+    /// (first merged frame, file index, that frame's number in its file).
+    runs: Vec<(u64, u32, u64)>,
+    files: Vec<String>,
+    full: bool,
+}
+
+impl FrameMap {
+    pub const MAX_RUNS: usize = 1 << 20;
+
+    fn note(&mut self, frame: u64, part: usize, local: u64) {
+        if self.full {
+            return;
+        }
+        let continues = self.runs.last().is_some_and(|&(f, p, l)| p as usize == part && frame - f == local - l);
+        if continues {
+            return;
+        }
+        if self.runs.len() >= Self::MAX_RUNS {
+            self.full = true;
+            return;
+        }
+        self.runs.push((frame, part as u32, local));
+    }
+
+    /// The file a merged frame came from, and its frame number there; `None` for a single
+    /// file or past the bound.
+    pub fn source_of(&self, frame: u64) -> Option<(&str, u64)> {
+        if self.files.len() < 2 {
+            return None;
+        }
+        let i = self.runs.partition_point(|r| r.0 <= frame).checked_sub(1)?;
+        let &(first, part, local) = self.runs.get(i)?;
+        if self.full && i + 1 == self.runs.len() {
+            return None;
+        }
+        Some((self.files.get(part as usize)?.as_str(), local + (frame - first)))
+    }
+
+    /// The files, in the order they were given.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
 }
 
 /// Counts the bytes read through it, for progress reporting.
@@ -268,41 +429,94 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 impl CaptureReader {
     /// Opens a file, or standard input when `path` is `-`.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
+        Ok(Self::of_parts(vec![Self::open_part(path)?], None))
+    }
+
+    /// Opens files that belong to one capture (a ring buffer, a capture split in pieces, or
+    /// several interfaces) and reads them as one, merged in time order as `mergecap` merges
+    /// them: at each step the earliest next record of any file, the last file (as given)
+    /// winning ties. Ring files need no sorting: their names may wrap, their times do not.
+    /// Frame numbers are those of the merged file; [`CaptureReader::frame_map`] gives each
+    /// frame's file and number there. `name` names the whole in reports.
+    pub fn open_many(paths: &[PathBuf], name: &str) -> Result<Self, OpenError> {
+        let parts = paths.iter().map(|p| Self::open_part(p)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::of_parts(parts, Some(name.to_string())))
+    }
+
+    fn open_part(path: &Path) -> Result<Part, OpenError> {
         if path == Path::new("-") {
-            return Self::from_reader(Box::new(io::stdin()), path);
+            return Self::part_from_reader(Box::new(io::stdin()), path);
         }
         let file = File::open(path).map_err(|source| OpenError::Io { path: path.into(), source })?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(OpenError::Io { path: path.into(), source: io::Error::other("is a directory") });
+        }
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let mut r = Self::from_reader(Box::new(Counting { inner: file, count: count.clone() }), path)?;
-        r.disk = Some((count, size));
-        Ok(r)
+        let mut part = Self::part_from_reader(Box::new(Counting { inner: file, count: count.clone() }), path)?;
+        part.disk = Some((count, size));
+        Ok(part)
+    }
+
+    fn of_parts(mut parts: Vec<Part>, name: Option<String>) -> Self {
+        let mut base = 0u32;
+        for (i, p) in parts.iter_mut().enumerate() {
+            p.given = i;
+            p.interface_base = base;
+            base = base.saturating_add(u32::try_from(p.info.interfaces.max(1)).unwrap_or(u32::MAX));
+            p.advance();
+        }
+        let map = FrameMap { files: parts.iter().map(|p| p.info.file.clone()).collect(), ..FrameMap::default() };
+        CaptureReader { parts, last: None, others: None, frames: 0, map, name, progress: None }
     }
 
     /// Names the capture in reports as `name` (a spooled pipe is read from a temporary file,
     /// and reported as what the user gave).
     pub fn set_display_name(&mut self, name: &Path) {
-        self.info.file = name.display().to_string();
+        if let [one] = self.parts.as_mut_slice() {
+            one.info.file = name.display().to_string();
+        }
     }
 
-    /// Size of the file on disk, when known (not for standard input).
+    /// Names the files in reports, in the order they were given.
+    pub fn set_display_names<'n>(&mut self, names: impl Iterator<Item = &'n str>) {
+        let names: Vec<&str> = names.collect();
+        for p in &mut self.parts {
+            if let Some(n) = names.get(p.given) {
+                p.info.file = (*n).to_string();
+            }
+        }
+        self.map.files = self.parts.iter().map(|p| p.info.file.clone()).collect();
+    }
+
+    /// Size of the files on disk, when known (not for standard input).
     pub fn file_size(&self) -> Option<u64> {
-        self.disk.as_ref().map(|d| d.1)
+        self.parts.iter().map(|p| p.disk.as_ref().map(|d| d.1)).sum()
     }
 
-    /// Calls `hook(bytes read from disk, file size)` every few thousand records and at the end.
+    /// Calls `hook(bytes read from disk, total size)` every few thousand records and at the end.
     pub fn set_progress(&mut self, hook: Box<dyn FnMut(u64, u64)>) {
         self.progress = Some(hook);
     }
 
     fn report_progress(&mut self) {
-        if let (Some(hook), Some((count, size))) = (self.progress.as_mut(), self.disk.as_ref()) {
-            hook(count.load(std::sync::atomic::Ordering::Relaxed), *size);
+        let Some(hook) = self.progress.as_mut() else { return };
+        let (mut done, mut size) = (0, 0);
+        for (count, total) in self.parts.iter().filter_map(|p| p.disk.as_ref()) {
+            done += count.load(std::sync::atomic::Ordering::Relaxed);
+            size += total;
+        }
+        if size > 0 {
+            hook(done, size);
         }
     }
 
     /// Opens from any reader; `path` is only used in messages and the summary.
     pub fn from_reader(input: Box<dyn Read + Send>, path: &Path) -> Result<Self, OpenError> {
+        Ok(Self::of_parts(vec![Self::part_from_reader(input, path)?], None))
+    }
+
+    fn part_from_reader(input: Box<dyn Read + Send>, path: &Path) -> Result<Part, OpenError> {
         let io_err = |source| OpenError::Io { path: path.into(), source };
         let mut src = Source::new(input);
         let mut gzip = false;
@@ -328,50 +542,144 @@ impl CaptureReader {
         } else {
             return Err(OpenError::NotACapture { path: path.into(), found: describe_magic(magic) });
         };
-        Ok(Self { src, inner, info, done: false, disk: None, progress: None })
+        Ok(Part { src, inner, info, done: false, head: None, interface_base: 0, given: 0, disk: None })
     }
 
-    /// The next packet record, or `None` at the end of the readable part of the file.
+    /// The next packet record, or `None` at the end of the readable part of the files.
     pub fn next_record(&mut self) -> Option<Record<'_>> {
-        if self.done {
-            return None;
+        let prev = self.last.take();
+        if let Some(p) = prev.and_then(|i| self.parts.get_mut(i)) {
+            p.advance();
         }
-        let found = match &mut self.inner {
-            Inner::Pcap(state) => state.next(&mut self.src, &mut self.info),
-            Inner::Pcapng(state) => state.next(&mut self.src, &mut self.info),
+        // The earliest head. On a tie the last of the files as given wins: mergecap's
+        // `is_earlier` is true for equal times and each file in turn replaces the pick (a
+        // ring's file that ends at the microsecond the next one starts; lab long-ring).
+        let wins = |ts: Timestamp, i: usize, other: Option<(Timestamp, usize)>| {
+            other.is_none_or(|(t, j)| ts < t || (ts == t && i > j))
         };
-        let Some(raw) = found else {
-            self.done = true;
-            self.info.bytes_read = self.src.offset();
-            self.report_progress();
+        let again = prev.and_then(|i| {
+            let ts = self.parts.get(i)?.head.as_ref()?.ts;
+            (self.parts.len() == 1 || (self.others.is_some() && wins(ts, i, self.others))).then_some((i, ts))
+        });
+        let pick = match again {
+            Some(p) => Some(p),
+            None => {
+                let mut pick: Option<(usize, Timestamp)> = None;
+                for (i, p) in self.parts.iter().enumerate() {
+                    if let Some(h) = &p.head {
+                        if pick.is_none_or(|(_, t)| h.ts <= t) {
+                            pick = Some((i, h.ts));
+                        }
+                    }
+                }
+                if let (Some((i, _)), true) = (pick, self.parts.len() > 1) {
+                    self.others = None;
+                    for (j, p) in self.parts.iter().enumerate().filter(|(j, _)| *j != i) {
+                        if let Some(h) = &p.head {
+                            if self.others.is_none_or(|(t, _)| h.ts <= t) {
+                                self.others = Some((h.ts, j));
+                            }
+                        }
+                    }
+                    // No other file has a packet left: this one goes on alone.
+                    if self.others.is_none() {
+                        self.others = Some((Timestamp(i64::MAX), usize::MAX));
+                    }
+                }
+                pick
+            }
+        };
+        let Some((i, _)) = pick else {
+            if self.frames > 0 || self.progress.is_some() {
+                self.report_progress();
+            }
             return None;
         };
-        self.info.packets += 1;
-        if self.info.packets % PROGRESS_EVERY == 0 {
+        self.frames += 1;
+        if self.frames % PROGRESS_EVERY == 0 {
             self.report_progress();
         }
-        self.info.first_ts.get_or_insert(raw.ts);
-        self.info.last_ts = Some(raw.ts);
-        let data = self.src.bytes(raw.data);
-        let record = Record {
-            frame: self.info.packets,
+        self.last = Some(i);
+        if self.parts.len() > 1 {
+            let local = self.parts.get(i).map_or(0, |p| p.info.packets);
+            self.map.note(self.frames, i, local);
+        }
+        let p = self.parts.get(i)?;
+        let raw = p.head.as_ref()?;
+        Some(Record {
+            frame: self.frames,
             ts: raw.ts,
             link: raw.link,
-            interface: raw.interface,
-            data,
+            interface: raw.interface.saturating_add(p.interface_base),
+            data: p.src.bytes(raw.data.clone()),
             orig_len: raw.orig_len,
+        })
+    }
+
+    /// Where each frame came from, when several files are read as one.
+    pub fn frame_map(&self) -> &FrameMap {
+        &self.map
+    }
+
+    /// What the files say, and what went wrong reading them, as one capture.
+    pub fn into_info(self) -> CaptureInfo {
+        self.into_parts().0
+    }
+
+    /// [`CaptureReader::into_info`], and the frame map.
+    pub fn into_parts(self) -> (CaptureInfo, FrameMap) {
+        let mut infos: Vec<CaptureInfo> = self
+            .parts
+            .into_iter()
+            .map(|mut p| {
+                p.info.bytes_read = p.info.bytes_read.max(p.src.offset());
+                // A record read ahead but never handed out (the caller stopped early).
+                p.info.packets -= u64::from(p.head.is_some() && !p.done);
+                p.info
+            })
+            .collect();
+        let info = if infos.len() == 1 {
+            infos.pop().unwrap_or_default()
+        } else {
+            merge_infos(&infos, self.name.unwrap_or_default())
         };
-        Some(record)
+        (info, self.map)
     }
+}
 
-    pub fn info(&self) -> &CaptureInfo {
-        &self.info
+/// One summary for several files read as one: their packets, bytes and interfaces added up,
+/// link types joined, the time span of all, and each file's issues named after it.
+fn merge_infos(infos: &[CaptureInfo], name: String) -> CaptureInfo {
+    let mut m = CaptureInfo { file: name, ..CaptureInfo::default() };
+    m.format = infos.first().and_then(|i| i.format);
+    m.gzip = infos.iter().any(|i| i.gzip);
+    for i in infos {
+        for l in &i.link_types {
+            if !m.link_types.contains(l) {
+                m.link_types.push(*l);
+            }
+        }
+        m.interfaces += i.interfaces;
+        m.sections += i.sections;
+        m.packets += i.packets;
+        m.bytes_read += i.bytes_read;
+        m.first_ts = m.first_ts.min(i.first_ts).or(m.first_ts).or(i.first_ts);
+        m.last_ts = m.last_ts.max(i.last_ts);
+        if let Some(d) = i.interface_drops {
+            m.interface_drops = Some(m.interface_drops.unwrap_or(0) + d);
+        }
+        for issue in &i.issues {
+            m.issues.push(ReadIssue::InFile { file: i.file.clone(), issue: Box::new(issue.clone()) });
+        }
+        m.files.push(FileSpan { file: i.file.clone(), packets: i.packets, first_ts: i.first_ts, last_ts: i.last_ts });
     }
-
-    pub fn into_info(mut self) -> CaptureInfo {
-        self.info.bytes_read = self.info.bytes_read.max(self.src.offset());
-        self.info
-    }
+    m.files.sort_by_key(|f| f.first_ts);
+    m.files_overlap =
+        m.files.windows(2).any(|w| match (w.first().and_then(|a| a.last_ts), w.get(1).and_then(|b| b.first_ts)) {
+            (Some(end), Some(start)) => start < end,
+            _ => false,
+        });
+    m
 }
 
 /// Where a record lies in the source window; resolved to a slice by the reader so that the
@@ -401,6 +709,14 @@ impl Read for SourceReader {
         self.0.consume(n);
         Ok(n)
     }
+}
+
+/// True when the file starts like a capture (pcap, pcapng or gzip): how a directory's
+/// files are chosen.
+pub fn looks_like_capture(path: &Path) -> bool {
+    let mut head = [0u8; 4];
+    let read = File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    read.is_ok() && (head.starts_with(&GZIP_MAGIC) || pcap::is_magic(head) || pcapng::is_magic(head))
 }
 
 fn describe_magic(m: [u8; 4]) -> String {

@@ -31,6 +31,16 @@ impl Source {
         Self { inner, buf: Vec::new(), start: 0, end: 0, eof: false, offset: 0 }
     }
 
+    /// Lets go of the buffer and the input, at the end: the next file of a ring reuses the
+    /// memory instead of faulting in fresh pages. `offset()` stays.
+    pub fn release(&mut self) {
+        self.buf = Vec::new();
+        self.start = 0;
+        self.end = 0;
+        self.eof = true;
+        self.inner = Box::new(io::empty());
+    }
+
     /// The bytes currently available.
     pub fn window(&self) -> &[u8] {
         self.buf.get(self.start..self.end).unwrap_or_default()

@@ -89,6 +89,8 @@ pub struct Evidence {
     /// Seconds since the epoch.
     pub time: f64,
     pub role: Message,
+    /// When several files are read as one: the file the frame is in, and its number there.
+    pub file: Option<(String, u64)>,
 }
 
 /// What a detector found. Its words are [`Message`]s: the report renders them in the user's
@@ -161,6 +163,10 @@ impl Serialize for Evidence {
         st.serialize_field("time", &self.time)?;
         st.serialize_field("role", &self.role.text(Lang::EN))?;
         st.serialize_field("role_message", &self.role)?;
+        if let Some((file, frame)) = &self.file {
+            st.serialize_field("file", file)?;
+            st.serialize_field("file_frame", frame)?;
+        }
         st.end()
     }
 }
@@ -187,7 +193,7 @@ impl Finding {
     }
 
     pub fn evidence(mut self, frame: u64, ts: Timestamp, role: Message) -> Self {
-        self.evidence.push(Evidence { frame, time: ts.as_secs_f64(), role });
+        self.evidence.push(Evidence { frame, time: ts.as_secs_f64(), role, file: None });
         self
     }
 
@@ -476,6 +482,9 @@ pub fn run_with(
     let mut analysis = engine::run_with_options(reader, &mut fan, &config.engine);
     let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
     analysis.detector_caps = fan.detectors.iter().flat_map(|d| d.caps()).collect();
+    for e in findings.iter_mut().flat_map(|f| f.evidence.iter_mut()) {
+        e.file = analysis.frame_map.source_of(e.frame).map(|(file, n)| (file.to_string(), n));
+    }
     drop_superseded(&mut findings);
     lower_confidence(&mut findings, &analysis.quality);
     for f in findings.iter_mut().filter(|f| f.confirm.is_none() && f.severity >= Severity::Warning) {

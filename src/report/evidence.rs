@@ -204,14 +204,14 @@ impl std::fmt::Display for Written {
 /// Writes the evidence capture; returns what it holds. `also` watches the same
 /// pass (the timelines' collector), so that the capture is read a second time only once.
 pub fn write(
-    source: &Path,
+    source: &crate::capture::Sources,
     findings: &[Finding],
     dest: &Path,
     anonymizer: Option<&Anonymizer>,
     options: &engine::Options,
     also: &mut dyn Observer,
 ) -> Result<Written, String> {
-    let reader = open(source)?;
+    let reader = source.open().map_err(|e| e.to_string())?;
     let (streams, frames) = cited(findings.iter());
     let mut w = Writer {
         out: create(dest)?,

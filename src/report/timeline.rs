@@ -134,7 +134,7 @@ pub fn collect(
     analysis: &Analysis,
     options: &engine::Options,
 ) -> BTreeMap<u32, Timeline> {
-    collect_from(path, findings, &places(findings, analysis), options)
+    collect_from(&crate::capture::Sources::one(path), findings, &places(findings, analysis), options)
 }
 
 /// Where the findings' streams are in the capture: from the flow table at the end, else as
@@ -155,16 +155,16 @@ pub fn places(findings: &[Finding], analysis: &Analysis) -> Vec<FlowRef> {
 
 /// [`collect`], with the streams' places taken by [`places`].
 pub fn collect_from(
-    path: &Path,
+    sources: &crate::capture::Sources,
     findings: &[Finding],
     known: &[FlowRef],
     options: &engine::Options,
 ) -> BTreeMap<u32, Timeline> {
     let wanted: BTreeSet<u32> = findings.iter().filter_map(|f| f.stream).collect();
-    if wanted.is_empty() || path == Path::new("-") {
+    if wanted.is_empty() || sources.is_stdin() {
         return BTreeMap::new();
     }
-    let Ok(reader) = CaptureReader::open(path) else { return BTreeMap::new() };
+    let Ok(reader) = sources.open() else { return BTreeMap::new() };
     let last = findings.iter().filter(|f| f.stream.is_some()).flat_map(|f| f.frames.last()).max().copied();
     let bound = last.map(|l| l.saturating_add(TAIL_FRAMES));
     let c = if known.len() == wanted.len() {

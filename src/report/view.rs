@@ -88,7 +88,17 @@ impl FindingView {
             summary: f.summary.text(lang),
             explanation: f.explanation.text(lang),
             confidence: confidence.text(lang),
-            evidence: f.evidence.iter().map(|e| (e.frame, e.role.text(lang))).collect(),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| {
+                    let role = match &e.file {
+                        Some((file, n)) => msg!("ui-in-file", role = e.role.clone(), file = file.clone(), frame = *n),
+                        None => e.role.clone(),
+                    };
+                    (e.frame, role.text(lang))
+                })
+                .collect(),
             frame_label: Message::new("ui-frame").text(lang),
             filter: f.display_filter.clone(),
             recommendations: f.recommendations.iter().map(|r| r.text(lang)).collect(),
@@ -154,6 +164,10 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     }
     for i in &c.read_issue_messages {
         v.push((lang.ui("ui-issues"), i.text(lang)));
+    }
+    if !c.files.is_empty() {
+        let key = if c.files_overlap { "note-files-overlap" } else { "note-files" };
+        v.push((lang.ui("ui-note"), msg!(key, n = c.files.len()).text(lang)));
     }
     for n in limit_notes(c) {
         v.push((lang.ui("ui-note"), n.text(lang)));

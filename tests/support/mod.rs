@@ -53,6 +53,16 @@ pub fn golden_dir() -> PathBuf {
     root().join("tests/golden")
 }
 
+/// A capture file, or a directory whose files are read as one capture (issue 18).
+pub fn open_capture(p: &Path) -> pcapdoc::capture::CaptureReader {
+    if !p.is_dir() {
+        return pcapdoc::capture::CaptureReader::open(p).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    pcapdoc::capture::CaptureReader::open_many(&files, &p.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub fn exists(p: &Path) -> bool {
     p.try_exists().unwrap_or(false)
 }

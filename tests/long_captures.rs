@@ -1,0 +1,138 @@
+//! Issue 18: long captures. Files that belong to one capture (a capture split in pieces, a
+//! tcpdump ring that wrapped, captures of two points) are read as one, with the frame and
+//! stream numbers of the merged file; `--each` reads them one by one. The captures are in
+//! captures/long/, made by scripts/make-long-captures and the lab's long-ring scenario;
+//! tshark's view of each directory merged with mergecap is in tests/golden/ and checked
+//! frame by frame by tshark_agreement.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support;
+
+fn pcapdoc() -> Command {
+    let mut c = Command::new(assert_cmd::cargo::cargo_bin!("pcapdoc"));
+    c.current_dir(support::root());
+    c
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = pcapdoc().args(["analyze", "--format", "json"]).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// What must not change when a capture is cut in pieces: each finding's detector, severity,
+/// stream and frames, and each stream's numbers.
+fn shape(v: &Value) -> (Vec<Value>, Vec<Value>) {
+    let findings = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| serde_json::json!([f["detector"], f["severity"], f["stream"], f["frames"]]))
+        .collect();
+    let streams = v["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::json!([s["stream"], s["first_frame"], s["last_frame"], s["packets"], s["history"]]))
+        .collect();
+    (findings, streams)
+}
+
+#[test]
+fn a_capture_split_in_three_or_a_gzip_ring_gives_the_whole_files_findings_frames_and_streams() {
+    let whole = json(&["captures/slb-idle-reset-client.pcap"]);
+    assert_eq!(whole["findings"][0]["detector"], "idle-timeout");
+    for dir in ["captures/long/slb-split", "captures/long/slb-ring-gz"] {
+        let pieces = json(&[dir]);
+        assert_eq!(shape(&pieces), shape(&whole), "{dir}");
+        assert_eq!(pieces["capture"]["packets"], whole["capture"]["packets"]);
+        let files = pieces["capture"]["files"].as_array().unwrap();
+        assert_eq!(files.len(), 3, "{dir}");
+        assert_eq!(pieces["capture"]["files_overlap"], false);
+        // The pieces are named 3, 2, 1 in time order: read by time, not by name.
+        assert!(files[0]["file"].as_str().unwrap().contains("/3.pcapng"), "{files:?}");
+        // Frame 10 of the whole is the second frame of the last piece.
+        let ev = &pieces["findings"][0]["evidence"][0];
+        assert_eq!(ev["frame"], 10);
+        assert!(ev["file"].as_str().unwrap().contains("/1.pcapng"), "{ev}");
+        assert_eq!(ev["file_frame"], 2);
+    }
+    // The same files named one by one on the command line, in any order.
+    let named = json(&[
+        "captures/long/slb-split/1.pcapng",
+        "captures/long/slb-split/3.pcapng",
+        "captures/long/slb-split/2.pcapng",
+    ]);
+    assert_eq!(shape(&named), shape(&whole));
+}
+
+#[test]
+fn each_reads_the_files_one_by_one_and_misses_what_spans_them() {
+    let v = json(&[
+        "--each",
+        "captures/long/slb-split/3.pcapng",
+        "captures/long/slb-split/2.pcapng",
+        "captures/long/slb-split/1.pcapng",
+    ]);
+    let reports = v.as_array().expect("one report per file");
+    assert_eq!(reports.len(), 3);
+    let found: Vec<usize> = reports.iter().map(|r| r["findings"].as_array().unwrap().len()).collect();
+    // Only the last piece holds the idle gap and the reset; the first two look healthy.
+    assert_eq!(found, [0, 0, 1]);
+}
+
+#[test]
+fn a_twenty_file_tcpdump_ring_that_wrapped_is_read_in_time_order() {
+    let v = json(&["captures/long/ring"]);
+    let files = v["capture"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 20);
+    // -W 20 wrapped: the lowest-numbered files hold the newest packets, so time order is
+    // not name order, and the files are listed (and read) by time.
+    let names: Vec<&str> = files.iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let starts: Vec<f64> = files.iter().map(|f| f["first_ts"].as_f64().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+    assert!(!names[0].ends_with("ring.pcap00.gz") && names[19] < names[0], "{names:?}");
+    assert_eq!(v["capture"]["files_overlap"], false);
+    let total: u64 = files.iter().map(|f| f["packets"].as_u64().unwrap()).sum();
+    assert_eq!(v["capture"]["packets"].as_u64(), Some(total));
+    // tshark's golden of the mergecap'd ring numbers as many TCP frames.
+    let golden = std::fs::read_to_string(support::golden_dir().join("captures__long__ring.tsv")).unwrap();
+    let tcp_frames = golden.lines().filter(|l| !l.starts_with('#')).count() as u64;
+    assert!(tcp_frames > 100_000 && tcp_frames <= total, "{tcp_frames} of {total}");
+}
+
+#[test]
+fn files_whose_times_overlap_are_merged_as_mergecap_merges_them_and_the_report_says_so() {
+    let client = "captures/connect-failures-client.pcap";
+    let server = "captures/connect-failures-server.pcap";
+    let both = json(&[client, server]);
+    let merged = json(&["captures/long/connect-failures-merged.pcapng"]);
+    assert_eq!(shape(&both), shape(&merged));
+    assert_eq!(both["capture"]["files_overlap"], true);
+    let out = pcapdoc().args(["analyze", client, server]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("their times overlap") && text.contains("pcapdoc compare"), "{text}");
+}
+
+#[test]
+fn a_directory_is_its_capture_files_and_one_without_any_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["1.pcapng", "2.pcapng", "3.pcapng"] {
+        std::fs::copy(support::root().join("captures/long/slb-split").join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("README.txt"), "notes about the capture\n").unwrap();
+    std::fs::write(dir.path().join(".hidden.pcap"), "not read").unwrap();
+    let v = json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(v["capture"]["files"].as_array().unwrap().len(), 3);
+    assert_eq!(v["findings"][0]["detector"], "idle-timeout");
+
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("notes.txt"), "nothing here").unwrap();
+    let out = pcapdoc().arg("analyze").arg(empty.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds no capture files"), "{err}");
+}
