@@ -84,6 +84,50 @@ pub struct AppCtx {
     pub dst: SocketAddr,
 }
 
+/// Two observers watching one pass, each called for the hooks it names.
+pub struct Pair<'a>(pub &'a mut dyn Observer, pub &'a mut dyn Observer);
+
+impl Observer for Pair<'_> {
+    fn hooks(&self) -> Hooks {
+        self.0.hooks() | self.1.hooks()
+    }
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
+        for o in [&mut *self.0, &mut *self.1] {
+            if o.hooks().has(Hooks::TCP) {
+                o.on_tcp(f, t, i, c);
+            }
+        }
+    }
+    fn on_quoted_tcp(&mut self, f: &Frame<'_>, s: Option<u32>) {
+        for o in [&mut *self.0, &mut *self.1] {
+            if o.hooks().has(Hooks::QUOTED_TCP) {
+                o.on_quoted_tcp(f, s);
+            }
+        }
+    }
+    fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, c: Option<&Conversation>) {
+        for o in [&mut *self.0, &mut *self.1] {
+            if o.hooks().has(Hooks::APP) {
+                o.on_app(f, ctx, e, c);
+            }
+        }
+    }
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        for o in [&mut *self.0, &mut *self.1] {
+            if o.hooks().has(Hooks::FRAME) {
+                o.on_frame(f);
+            }
+        }
+    }
+    fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
+        for o in [&mut *self.0, &mut *self.1] {
+            if o.hooks().has(Hooks::STREAM_END) {
+                o.on_stream_end(c, evicted);
+            }
+        }
+    }
+}
+
 /// An observer that sees nothing.
 pub struct NoObserver;
 impl Observer for NoObserver {
@@ -124,6 +168,8 @@ pub struct Analysis {
     pub detector_caps: Vec<crate::detect::bounded::DetectorCap>,
     /// Each frame's file, when several files were read as one.
     pub frame_map: crate::capture::FrameMap,
+    /// What was seen working (filled in by `detect::run`).
+    pub health: Option<crate::health::Health>,
 }
 
 impl Analysis {
@@ -366,5 +412,6 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
         released_streams,
         max_streams: options.max_streams,
         detector_caps: Vec::new(),
+        health: None,
     }
 }

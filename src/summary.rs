@@ -45,6 +45,12 @@ pub struct CaptureSummary {
     pub files: Vec<FileRow>,
     /// The files' time spans overlap: merged packet by packet (several interfaces or hosts).
     pub files_overlap: bool,
+    /// What was seen working: connections, handshake times, DNS, TLS, HTTP (`analyze`;
+    /// null in `flows`).
+    pub health: Option<crate::health::Health>,
+    /// The text formats list `health` (a report with no warning or error: what was checked).
+    #[serde(skip)]
+    pub show_health: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +102,7 @@ impl CaptureSummary {
             detectors: a.detector_caps.clone(),
         };
         c.quality = a.quality;
+        c.health.clone_from(&a.health);
         c.tunnels = a
             .tunnels
             .iter()
@@ -142,6 +149,8 @@ impl CaptureSummary {
                 })
                 .collect(),
             files_overlap: info.files_overlap,
+            health: None,
+            show_health: false,
         }
     }
 }

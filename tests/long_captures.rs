@@ -136,3 +136,34 @@ fn a_directory_is_its_capture_files_and_one_without_any_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("holds no capture files"), "{err}");
 }
+
+#[test]
+fn a_healthy_capture_says_what_was_checked_and_found_working() {
+    let v = json(&["captures/clean-client.pcap"]);
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["severity"] == "info"));
+    let h = &v["capture"]["health"];
+    assert_eq!(h["tcp_streams"], 4);
+    assert_eq!(h["tcp_established"], 4);
+    assert_eq!(h["conn_states"]["SF"], 4);
+    assert_eq!(h["handshake_rtt_ms"]["n"], 4);
+    assert!(h["handshake_rtt_ms"]["median"].as_f64().unwrap() > 0.0);
+    assert_eq!(h["dns_queries"], 1);
+    assert_eq!(h["dns_answered"], 1);
+    assert_eq!(h["dns_rcodes"]["NOERROR"], 1);
+    assert_eq!(h["tls_completed"], 2);
+    assert_eq!(h["http_statuses"]["200"], 2);
+    for (lang, words) in [
+        ("en", ["checked", "TCP streams", "handshake round trip", "DNS quer", "TLS handshakes", "HTTP requests"]),
+        ("zh", ["已检查", "TCP 流", "握手往返时间", "DNS 查询", "TLS 握手", "HTTP 请求"]),
+    ] {
+        let out = pcapdoc().args(["analyze", "--lang", lang, "captures/clean-client.pcap"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        for w in words {
+            assert!(text.contains(w), "{lang}: {w} missing in\n{text}");
+        }
+    }
+    // A report with a problem leads with the problem; the figures stay in the JSON.
+    let out = pcapdoc().args(["analyze", "captures/slb-idle-reset-client.pcap"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("checked:"));
+    assert_eq!(json(&["captures/slb-idle-reset-client.pcap"])["capture"]["health"]["tcp_streams"], 1);
+}

@@ -135,6 +135,27 @@ ui-packets-streams = { $packets ->
    *[other] { $streams } TCP streams
 }
 ui-in-file = { $role } ({ $file }, frame { $frame })
+ui-checked = checked
+health-tcp = { $streams ->
+    [one] 1 TCP stream
+   *[other] { $streams } TCP streams
+}, { $attempted } opened in the capture, { $established } established; how they ended: { $states } (SF: closed normally; S0: no answer; REJ: refused; RSTO/RSTR: reset by the client/server; S1: still open)
+health-rtt = handshake round trip: median { $median } ms, 90 % under { $p90 } ms, worst { $worst } ms ({ $n ->
+    [one] 1 handshake
+   *[other] { $n } handshakes
+})
+health-dns = { $queries ->
+    [one] 1 DNS query
+   *[other] { $queries } DNS queries
+}, { $answered } answered ({ $rcodes }): median { $median } ms, worst { $worst } ms
+health-tls = { $hellos ->
+    [one] 1 TLS handshake
+   *[other] { $hellos } TLS handshakes
+} begun, { $answered } answered by the server, { $completed } completed (the client's encrypted records followed)
+health-http = { $requests ->
+    [one] 1 HTTP request
+   *[other] { $requests } HTTP requests
+}; responses by status: { $statuses }
 ui-note = note
 note-files = { $n } files read as one capture, in time order: frame numbers and Wireshark filters are those of the merged file (mergecap -w merged.pcapng with the same files), and each evidence frame also names its file and frame there
 note-files-overlap = { $n } files read as one capture, but their times overlap: they look like captures of different interfaces or hosts, merged packet by packet in time order (as mergecap does); a connection seen at two points appears twice. To compare a client and a server capture, use pcapdoc compare

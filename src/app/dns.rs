@@ -50,6 +50,24 @@ pub fn header(bytes: &[u8]) -> Option<Header> {
     Some(Header { id: u16::from_be_bytes([a, b]), response: flags & 0x80 != 0, rcode: codes & 0x0f })
 }
 
+/// The response code's name (RFC 1035, 2136): NOERROR, NXDOMAIN, ...
+pub fn rcode_name(rcode: u8) -> &'static str {
+    match rcode {
+        0 => "NOERROR",
+        1 => "FORMERR",
+        2 => "SERVFAIL",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP",
+        5 => "REFUSED",
+        6 => "YXDOMAIN",
+        7 => "YXRRSET",
+        8 => "NXRRSET",
+        9 => "NOTAUTH",
+        10 => "NOTZONE",
+        _ => "other",
+    }
+}
+
 pub fn parse(bytes: &[u8]) -> Option<DnsMessage> {
     let p = Packet::parse(bytes).ok()?;
     let question = p.questions.first().map(|q| (q.qname.to_string(), q.qtype as u16));

@@ -478,10 +478,14 @@ pub fn run_with(
     };
     let detectors: Vec<Box<dyn Detector>> =
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
-    let mut fan = Fanout::new(detectors, extra);
+    let mut health = crate::health::Watch::default();
+    let mut both = engine::Pair(extra, &mut health);
+    let mut fan = Fanout::new(detectors, &mut both);
     let mut analysis = engine::run_with_options(reader, &mut fan, &config.engine);
-    let mut findings: Vec<Finding> = fan.detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
-    analysis.detector_caps = fan.detectors.iter().flat_map(|d| d.caps()).collect();
+    let Fanout { mut detectors, .. } = fan;
+    analysis.health = Some(health.finish());
+    let mut findings: Vec<Finding> = detectors.iter_mut().flat_map(|d| d.finish(&analysis, config)).collect();
+    analysis.detector_caps = detectors.iter().flat_map(|d| d.caps()).collect();
     for e in findings.iter_mut().flat_map(|f| f.evidence.iter_mut()) {
         e.file = analysis.frame_map.source_of(e.frame).map(|(file, n)| (file.to_string(), n));
     }

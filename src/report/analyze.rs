@@ -37,7 +37,8 @@ fn as_message<S: serde::Serializer>(m: &Message, s: S) -> Result<S::Ok, S::Error
 
 impl AnalyzeReport {
     pub fn new(a: &Analysis, findings: Vec<Finding>) -> Self {
-        let flows = FlowsReport::new(a);
+        let mut flows = FlowsReport::new(a);
+        flows.capture.show_health = !findings.iter().any(|f| f.severity >= Severity::Warning);
         let verdict = super::view::verdict(&findings);
         AnalyzeReport {
             schema_version: SCHEMA_VERSION,

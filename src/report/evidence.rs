@@ -124,25 +124,6 @@ fn write_error(e: pcap_file::PcapError) -> String {
 }
 
 /// Two observers on one pass.
-struct Both<'a> {
-    a: &'a mut dyn Observer,
-    b: &'a mut dyn Observer,
-}
-
-impl Observer for Both<'_> {
-    fn hooks(&self) -> engine::Hooks {
-        self.a.hooks() | self.b.hooks()
-    }
-    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
-        self.a.on_tcp(f, t, i, c);
-        self.b.on_tcp(f, t, i, c);
-    }
-    fn on_frame(&mut self, f: &Frame<'_>) {
-        self.a.on_frame(f);
-        self.b.on_frame(f);
-    }
-}
-
 /// What each finding cites: its streams' labels and its frames' roles.
 fn cited<'f>(findings: impl Iterator<Item = &'f Finding>) -> (BTreeMap<u32, Vec<String>>, BTreeMap<u64, Vec<String>>) {
     let mut streams: BTreeMap<u32, Vec<String>> = BTreeMap::new();
@@ -225,7 +206,7 @@ pub fn write(
         anonymizer,
         current_stream: None,
     };
-    engine::run_with_options(reader, &mut Both { a: &mut w, b: also }, options);
+    engine::run_with_options(reader, &mut engine::Pair(&mut w, also), options);
     finish(w, dest)
 }
 

@@ -165,6 +165,11 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     for i in &c.read_issue_messages {
         v.push((lang.ui("ui-issues"), i.text(lang)));
     }
+    if let (Some(h), true) = (&c.health, c.show_health) {
+        for line in health_lines(h) {
+            v.push((lang.ui("ui-checked"), line.text(lang)));
+        }
+    }
     if !c.files.is_empty() {
         let key = if c.files_overlap { "note-files-overlap" } else { "note-files" };
         v.push((lang.ui("ui-note"), msg!(key, n = c.files.len()).text(lang)));
@@ -174,6 +179,64 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     }
     for q in quality_notes(&c.quality) {
         v.push((lang.ui("ui-quality"), q.text(lang)));
+    }
+    v
+}
+
+/// What was seen working, as sentences: one each for TCP, handshake times, DNS, TLS and
+/// HTTP, when the capture holds any.
+pub fn health_lines(h: &crate::health::Health) -> Vec<Message> {
+    // Milliseconds with the places that matter: 0.052 ms on a LAN, 43.7 ms across a country.
+    let ms = |v: f64| {
+        Arg::Decimal(
+            v,
+            if v < 1.0 {
+                3
+            } else if v < 10.0 {
+                2
+            } else {
+                1
+            },
+        )
+    };
+    let counts = |m: &mut dyn Iterator<Item = (String, u64)>| Arg::list(m.map(|(k, n)| format!("{k} {n}")));
+    let mut v = Vec::new();
+    if h.tcp_streams > 0 {
+        let mut states = h.conn_states.iter().map(|(k, n)| ((*k).to_string(), *n));
+        v.push(msg!(
+            "health-tcp",
+            streams = h.tcp_streams,
+            attempted = h.tcp_connections,
+            established = h.tcp_established,
+            states = counts(&mut states)
+        ));
+    }
+    if let Some(r) = h.handshake_rtt_ms {
+        v.push(msg!("health-rtt", n = r.n, median = ms(r.median), p90 = ms(r.p90), worst = ms(r.worst)));
+    }
+    if h.dns_queries > 0 {
+        let mut rcodes = h.dns_rcodes.iter().map(|(k, n)| (k.clone(), *n));
+        let (median, worst) = h.dns_latency_ms.map_or((0.0, 0.0), |d| (d.median, d.worst));
+        v.push(msg!(
+            "health-dns",
+            queries = h.dns_queries,
+            answered = h.dns_answered,
+            rcodes = counts(&mut rcodes),
+            median = ms(median),
+            worst = ms(worst)
+        ));
+    }
+    if h.tls_client_hellos > 0 {
+        v.push(msg!(
+            "health-tls",
+            hellos = h.tls_client_hellos,
+            answered = h.tls_server_hellos,
+            completed = h.tls_completed
+        ));
+    }
+    if h.http_requests > 0 || !h.http_statuses.is_empty() {
+        let mut statuses = h.http_statuses.iter().map(|(k, n)| (k.to_string(), *n));
+        v.push(msg!("health-http", requests = h.http_requests, statuses = counts(&mut statuses)));
     }
     v
 }
