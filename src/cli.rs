@@ -47,6 +47,8 @@ pub enum Command {
         #[arg(long)]
         each: bool,
         #[command(flatten)]
+        focus: FocusOpts,
+        #[command(flatten)]
         output: OutputOpts,
         #[command(flatten)]
         opts: DetectOpts,
@@ -143,6 +145,46 @@ pub fn generated(what: Generated) -> Result<Vec<u8>, AppError> {
     };
     clap_complete::generate(shell, &mut cmd, "pcapdoc", &mut out);
     Ok(out)
+}
+
+/// The moment and the part of the capture to look at (`analyze`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct FocusOpts {
+    /// The moment an application logged a failure: "2026-07-29 12:44:11" (UTC, the capture's
+    /// time) or with its offset ("2026-07-29 20:44:11+08:00"). The report says what the
+    /// capture holds then (connections and how they ended, DNS answers), the findings nearest
+    /// to it, and plainly when it holds no traffic then.
+    #[arg(long, value_name = "TIME", value_parser = crate::focus::parse_time)]
+    pub at: Option<crate::capture::Timestamp>,
+    /// How far before and after --at to look.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::focus::parse_window)]
+    pub window: i64,
+    /// Only findings and streams from this time on (same forms as --at).
+    #[arg(long, value_name = "TIME", value_parser = crate::focus::parse_time)]
+    pub from: Option<crate::capture::Timestamp>,
+    /// Only findings and streams up to this time.
+    #[arg(long, value_name = "TIME", value_parser = crate::focus::parse_time)]
+    pub to: Option<crate::capture::Timestamp>,
+    /// Only findings and streams involving this address (repeatable); with --at, the
+    /// moment's traffic is this host's.
+    #[arg(long, value_name = "ADDRESS")]
+    pub host: Vec<std::net::IpAddr>,
+    /// Only findings and streams on this port (repeatable).
+    #[arg(long, value_name = "PORT")]
+    pub port: Vec<u16>,
+}
+
+impl FocusOpts {
+    fn focus(&self) -> crate::focus::Focus {
+        crate::focus::Focus {
+            at: self.at,
+            window_ns: self.window,
+            from: self.from,
+            to: self.to,
+            hosts: self.host.clone(),
+            ports: self.port.clone(),
+        }
+    }
 }
 
 /// Detector settings shared by `analyze` and `compare`.
@@ -423,7 +465,7 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             };
             output.write(&text)?;
         }
-        Command::Analyze { files, each, output, opts, list_detectors, fail_on, evidence } => {
+        Command::Analyze { files, each, focus, output, opts, list_detectors, fail_on, evidence } => {
             if list_detectors {
                 for e in detect::REGISTRY {
                     writeln!(out, "{:<22} {}", e.id, e.about).map_err(AppError::Output)?;
@@ -452,10 +494,24 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
             }
             let mut reports = Vec::new();
             for file in &captures {
-                let (analysis, findings) =
-                    detect::run(open_with_progress(file, output.quiet)?, &config, &opts.detectors);
+                let scope = focus.focus();
+                let mut watch = crate::focus::Watch::new(&scope);
+                let reader = open_with_progress(file, output.quiet)?;
+                let (analysis, mut findings) = if scope.is_set() {
+                    detect::run_with(reader, &config, &opts.detectors, &mut watch)
+                } else {
+                    detect::run(reader, &config, &opts.detectors)
+                };
                 warn_read_issues(&analysis);
+                findings.retain(|f| scope.keep(f));
                 let mut report = AnalyzeReport::new(&analysis, findings);
+                if scope.is_set() {
+                    report.streams.retain(|s| scope.keep_stream(s.start, s.end, &s.client, &s.server));
+                    let mut described = scope.describe();
+                    described.moment = watch.finish(&report.findings);
+                    report.capture.focus_lines = crate::focus::lines(&described, &report.findings);
+                    report.focus = Some(described);
+                }
                 let places = crate::report::timeline::places(&report.findings, &analysis);
                 // The first pass's streams go before the second pass makes its own.
                 drop(analysis);

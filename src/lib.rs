@@ -32,6 +32,7 @@ pub mod decode;
 pub mod detect;
 pub mod engine;
 pub mod flow;
+pub mod focus;
 pub mod health;
 pub mod i18n;
 pub mod input;

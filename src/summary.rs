@@ -51,6 +51,10 @@ pub struct CaptureSummary {
     /// The text formats list `health` (a report with no warning or error: what was checked).
     #[serde(skip)]
     pub show_health: bool,
+    /// `--at`, `--from`/`--to`, `--host`/`--port` as sentences (label key, text), for the text
+    /// formats; JSON has them as the report's `focus`.
+    #[serde(skip)]
+    pub focus_lines: Vec<(&'static str, crate::i18n::Message)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +155,7 @@ impl CaptureSummary {
             files_overlap: info.files_overlap,
             health: None,
             show_health: false,
+            focus_lines: Vec::new(),
         }
     }
 }

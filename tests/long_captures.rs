@@ -167,3 +167,77 @@ fn a_healthy_capture_says_what_was_checked_and_found_working() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("checked:"));
     assert_eq!(json(&["captures/slb-idle-reset-client.pcap"])["capture"]["health"]["tcp_streams"], 1);
 }
+
+/// The seed case of 002: the application logged a failure at a moment; what does the capture
+/// hold then? (cname-hijack: at 10:42:28 the client resolved pay.shop.example through a
+/// hijacked CNAME to 192.0.2.66, and its SYNs there got no answer.)
+#[test]
+fn at_names_the_failed_connection_and_dns_answer_nearest_the_moment_and_says_when_there_was_no_traffic() {
+    let cap = "captures/cname-hijack-client.pcap";
+    let v = json(&[cap, "--at", "2026-11-23 10:42:30", "--window", "5s"]);
+    let m = &v["focus"]["moment"];
+    assert!(m["packets"].as_u64().unwrap() > 0);
+    let failed = m["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{m}");
+    assert_eq!(failed[0]["server"], "192.0.2.66:80");
+    assert_eq!(failed[0]["conn_state"], "S0");
+    let dns = m["dns"].as_array().unwrap();
+    assert!(
+        dns.iter().any(|d| d["name"] == "pay.shop.example"
+            && d["answers"].as_array().unwrap().iter().any(|a| a == "CNAME gfvip09aj.hijack.example")),
+        "{dns:?}"
+    );
+    // The nearest finding is the hijack, 1.3 s before the moment.
+    let (i, secs) = (m["nearest"][0][0].as_u64().unwrap() as usize, m["nearest"][0][1].as_f64().unwrap());
+    assert_eq!(v["findings"][i]["detector"], "dns-cname-hijack");
+    assert!((-1.5..-1.0).contains(&secs), "{secs}");
+
+    // The same moment in the user's time zone.
+    let east = json(&[cap, "--at", "2026-11-23 18:42:30+08:00", "--window", "5s"]);
+    assert_eq!(east["focus"]["at"], v["focus"]["at"]);
+
+    // A minute later the capture holds nothing to the address: said plainly, with the last
+    // packet before.
+    let out = pcapdoc()
+        .args(["analyze", cap, "--at", "2026-11-23 10:43:30", "--window", "10s", "--host", "192.0.2.66"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("holds no traffic of 192.0.2.66 around 2026-11-23 10:43:30.000 UTC"), "{text}");
+    assert!(text.contains("the last packet before is at 2026-11-23 10:42:"), "{text}");
+    let v = json(&[cap, "--at", "2026-11-23 10:43:30", "--window", "10s", "--host", "192.0.2.66"]);
+    assert_eq!(v["focus"]["moment"]["packets"], 0);
+    assert!(v["findings"].as_array().unwrap().is_empty(), "nothing happened then");
+}
+
+#[test]
+fn from_to_host_and_port_narrow_the_findings_and_streams() {
+    let cap = "captures/cname-hijack-client.pcap";
+    let all = json(&[cap]);
+    assert!(!all["findings"].as_array().unwrap().is_empty());
+    let streams = all["streams"].as_array().unwrap().len();
+    // Another port: nothing of this capture.
+    let v = json(&[cap, "--port", "8443"]);
+    assert!(v["findings"].as_array().unwrap().is_empty() && v["streams"].as_array().unwrap().is_empty());
+    // The hijacked address: its finding and its stream only.
+    let v = json(&[cap, "--host", "192.0.2.66"]);
+    assert_eq!(v["findings"][0]["detector"], "dns-cname-hijack");
+    let kept = v["streams"].as_array().unwrap();
+    assert!(
+        kept.len() < streams && kept.iter().all(|s| s["server"].as_str().unwrap().starts_with("192.0.2.66:")),
+        "{kept:?}"
+    );
+    // A window before the capture: nothing; frame and stream numbers are the file's.
+    let v = json(&[cap, "--from", "2026-11-23 10:00:00", "--to", "2026-11-23 10:10:00"]);
+    assert!(v["findings"].as_array().unwrap().is_empty() && v["streams"].as_array().unwrap().is_empty());
+    let v = json(&[cap, "--from", "2026-11-23 10:42:00"]);
+    assert_eq!(v["findings"][0]["frames"], all["findings"][0]["frames"]);
+    // A time that is not one is refused with a clear message.
+    let out = pcapdoc().args(["analyze", cap, "--at", "half past noon"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a time like"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -79,12 +79,36 @@ _pcapdoc() {
             return 0
             ;;
         pcapdoc__subcmd__analyze)
-            opts="-o -q -h --each --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --list-detectors --evidence --fail-on --help"
+            opts="-o -q -h --each --at --window --from --to --host --port --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --list-detectors --evidence --fail-on --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table md json html" -- "${cur}"))
                     return 0

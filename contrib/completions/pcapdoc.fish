@@ -33,6 +33,12 @@ complete -c pcapdoc -n "__fish_pcapdoc_needs_command" -f -a "frames" -d 'Every T
 complete -c pcapdoc -n "__fish_pcapdoc_needs_command" -f -a "events" -d 'Application events (TLS records, HTTP heads, DNS messages) by frame, for debugging'
 complete -c pcapdoc -n "__fish_pcapdoc_needs_command" -f -a "generate" -d 'Print the man page or a shell\'s completion script, made from this command line\'s definition (`pcapdoc generate man > pcapdoc.1`, `pcapdoc generate bash`)'
 complete -c pcapdoc -n "__fish_pcapdoc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l at -d 'The moment an application logged a failure: "2026-07-29 12:44:11" (UTC, the capture\'s time) or with its offset ("2026-07-29 20:44:11+08:00"). The report says what the capture holds then (connections and how they ended, DNS answers), the findings nearest to it, and plainly when it holds no traffic then' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l window -d 'How far before and after --at to look' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l from -d 'Only findings and streams from this time on (same forms as --at)' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l to -d 'Only findings and streams up to this time' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l host -d 'Only findings and streams involving this address (repeatable); with --at, the moment\'s traffic is this host\'s' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l port -d 'Only findings and streams on this port (repeatable)' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l format -d 'Output format [default: from the -o extension, else table]' -r -f -a "table\t''
 md\t''
 json\t''

@@ -30,6 +30,12 @@ _pcapdoc() {
         case $line[1] in
             (analyze)
 _arguments "${_arguments_options[@]}" : \
+'--at=[The moment an application logged a failure\: "2026-07-29 12\:44\:11" (UTC, the capture'\''s time) or with its offset ("2026-07-29 20\:44\:11+08\:00"). The report says what the capture holds then (connections and how they ended, DNS answers), the findings nearest to it, and plainly when it holds no traffic then]:TIME:_default' \
+'--window=[How far before and after --at to look]:DURATION:_default' \
+'--from=[Only findings and streams from this time on (same forms as --at)]:TIME:_default' \
+'--to=[Only findings and streams up to this time]:TIME:_default' \
+'*--host=[Only findings and streams involving this address (repeatable); with --at, the moment'\''s traffic is this host'\''s]:ADDRESS:_default' \
+'*--port=[Only findings and streams on this port (repeatable)]:PORT:_default' \
 '--format=[Output format \[default\: from the -o extension, else table\]]:FORMAT:(table md json html)' \
 '-o+[Write the report to FILE instead of standard output]:FILE:_files' \
 '--output=[Write the report to FILE instead of standard output]:FILE:_files' \

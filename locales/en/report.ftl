@@ -156,6 +156,24 @@ health-http = { $requests ->
     [one] 1 HTTP request
    *[other] { $requests } HTTP requests
 }; responses by status: { $statuses }
+ui-focus = scope
+ui-at = at the moment
+ui-at-failed = failed then
+ui-at-dns = DNS then
+ui-at-nearest = nearest finding
+focus-span = findings and streams from { $from } to { $to } only
+focus-from = findings and streams from { $from } on only
+focus-to = findings and streams up to { $to } only
+focus-scope = findings and streams involving { $what } only
+focus-any = any host
+focus-host = { $hosts }
+focus-silent = the capture holds no traffic of { $whose } around { $at }: the last packet before is at { $before }, the first after at { $after }. What failed then did not reach this capture point: check where the traffic went instead (the DNS answer, the route, another capture point)
+focus-moment = around { $at }: { $packets } packets, { $connections } TCP connections opened ({ $failed } failed), { $dns } DNS answers
+focus-failed = stream { $stream } { $client } → { $server }: { $state } at { $time } (frame { $frame })
+focus-dns = { $time }: { $name } → { $answers } ({ $rcode }, frame { $frame })
+focus-nearest-before = [{ $n }] { $secs } s before the moment: { $summary }
+focus-nearest-after = [{ $n }] { $secs } s after the moment: { $summary }
+focus-none = none
 ui-note = note
 note-files = { $n } files read as one capture, in time order: frame numbers and Wireshark filters are those of the merged file (mergecap -w merged.pcapng with the same files), and each evidence frame also names its file and frame there
 note-files-overlap = { $n } files read as one capture, but their times overlap: they look like captures of different interfaces or hosts, merged packet by packet in time order (as mergecap does); a connection seen at two points appears twice. To compare a client and a server capture, use pcapdoc compare

@@ -29,6 +29,9 @@ pub struct AnalyzeReport {
     pub streams: Vec<StreamRow>,
     /// Key frames of the streams behind the findings.
     pub timelines: Vec<super::timeline::Timeline>,
+    /// The scope `--at`, `--from`/`--to`, `--host`/`--port` set, and the moment; null
+    /// without them.
+    pub focus: Option<crate::focus::FocusReport>,
 }
 
 fn as_message<S: serde::Serializer>(m: &Message, s: S) -> Result<S::Ok, S::Error> {
@@ -48,6 +51,7 @@ impl AnalyzeReport {
             findings,
             streams: flows.streams,
             timelines: Vec::new(),
+            focus: None,
         }
     }
 

@@ -165,6 +165,9 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     for i in &c.read_issue_messages {
         v.push((lang.ui("ui-issues"), i.text(lang)));
     }
+    for (label, line) in &c.focus_lines {
+        v.push((lang.ui(label), line.text(lang)));
+    }
     if let (Some(h), true) = (&c.health, c.show_health) {
         for line in health_lines(h) {
             v.push((lang.ui("ui-checked"), line.text(lang)));
