@@ -85,7 +85,9 @@ pub enum Command {
     },
     /// One row per TCP stream, numbered as Wireshark's tcp.stream.
     Flows {
-        file: PathBuf,
+        /// A capture file, or several files or a directory read as one (as `analyze` reads them).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         output: OutputOpts,
         /// Language of the report's words.
@@ -94,7 +96,11 @@ pub enum Command {
     },
     /// Every TCP frame with its tcp.stream and tcp.analysis flags, tab-separated, in the same
     /// layout as scripts/tshark-golden writes (for checking pcapdoc against Wireshark).
-    Frames { file: PathBuf },
+    Frames {
+        /// A capture file, or several files or a directory read as one.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Application events (TLS records, HTTP heads, DNS messages) by frame, for debugging.
     #[command(hide = true)]
     Events { file: PathBuf },
@@ -393,6 +399,24 @@ fn one_capture(input: &Input) -> Sources {
     Sources::many(vec![(input.path.clone(), shown.clone())], shown)
 }
 
+/// The files and directories named as one capture (`flows`, `frames`: read in place).
+fn one_capture_of(args: &[PathBuf]) -> Result<Sources, AppError> {
+    let files = crate::input::expand(args).map_err(AppError::Usage)?;
+    Ok(match files.as_slice() {
+        [one] => Sources::one(one),
+        many => {
+            let named: Vec<(PathBuf, String)> = many.iter().map(|p| (p.clone(), p.display().to_string())).collect();
+            let name = format!(
+                "{} files, {} … {}",
+                named.len(),
+                named.first().map_or("", |n| n.1.as_str()),
+                named.last().map_or("", |n| n.1.as_str())
+            );
+            Sources::many(named, name)
+        }
+    })
+}
+
 /// The captures the inputs make: all of them as one, or with `each`, one per file.
 fn captures_of(inputs: &[Input], each: bool) -> Vec<Sources> {
     if each || inputs.len() < 2 {
@@ -445,10 +469,10 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Flows { file, output, lang } => {
+        Command::Flows { files, output, lang } => {
             let anonymizer = output.anonymizer();
             let analysis =
-                engine::run(open_with_progress(&Sources::one(&file), output.quiet)?, &mut engine::NoObserver);
+                engine::run(open_with_progress(&one_capture_of(&files)?, output.quiet)?, &mut engine::NoObserver);
             warn_read_issues(&analysis);
             let report = FlowsReport::new(&analysis);
             // The rows hold what the report needs: the streams' state goes before the text
@@ -621,9 +645,9 @@ pub fn run(cli: Cli) -> Result<u8, AppError> {
                 return Err(AppError::Output(e));
             }
         }
-        Command::Frames { file } => {
+        Command::Frames { files } => {
             let mut dump = FrameDump { out: &mut out, err: None };
-            let analysis = engine::run(open(&file)?, &mut dump);
+            let analysis = engine::run(one_capture_of(&files)?.open()?, &mut dump);
             if let Some(e) = dump.err {
                 return Err(AppError::Output(e));
             }

@@ -100,14 +100,14 @@ _arguments "${_arguments_options[@]}" : \
 '--anonymize[Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture\: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)]' \
 '-h[Print help]' \
 '--help[Print help]' \
-':file:_files' \
+'*::files -- A capture file, or several files or a directory read as one (as `analyze` reads them):_files' \
 && ret=0
 ;;
 (frames)
 _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
-':file:_files' \
+'*::files -- A capture file, or several files or a directory read as one:_files' \
 && ret=0
 ;;
 (events)
