@@ -403,3 +403,28 @@ fn anonymize_leaves_no_original_address_in_any_output_or_evidence_byte() {
         }
     }
 }
+
+proptest! {
+    /// Item 5: whatever text surrounds it, an address standing as a word (dotted or dashed)
+    /// is rewritten, and no text makes the rewriter fail.
+    #[test]
+    fn anonymize_rewrites_an_address_in_any_surrounding_text(
+        before in "[ -~\u{80}-\u{10ffff}]{0,20}",
+        after in "[ -~\u{80}-\u{10ffff}]{0,20}",
+        o in proptest::array::uniform4(0u8..=255),
+        dashed in any::<bool>(),
+    ) {
+        let a = pcapdoc::anonymize::Anonymizer::new([3; 32]);
+        let sep = if dashed { "-" } else { "." };
+        let addr = o.iter().map(u8::to_string).collect::<Vec<_>>().join(sep);
+        // Word boundaries the rewriter recognises around an address.
+        let text = format!("{before} {addr} {after}");
+        let out = a.text(&text);
+        let pseudo = a.addr(std::net::IpAddr::from(o));
+        let want = match pseudo {
+            std::net::IpAddr::V4(p) => p.octets().iter().map(u8::to_string).collect::<Vec<_>>().join(sep),
+            std::net::IpAddr::V6(p) => p.to_string(),
+        };
+        prop_assert!(out.contains(&format!(" {want} ")), "{text:?} -> {out:?}");
+    }
+}
