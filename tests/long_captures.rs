@@ -241,3 +241,44 @@ fn from_to_host_and_port_narrow_the_findings_and_streams() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Cuts a classic pcap into `n` pieces of consecutive records, as a `-G` rotation would.
+fn cut(whole: &std::path::Path, n: usize, dir: &std::path::Path) {
+    let bytes = std::fs::read(whole).unwrap();
+    let (header, mut rest) = bytes.split_at(24);
+    let mut records = Vec::new();
+    while rest.len() >= 16 {
+        let len = u32::from_le_bytes(rest[8..12].try_into().unwrap()) as usize;
+        let (rec, tail) = rest.split_at(16 + len);
+        records.push(rec);
+        rest = tail;
+    }
+    let per = records.len().div_ceil(n);
+    for (i, chunk) in records.chunks(per).enumerate() {
+        let mut out = header.to_vec();
+        chunk.iter().for_each(|r| out.extend_from_slice(r));
+        std::fs::write(dir.join(format!("rot-{i:04}.pcap")), out).unwrap();
+    }
+}
+
+#[test]
+fn a_directory_of_more_files_than_can_be_open_at_once_is_read_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = support::root().join("captures/storm-client.pcap");
+    cut(&whole, 150, dir.path());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 150);
+    let one = json(&[whole.to_str().unwrap()]);
+    // With at most 40 files open (fewer than the 150 pieces): the files are opened as the
+    // merge reaches them.
+    let cmd = format!(
+        "ulimit -n 40 && exec '{}' analyze --format json '{}'",
+        assert_cmd::cargo::cargo_bin!("pcapdoc").display(),
+        dir.path().display()
+    );
+    let out = Command::new("sh").arg("-c").arg(&cmd).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let many: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shape(&many), shape(&one));
+    assert_eq!(many["capture"]["files"].as_array().unwrap().len(), 150);
+    assert_eq!(many["capture"]["packets"], one["capture"]["packets"]);
+}

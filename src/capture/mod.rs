@@ -331,9 +331,55 @@ struct Part {
     given: usize,
     /// Bytes read from the underlying file (compressed bytes for gzip), and its size.
     disk: Option<(std::sync::Arc<std::sync::atomic::AtomicU64>, u64)>,
+    /// Where it was opened from (`-` for standard input).
+    path: PathBuf,
+    /// Closed until the merge reaches its first record ([`MAX_OPEN`]): its time is kept.
+    parked: Option<Timestamp>,
 }
 
+/// Files held open at once past which the files of a capture are opened as the merge
+/// reaches them (a ring's files follow one another: one or two open at a time), so that a
+/// directory of thousands of `-G` rotations stays under the open-file limit.
+pub const MAX_OPEN: usize = 64;
+
 impl Part {
+    /// When this part's next record is: its head, or the first record of a parked file.
+    fn key(&self) -> Option<Timestamp> {
+        self.head.as_ref().map(|h| h.ts).or(self.parked)
+    }
+
+    /// Closes the file after its first record was seen, to open it again when it is needed.
+    fn park(&mut self) {
+        if let (Some(h), false) = (&self.head, self.path == Path::new("-")) {
+            self.parked = Some(h.ts);
+            self.head = None;
+            // The record read is read again when the file is opened again.
+            self.info.packets = self.info.packets.saturating_sub(1);
+            self.src.release();
+        }
+    }
+
+    /// Opens a parked file again and reads its first record.
+    fn unpark(&mut self) {
+        self.parked = None;
+        let shown = std::mem::take(&mut self.info.file);
+        match CaptureReader::open_part(&self.path) {
+            Ok(fresh) => {
+                self.src = fresh.src;
+                self.inner = fresh.inner;
+                self.info = fresh.info;
+                self.disk = fresh.disk;
+                self.info.file = shown;
+                self.advance();
+            }
+            Err(e) => {
+                self.info.file = shown;
+                self.info.issues.push(ReadIssue::Io { offset: 0, after_frame: 0, message: e.to_string() });
+                self.done = true;
+            }
+        }
+    }
+
     /// Reads the next record into `head`.
     fn advance(&mut self) {
         if self.done {
@@ -439,7 +485,17 @@ impl CaptureReader {
     /// Frame numbers are those of the merged file; [`CaptureReader::frame_map`] gives each
     /// frame's file and number there. `name` names the whole in reports.
     pub fn open_many(paths: &[PathBuf], name: &str) -> Result<Self, OpenError> {
-        let parts = paths.iter().map(|p| Self::open_part(p)).collect::<Result<Vec<_>, _>>()?;
+        let many = paths.len() > MAX_OPEN;
+        let mut parts = Vec::with_capacity(paths.len());
+        for path in paths {
+            let mut p = Self::open_part(path)?;
+            if many {
+                // Its first record's time, then closed until the merge reaches it.
+                p.advance();
+                p.park();
+            }
+            parts.push(p);
+        }
         Ok(Self::of_parts(parts, Some(name.to_string())))
     }
 
@@ -464,7 +520,9 @@ impl CaptureReader {
             p.given = i;
             p.interface_base = base;
             base = base.saturating_add(u32::try_from(p.info.interfaces.max(1)).unwrap_or(u32::MAX));
-            p.advance();
+            if p.head.is_none() && p.parked.is_none() && !p.done {
+                p.advance();
+            }
         }
         let map = FrameMap { files: parts.iter().map(|p| p.info.file.clone()).collect(), ..FrameMap::default() };
         CaptureReader { parts, last: None, others: None, frames: 0, map, name, progress: None }
@@ -542,7 +600,18 @@ impl CaptureReader {
         } else {
             return Err(OpenError::NotACapture { path: path.into(), found: describe_magic(magic) });
         };
-        Ok(Part { src, inner, info, done: false, head: None, interface_base: 0, given: 0, disk: None })
+        Ok(Part {
+            src,
+            inner,
+            info,
+            done: false,
+            head: None,
+            interface_base: 0,
+            given: 0,
+            disk: None,
+            path: path.to_path_buf(),
+            parked: None,
+        })
     }
 
     /// The next packet record, or `None` at the end of the readable part of the files.
@@ -563,21 +632,26 @@ impl CaptureReader {
         });
         let pick = match again {
             Some(p) => Some(p),
-            None => {
+            None => loop {
                 let mut pick: Option<(usize, Timestamp)> = None;
                 for (i, p) in self.parts.iter().enumerate() {
-                    if let Some(h) = &p.head {
-                        if pick.is_none_or(|(_, t)| h.ts <= t) {
-                            pick = Some((i, h.ts));
+                    if let Some(ts) = p.key() {
+                        if pick.is_none_or(|(_, t)| ts <= t) {
+                            pick = Some((i, ts));
                         }
                     }
+                }
+                // A closed file's first record comes next: open it, and choose again.
+                if let Some(p) = pick.and_then(|(i, _)| self.parts.get_mut(i)).filter(|p| p.parked.is_some()) {
+                    p.unpark();
+                    continue;
                 }
                 if let (Some((i, _)), true) = (pick, self.parts.len() > 1) {
                     self.others = None;
                     for (j, p) in self.parts.iter().enumerate().filter(|(j, _)| *j != i) {
-                        if let Some(h) = &p.head {
-                            if self.others.is_none_or(|(t, _)| h.ts <= t) {
-                                self.others = Some((h.ts, j));
+                        if let Some(ts) = p.key() {
+                            if self.others.is_none_or(|(t, _)| ts <= t) {
+                                self.others = Some((ts, j));
                             }
                         }
                     }
@@ -586,8 +660,8 @@ impl CaptureReader {
                         self.others = Some((Timestamp(i64::MAX), usize::MAX));
                     }
                 }
-                pick
-            }
+                break pick;
+            },
         };
         let Some((i, _)) = pick else {
             if self.frames > 0 || self.progress.is_some() {
