@@ -72,6 +72,12 @@ fn flows_snapshots() {
 /// Words that may stay in Latin letters in a Chinese report: protocol and field names,
 /// tools, settings and products the advice names, and detector ids.
 const ALLOWED: &[&str] = &[
+    // Commands, and the mining protocol and its method names (crypto-mining).
+    "crontab",
+    "ls",
+    "systemd",
+    "stratum",
+    "login",
     "bandwidth",
     "curl",
     "all",

@@ -11,6 +11,7 @@ mod detectors;
 mod filters;
 mod hardening2;
 mod hostile;
+mod infected;
 mod long_captures;
 mod messages;
 mod new_diagnoses;

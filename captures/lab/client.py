@@ -2,6 +2,7 @@
 """Scenario clients for the capture lab. Each subcommand talks only to the lab's
 documentation-range addresses inside its network namespace, and every loop is bounded."""
 import argparse
+import json
 import socket
 import ssl
 import sys
@@ -511,6 +512,72 @@ def serve(port, seconds, handle, rcvbuf=None):
         c.close()
 
 
+def stratum_pool(a):
+    """A mining pool speaking stratum: Bitcoin-style (mining.subscribe/authorize/notify/submit)
+    and XMRig's (login/job/submit), answering each JSON line of a miner."""
+    def handle(c):
+        f = c.makefile("rwb")
+        for line in f:
+            try:
+                req = json.loads(line)
+            except ValueError:
+                break
+            m, rid = req.get("method"), req.get("id")
+            out = []
+            if m == "mining.subscribe":
+                out.append({"id": rid, "result": [[["mining.notify", "ae6812eb"]], "08000002", 4], "error": None})
+            elif m == "mining.authorize":
+                out.append({"id": rid, "result": True, "error": None})
+                out.append({"id": None, "method": "mining.set_difficulty", "params": [8]})
+                out.append({"id": None, "method": "mining.notify",
+                            "params": ["bf", "4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000",
+                                       "01000000", "ffffffff", [], "00000002", "1c2ac4af", "504e86b9", True]})
+            elif m == "mining.submit":
+                out.append({"id": rid, "result": True, "error": None})
+            elif m == "login":
+                out.append({"id": rid, "jsonrpc": "2.0", "error": None,
+                            "result": {"id": "worker-1", "status": "OK",
+                                       "job": {"blob": "0707" + "00" * 36, "job_id": "j1", "target": "b88d0600"}}})
+                out.append({"jsonrpc": "2.0", "method": "job",
+                            "params": {"blob": "0707" + "11" * 36, "job_id": "j2", "target": "b88d0600"}})
+            elif m == "submit":
+                out.append({"id": rid, "jsonrpc": "2.0", "error": None, "result": {"status": "OK"}})
+            for o in out:
+                f.write((json.dumps(o) + "\n").encode())
+            f.flush()
+    serve(a.port, a.seconds, handle)
+
+
+def mine(a):
+    """A miner on the infected host: Bitcoin-style stratum to --host:3333 (subscribe,
+    authorize a worker, three shares), then XMRig's to --host:5555 (login with a wallet, two
+    shares); one JSON object a line, each answered, as real miners talk to their pool."""
+    def talk(port, lines):
+        s = socket.create_connection((a.host, port), timeout=5)
+        f = s.makefile("rwb")
+        for obj in lines:
+            f.write((json.dumps(obj) + "\n").encode()); f.flush()
+            time.sleep(0.3)
+            s.settimeout(0.5)
+            try:
+                s.recv(65536)
+            except socket.timeout:
+                pass
+            s.settimeout(5)
+        s.close()
+    talk(3333, [{"id": 1, "method": "mining.subscribe", "params": ["cpuminer/2.5.1"]},
+                {"id": 2, "method": "mining.authorize", "params": ["bc1qexamplewallet0lab.worker1", "x"]}]
+         + [{"id": 3 + i, "method": "mining.submit",
+             "params": ["bc1qexamplewallet0lab.worker1", "bf", "00000000", "504e86ed", "%08x" % (0xb2957c02 + i)]}
+            for i in range(3)])
+    talk(5555, [{"id": 1, "jsonrpc": "2.0", "method": "login",
+                 "params": {"login": "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
+                            "pass": "x", "agent": "XMRig/6.21.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0"}}]
+         + [{"id": 2 + i, "jsonrpc": "2.0", "method": "submit",
+             "params": {"id": "worker-1", "job_id": "j2", "nonce": "%08x" % (0x2a000000 + i), "result": "00" * 32}}
+            for i in range(2)])
+
+
 def mute_server(a):
     """Reads each request and closes the connection without an answer."""
     def handle(c):
@@ -667,6 +734,8 @@ def main():
     x.add_argument("--timeout", type=float, default=2)
     x = sub.add_parser("slow-dns"); x.add_argument("--bind"); x.add_argument("--delay", type=float)
     x.add_argument("--seconds", type=float)
+    x = sub.add_parser("stratum-pool"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("mine"); x.add_argument("--host")
     a = p.parse_args()
     {"http-idle": http_idle, "tls-idle": tls_idle, "no-client-hello": no_client_hello, "names": names,
      "download": download, "clean": clean, "tls-cipher-mismatch": tls_cipher_mismatch,
@@ -675,7 +744,7 @@ def main():
      "download-with-chatter": download_with_chatter, "backlog-server": backlog_server,
      "busy-and-new": busy_and_new, "slow-reader": slow_reader, "wrong-protocol": wrong_protocol,
      "requests": requests, "mute-server": mute_server, "reset-server": reset_server, "resets": resets,
-     "dns-lookups": dns_lookups, "slow-dns": slow_dns}[a.cmd](a)
+     "dns-lookups": dns_lookups, "slow-dns": slow_dns, "stratum-pool": stratum_pool, "mine": mine}[a.cmd](a)
 
 
 if __name__ == "__main__":

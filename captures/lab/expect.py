@@ -97,6 +97,13 @@ def main():
         for side, pcap in (("client", c), ("server", s)):
             syn = tshark(pcap, f"tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport=={port}", "frame.number", "tcp.stream")
             exp["expect"].append({"capture": side, "detector": det, "stream": first(syn, 1), "frames": frames(syn)[:1]})
+    elif sc == "crypto-mining":
+        # One finding per miner: its login to the first pool, then to the spare one.
+        for side, pcap in (("client", c), ("server", s)):
+            logins = [tshark(pcap, f"tcp.dstport=={port} && tcp.payload contains \"{method}\"", "frame.number", "tcp.stream")
+                      for port, method in ((3333, "mining.subscribe"), (5555, "login"))]
+            exp["expect"].append({"capture": side, "detector": "crypto-mining", "stream": first(logins[0], 1),
+                                  "frames": frames(logins[0])[:1] + frames(logins[1])[:1]})
     elif sc == "http-flood":
         for side, pcap in (("client", c), ("server", s)):
             req = tshark(pcap, "http.request.uri==\"/api/login\"", "frame.number")

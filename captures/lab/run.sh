@@ -373,6 +373,15 @@ run_one() {
       capture_start $sc
       client requests --host $VIP --paths /api/items:3 /api/orders:3 /api/report:2 /:1 --mute-port 8080 --mute-count 2
       ;;
+    crypto-mining)
+      # The infected instance (the client) mines for someone: stratum to a pool on the server,
+      # Bitcoin-style on 3333 and XMRig's on 5555 (issue 22, seeds 001 and 004).
+      nsx $S python3 "$here/client.py" stratum-pool --port 3333 --seconds 20 &
+      nsx $S python3 "$here/client.py" stratum-pool --port 5555 --seconds 20 &
+      sleep 1
+      capture_start $sc
+      client mine --host $SERVER
+      ;;
     mid-transfer-reset)
       # A server that resets an upload part way (port 8080: a body-size limit), and a WAF-like rule on the
       # path that answers any client packet over 1,000 bytes to port 80 with a RST made by
@@ -424,7 +433,7 @@ DNS
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

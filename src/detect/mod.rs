@@ -10,6 +10,7 @@ pub mod bandwidth;
 pub mod bounded;
 pub mod connect_failure;
 pub mod conntrack_exhaustion;
+pub mod crypto_mining;
 pub mod dns_failure;
 pub mod dns_hijack;
 pub mod http_errors;
@@ -302,6 +303,12 @@ pub const REGISTRY: &[Entry] = &[
         about: connect_failure::ABOUT,
         make: connect_failure::make,
         messages: connect_failure::MESSAGES,
+    },
+    Entry {
+        id: "crypto-mining",
+        about: crypto_mining::ABOUT,
+        make: crypto_mining::make,
+        messages: crypto_mining::MESSAGES,
     },
     Entry {
         id: "outbound-scan",
