@@ -264,7 +264,11 @@ impl Anonymizer {
         let (v4, v6) = (self.bytes4.borrow(), self.bytes6.borrow());
         let mut i = 0;
         while i < out.len() {
-            let hit6 = out.get(i..i + 16).and_then(|w| <[u8; 16]>::try_from(w).ok()).and_then(|w| v6.get(&w));
+            let hit6 = (!v6.is_empty())
+                .then(|| out.get(i..i + 16))
+                .flatten()
+                .and_then(|w| <[u8; 16]>::try_from(w).ok())
+                .and_then(|w| v6.get(&w));
             if let (Some(p), Some(dst)) = (hit6.copied(), out.get_mut(i..i + 16)) {
                 dst.copy_from_slice(&p);
                 i += 16;

@@ -84,47 +84,53 @@ pub struct AppCtx {
     pub dst: SocketAddr,
 }
 
-/// Two observers watching one pass, each called for the hooks it names.
-pub struct Pair<'a>(pub &'a mut dyn Observer, pub &'a mut dyn Observer);
+/// Two observers watching one pass, each called for the hooks it names (read once).
+pub struct Pair<'a> {
+    a: &'a mut dyn Observer,
+    b: &'a mut dyn Observer,
+    hooks: [Hooks; 2],
+}
+
+impl<'a> Pair<'a> {
+    pub fn new(a: &'a mut dyn Observer, b: &'a mut dyn Observer) -> Self {
+        let hooks = [a.hooks(), b.hooks()];
+        Pair { a, b, hooks }
+    }
+}
+
+/// Calls `$call` on each observer of a [`Pair`] that has `$hook`.
+macro_rules! pair {
+    ($self:ident, $hook:expr, $o:ident => $call:expr) => {{
+        let [ha, hb] = $self.hooks;
+        if ha.has($hook) {
+            let $o = &mut *$self.a;
+            $call;
+        }
+        if hb.has($hook) {
+            let $o = &mut *$self.b;
+            $call;
+        }
+    }};
+}
 
 impl Observer for Pair<'_> {
     fn hooks(&self) -> Hooks {
-        self.0.hooks() | self.1.hooks()
+        self.hooks[0] | self.hooks[1]
     }
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
-        for o in [&mut *self.0, &mut *self.1] {
-            if o.hooks().has(Hooks::TCP) {
-                o.on_tcp(f, t, i, c);
-            }
-        }
+        pair!(self, Hooks::TCP, o => o.on_tcp(f, t, i, c));
     }
     fn on_quoted_tcp(&mut self, f: &Frame<'_>, s: Option<u32>) {
-        for o in [&mut *self.0, &mut *self.1] {
-            if o.hooks().has(Hooks::QUOTED_TCP) {
-                o.on_quoted_tcp(f, s);
-            }
-        }
+        pair!(self, Hooks::QUOTED_TCP, o => o.on_quoted_tcp(f, s));
     }
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, c: Option<&Conversation>) {
-        for o in [&mut *self.0, &mut *self.1] {
-            if o.hooks().has(Hooks::APP) {
-                o.on_app(f, ctx, e, c);
-            }
-        }
+        pair!(self, Hooks::APP, o => o.on_app(f, ctx, e, c));
     }
     fn on_frame(&mut self, f: &Frame<'_>) {
-        for o in [&mut *self.0, &mut *self.1] {
-            if o.hooks().has(Hooks::FRAME) {
-                o.on_frame(f);
-            }
-        }
+        pair!(self, Hooks::FRAME, o => o.on_frame(f));
     }
     fn on_stream_end(&mut self, c: &Conversation, evicted: bool) {
-        for o in [&mut *self.0, &mut *self.1] {
-            if o.hooks().has(Hooks::STREAM_END) {
-                o.on_stream_end(c, evicted);
-            }
-        }
+        pair!(self, Hooks::STREAM_END, o => o.on_stream_end(c, evicted));
     }
 }
 

@@ -42,7 +42,7 @@ pub struct CaptureSummary {
     pub quality: crate::engine::Quality,
     /// When several files were read as one: each file (`file`, `packets`, `first_ts`,
     /// `last_ts`), in time order; empty for one file.
-    pub files: Vec<FileRow>,
+    pub files: Vec<crate::capture::FileSpan>,
     /// The files' time spans overlap: merged packet by packet (several interfaces or hosts).
     pub files_overlap: bool,
     /// What was seen working: connections, handshake times, DNS, TLS, HTTP (`analyze`;
@@ -55,14 +55,6 @@ pub struct CaptureSummary {
     /// formats; JSON has them as the report's `focus`.
     #[serde(skip)]
     pub focus_lines: Vec<(&'static str, crate::i18n::Message)>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FileRow {
-    pub file: String,
-    pub packets: u64,
-    pub first_ts: Option<f64>,
-    pub last_ts: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,16 +134,7 @@ impl CaptureSummary {
             limits: Limits::default(),
             tunnels: Vec::new(),
             quality: crate::engine::Quality::default(),
-            files: info
-                .files
-                .iter()
-                .map(|f| FileRow {
-                    file: f.file.clone(),
-                    packets: f.packets,
-                    first_ts: f.first_ts.map(|t| t.as_secs_f64()),
-                    last_ts: f.last_ts.map(|t| t.as_secs_f64()),
-                })
-                .collect(),
+            files: info.files.clone(),
             files_overlap: info.files_overlap,
             health: None,
             show_health: false,

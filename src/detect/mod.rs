@@ -486,7 +486,7 @@ pub fn run_with(
     let detectors: Vec<Box<dyn Detector>> =
         REGISTRY.iter().filter(|e| wanted(e.id)).map(|e| (e.make)(config)).collect();
     let mut health = crate::health::Watch::default();
-    let mut both = engine::Pair(extra, &mut health);
+    let mut both = engine::Pair::new(extra, &mut health);
     let mut fan = Fanout::new(detectors, &mut both);
     let mut analysis = engine::run_with_options(reader, &mut fan, &config.engine);
     let Fanout { mut detectors, .. } = fan;

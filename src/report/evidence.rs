@@ -206,7 +206,7 @@ pub fn write(
         anonymizer,
         current_stream: None,
     };
-    engine::run_with_options(reader, &mut engine::Pair(&mut w, also), options);
+    engine::run_with_options(reader, &mut engine::Pair::new(&mut w, also), options);
     finish(w, dest)
 }
 
