@@ -1,5 +1,6 @@
 //! Issue 22: an infected server seen from its traffic. Crafted edge cases beside the lab's
-//! captures/crypto-mining-*.pcap (checked in detectors.rs against its expectations).
+//! captures/crypto-mining-*.pcap and captures/brute-force-*.pcap (checked in detectors.rs
+//! against their expectations).
 
 use pcapdoc::detect::{Confidence, Finding, Severity};
 
@@ -116,4 +117,142 @@ fn tls_to_a_mining_pools_name_is_a_warning_at_low_confidence_and_look_alike_name
     assert_eq!(m[0].confidence, Confidence::Low);
     assert_eq!(m[0].facts["server_name"], "xmr-eu1.nanopool.org");
     assert_eq!(m[0].facts["connections"], 1, "only the pool's name counts");
+}
+
+fn brute(fs: &[Finding]) -> Vec<&Finding> {
+    fs.iter().filter(|f| f.detector == "brute-force").collect()
+}
+
+/// One login session from C to `dst`: handshake, the service's banner (if any), the client's
+/// `creds`, the service's `reply`, and a close by the client.
+fn login(c: &mut Craft, cport: u16, dst: ([u8; 4], u16), banner: &[u8], creds: &[u8], reply: &[u8]) {
+    let cl = (C, cport);
+    c.tcp(cl, dst, 1000, 0, "S", &[], 64).wait(0.001);
+    c.tcp(dst, cl, 5000, 1001, "SA", &[], 64).wait(0.001);
+    c.tcp(cl, dst, 1001, 5001, "A", &[], 64);
+    let (mut cs, mut ss) = (1001u32, 5001u32);
+    if !banner.is_empty() {
+        c.wait(0.002).tcp(dst, cl, ss, cs, "PA", banner, 64);
+        ss += banner.len() as u32;
+    }
+    c.wait(0.002).tcp(cl, dst, cs, ss, "PA", creds, 64);
+    cs += creds.len() as u32;
+    c.wait(0.002).tcp(dst, cl, ss, cs, "PA", reply, 64);
+    ss += reply.len() as u32;
+    c.wait(0.002).tcp(cl, dst, cs, ss, "FA", &[], 64);
+    c.wait(0.001).tcp(dst, cl, ss, cs + 1, "FA", &[], 64);
+    c.tcp(cl, dst, cs + 1, ss + 1, "A", &[], 64);
+}
+
+/// `n` login sessions like [`login`] to one service, `gap` seconds apart; the brute-force
+/// findings they give.
+fn logins(n: u16, dst: ([u8; 4], u16), banner: &[u8], creds: &[u8], reply: &[u8], gap: f64) -> Vec<Finding> {
+    let mut c = Craft::new();
+    for i in 0..n {
+        login(&mut c, 42_000 + i, dst, banner, creds, reply);
+        c.wait(gap);
+    }
+    run(&c).into_iter().filter(|f| f.detector == "brute-force").collect()
+}
+
+const AUTH: &[u8] = b"*2\r\n$4\r\nAUTH\r\n$6\r\nqwerty\r\n";
+const WRONGPASS: &[u8] = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+#[test]
+fn redis_passwords_guessed_on_several_hosts_are_brute_force_with_the_refusals_and_the_guess_that_worked() {
+    let mut c = Craft::new();
+    let mut port = 41_000;
+    for h in 0..4u8 {
+        for g in 0..6 {
+            let right = h == 3 && g == 5;
+            login(&mut c, port, ([203, 0, 113, 10 + h], 6379), b"", AUTH, if right { b"+OK\r\n" } else { WRONGPASS });
+            port += 1;
+            c.wait(0.05);
+        }
+    }
+    let fs = run(&c);
+    let b = brute(&fs);
+    assert_eq!(b.len(), 1, "{fs:#?}");
+    assert_eq!(b[0].severity, Severity::Error);
+    assert_eq!(b[0].confidence, Confidence::High, "the refusals are in plain text");
+    assert_eq!(b[0].facts["hosts"], 4);
+    assert_eq!(b[0].facts["attempts"], 24);
+    assert_eq!(b[0].facts["rejected"], 23);
+    assert_eq!(b[0].facts["accepted"], 1);
+    let roles: Vec<String> = b[0].evidence.iter().map(|e| e.role.to_string()).collect();
+    assert!(roles.iter().any(|r| r.contains("refuses")), "{roles:?}");
+    assert!(roles.iter().any(|r| r.contains("accepts a guess")), "{roles:?}");
+    assert!(b[0].explanation.to_string().contains("a guess worked"), "{}", b[0].explanation);
+    assert!(fs.iter().all(|f| f.detector != "outbound-scan"), "four hosts are no sweep: {fs:#?}");
+}
+
+#[test]
+fn an_app_that_logs_in_per_request_and_is_accepted_is_info_not_brute_force() {
+    // MySQL: the greeting, the client's login, the server's OK (sequence 2).
+    let greeting = b"J\0\0\0\x0a8.0.36\0";
+    let ok = b"\x07\0\0\x02\0\0\0\x02\0\0\0";
+    let mysql = ([198, 51, 100, 20], 3306);
+    let creds = b"\x20\0\0\x01\x85\xa6root\0";
+    let b = logins(30, mysql, greeting, creds, ok, 0.1);
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(b[0].severity, Severity::Info);
+    assert_eq!(b[0].facts["accepted"], 30);
+    assert!(b[0].summary.to_string().contains("not brute force"), "{}", b[0].summary);
+
+    // The same app refused every time (ERR 1045) is guessing, whatever its pace.
+    let denied = b"\x48\0\0\x02\xff\x15\x04#28000Access denied for user 'root'@'192.0.2.10' (using password: YES)";
+    let b = logins(20, mysql, greeting, creds, denied, 40.0);
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(b[0].severity, Severity::Error);
+    assert_eq!(b[0].facts["rejected"], 20);
+}
+
+#[test]
+fn ssh_logins_at_a_tools_pace_are_brute_force_at_medium_confidence_and_at_a_cron_jobs_pace_info() {
+    let banner = b"SSH-2.0-OpenSSH_9.2p1\r\n";
+    let hello = b"SSH-2.0-libssh_0.9.6\r\n";
+    let ssh = ([198, 51, 100, 20], 22);
+    let encrypted = b"\0\0\x01\x0c\x0a\x14encrypted";
+    let b = logins(20, ssh, banner, hello, encrypted, 0.3);
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(b[0].severity, Severity::Error);
+    assert_eq!(b[0].confidence, Confidence::Medium, "SSH hides the refusals");
+
+    let b = logins(20, ssh, banner, hello, encrypted, 60.0);
+    assert_eq!(b.len(), 1, "{b:#?}");
+    assert_eq!(b[0].severity, Severity::Info, "one login a minute is a schedule");
+    assert!(b[0].explanation.to_string().contains("every 60 s"), "{}", b[0].explanation);
+}
+
+#[test]
+fn banner_grabs_without_credentials_are_not_brute_force() {
+    let mut c = Craft::new();
+    for i in 0..30u16 {
+        let (cl, sv) = ((C, 46_000 + i), ([198, 51, 100, 20], 22));
+        c.tcp(cl, sv, 1000, 0, "S", &[], 64).tcp(sv, cl, 5000, 1001, "SA", &[], 64);
+        c.tcp(cl, sv, 1001, 5001, "A", &[], 64).tcp(sv, cl, 5001, 1001, "PA", b"SSH-2.0-OpenSSH_9.2\r\n", 64);
+        c.tcp(cl, sv, 1001, 5022, "RA", &[], 64).wait(0.1);
+    }
+    let fs = run(&c);
+    assert!(brute(&fs).is_empty(), "{fs:#?}");
+}
+
+#[test]
+fn a_scan_that_then_guesses_logins_on_the_port_is_one_finding() {
+    let mut c = Craft::new();
+    for i in 0..20u8 {
+        let (cl, dst) = ((C, 47_000 + u16::from(i)), ([203, 0, 113, 30 + i], 6379));
+        c.tcp(cl, dst, 7000, 0, "S", &[], 64).tcp(dst, cl, 0, 7001, "RA", &[], 64).wait(0.02);
+    }
+    for i in 0..20 {
+        login(&mut c, 48_000 + i, ([203, 0, 113, 10], 6379), b"", AUTH, WRONGPASS);
+        c.wait(0.05);
+    }
+    let fs = run(&c);
+    let b = brute(&fs);
+    assert_eq!(b.len(), 1, "{fs:#?}");
+    assert!(fs.iter().all(|f| f.detector != "outbound-scan"), "{fs:#?}");
+    assert_eq!(b[0].facts["scanned_destinations"], 21);
+    assert!(b[0].summary.to_string().contains("after scanning 21 addresses"), "{}", b[0].summary);
+    assert_eq!(b[0].frames[0], 1, "the scan's first SYN is cited");
 }

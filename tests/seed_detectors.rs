@@ -57,7 +57,8 @@ fn a_sweep_of_sixteen_addresses_on_22_is_a_scan_fifteen_or_a_web_port_is_not() {
     assert!(of(&findings(&p), "outbound-scan").is_empty(), "16 addresses on 443 is a browser, not a scan");
 }
 
-/// `n` short SSH sessions from C to S:22, each a handshake, a banner and a close.
+/// `n` short SSH sessions from C to S:22, each a handshake, a banner, the client's reply and
+/// a close.
 fn logins(n: u16, secs_each: f64) -> Craft {
     let mut c = Craft::new();
     for i in 0..n {
@@ -72,8 +73,9 @@ fn logins(n: u16, secs_each: f64) -> Craft {
             64,
         );
         c.tcp(sv, cl, 5001, 1001, "PA", b"SSH-2.0-OpenSSH_9.2\r\n", 64);
+        c.tcp(cl, sv, 1001, 5022, "PA", b"SSH-2.0-libssh_0.9.6\r\n", 64);
         c.wait(secs_each);
-        c.tcp(sv, cl, 5022, 1001, "FA", &[], 64).tcp(cl, sv, 1001, 5023, "FA", &[], 64);
+        c.tcp(sv, cl, 5022, 1023, "FA", &[], 64).tcp(cl, sv, 1023, 5023, "FA", &[], 64);
         c.wait(0.2);
     }
     c
@@ -83,14 +85,18 @@ fn logins(n: u16, secs_each: f64) -> Craft {
 fn twenty_short_ssh_sessions_are_password_guessing_long_ones_are_not() {
     let (_d, p) = write(&logins(20, 0.5), "guess.pcap");
     let fs = findings(&p);
-    let f = of(&fs, "outbound-scan");
+    let f = of(&fs, "brute-force");
     assert_eq!(f.len(), 1, "{fs:#?}");
-    assert_eq!(f[0].facts["kind"], "login-guessing");
-    assert_eq!(f[0].facts["short_sessions"], 20);
+    assert_eq!(f[0].severity, Severity::Error);
+    assert_eq!(f[0].facts["kind"], "brute-force");
+    assert_eq!(f[0].facts["attempts"], 20);
     let (_d, p) = write(&logins(19, 0.5), "guess19.pcap");
-    assert!(of(&findings(&p), "outbound-scan").is_empty());
+    assert!(of(&findings(&p), "brute-force").is_empty());
     let (_d, p) = write(&logins(20, 31.0), "admin.pcap");
-    assert!(of(&findings(&p), "outbound-scan").is_empty(), "sessions of half a minute are people working");
+    assert!(
+        of(&findings(&p), "brute-force").iter().all(|f| f.severity == Severity::Info),
+        "sessions of half a minute are people working"
+    );
 }
 
 /// `half` SYNs answered by a SYN/ACK that is never acknowledged, and `done` completed

@@ -694,6 +694,70 @@ def slow_dns(a):
             threading.Thread(target=answer, args=(q, peer), daemon=True).start()
 
 
+def login_server(a):
+    """A Redis-like login service (RESP) on --port of every address: AUTH with --password is
+    +OK, any other is refused with -WRONGPASS as Redis 6 does; then GET and QUIT. Serves for
+    --seconds, one connection at a time."""
+    def handle(c):
+        f = c.makefile("rwb")
+        authed = False
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            if line.startswith(b"*"):  # an array: read its bulk strings
+                parts = []
+                for _ in range(int(line[1:])):
+                    f.readline()
+                    parts.append(f.readline().strip())
+            else:
+                parts = line.split()
+            cmd = parts[0].upper() if parts else b""
+            if cmd == b"AUTH":
+                authed = parts[-1] == a.password.encode()
+                f.write(b"+OK\r\n" if authed else
+                        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n")
+            elif cmd == b"GET":
+                f.write(b"$5\r\nhello\r\n" if authed else b"-NOAUTH Authentication required.\r\n")
+            elif cmd == b"QUIT":
+                f.write(b"+OK\r\n"); f.flush()
+                return
+            else:
+                f.write(b"-ERR unknown command\r\n")
+            f.flush()
+    serve(a.port, a.seconds, handle)
+
+
+def resp(*words):
+    return b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words)
+
+
+def brute(a):
+    """The infected host guessing Redis passwords on --hosts (one connection per guess, as
+    hydra does: AUTH, the answer, QUIT), --guesses each; the last host's last guess is the
+    right one. Then, as the healthy look-alike, an app on the same host that opens a
+    connection per request to --app-host with the right password (AUTH, GET, QUIT)."""
+    def session(host, password, get):
+        try:
+            s = socket.create_connection((host, a.port), timeout=3)
+            s.sendall(resp(b"AUTH", password)); s.recv(256)
+            if get:
+                s.sendall(resp(b"GET", b"greeting")); s.recv(256)
+            s.sendall(resp(b"QUIT")); s.recv(256)
+            s.close()
+        except OSError as e:
+            log(host, "failed:", e)
+    words = [b"123456", b"password", b"redis", b"admin", b"qwerty", b"foobared", b"root", b"test"]
+    for h, host in enumerate(a.hosts):
+        for g in range(a.guesses):
+            last = h == len(a.hosts) - 1 and g == a.guesses - 1
+            session(host, a.password.encode() if last else words[g % len(words)], False)
+            time.sleep(0.05)
+    for _ in range(a.app_requests):
+        session(a.app_host, a.password.encode(), True)
+        time.sleep(0.2)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -736,6 +800,11 @@ def main():
     x.add_argument("--seconds", type=float)
     x = sub.add_parser("stratum-pool"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x = sub.add_parser("mine"); x.add_argument("--host")
+    x = sub.add_parser("login-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x.add_argument("--password")
+    x = sub.add_parser("brute"); x.add_argument("--hosts", nargs="+"); x.add_argument("--port", type=int)
+    x.add_argument("--guesses", type=int); x.add_argument("--password"); x.add_argument("--app-host")
+    x.add_argument("--app-requests", type=int, default=0)
     a = p.parse_args()
     {"http-idle": http_idle, "tls-idle": tls_idle, "no-client-hello": no_client_hello, "names": names,
      "download": download, "clean": clean, "tls-cipher-mismatch": tls_cipher_mismatch,
@@ -744,7 +813,8 @@ def main():
      "download-with-chatter": download_with_chatter, "backlog-server": backlog_server,
      "busy-and-new": busy_and_new, "slow-reader": slow_reader, "wrong-protocol": wrong_protocol,
      "requests": requests, "mute-server": mute_server, "reset-server": reset_server, "resets": resets,
-     "dns-lookups": dns_lookups, "slow-dns": slow_dns, "stratum-pool": stratum_pool, "mine": mine}[a.cmd](a)
+     "dns-lookups": dns_lookups, "slow-dns": slow_dns, "stratum-pool": stratum_pool, "mine": mine,
+     "login-server": login_server, "brute": brute}[a.cmd](a)
 
 
 if __name__ == "__main__":

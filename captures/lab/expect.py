@@ -92,11 +92,29 @@ def main():
             syn = tshark(c, f"tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport=={port}", "frame.number", "tcp.stream")
             exp["expect"].append({"capture": "client", "detector": "connect-failure", "stream": first(syn, 1),
                                   "frames": frames(syn)[:1], "port": port})
-    elif sc in ("outbound-scan", "syn-flood"):
-        det, port = ("outbound-scan", 22) if sc == "outbound-scan" else ("syn-flood", 80)
+    elif sc == "outbound-scan":
+        # A sweep of port 22, then password guessing on the one host that answers: one
+        # finding, the brute force, citing the scan's first SYN and the first login.
         for side, pcap in (("client", c), ("server", s)):
-            syn = tshark(pcap, f"tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport=={port}", "frame.number", "tcp.stream")
-            exp["expect"].append({"capture": side, "detector": det, "stream": first(syn, 1), "frames": frames(syn)[:1]})
+            syn = tshark(pcap, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==22", "frame.number", "tcp.stream")
+            login = tshark(pcap, "tcp.dstport==22 && tcp.len>0", "tcp.stream")
+            stream = first(login)
+            lsyn = tshark(pcap, f"tcp.stream=={stream} && tcp.flags.syn==1 && tcp.flags.ack==0", "frame.number")
+            exp["expect"].append({"capture": side, "detector": "brute-force", "stream": stream,
+                                  "frames": frames(syn)[:1] + frames(lsyn)[:1]})
+    elif sc == "brute-force":
+        # Redis password guessing on five hosts: the first guess's SYN, the first refusal
+        # and the guess that worked. The app's accepted logins to the server are not in it.
+        for side, pcap in (("client", c), ("server", s)):
+            syn = tshark(pcap, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==6379", "frame.number", "tcp.stream")
+            wrong = tshark(pcap, "tcp.srcport==6379 && tcp.payload contains \"WRONGPASS\"", "frame.number")
+            exp["expect"].append({"capture": side, "detector": "brute-force", "stream": first(syn, 1),
+                                  "frames": frames(syn)[:1] + frames(wrong)[:1],
+                                  "facts": {"hosts": 5, "rejected": 39, "accepted": 1}})
+    elif sc == "syn-flood":
+        for side, pcap in (("client", c), ("server", s)):
+            syn = tshark(pcap, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==80", "frame.number", "tcp.stream")
+            exp["expect"].append({"capture": side, "detector": "syn-flood", "stream": first(syn, 1), "frames": frames(syn)[:1]})
     elif sc == "crypto-mining":
         # One finding per miner: its login to the first pool, then to the spare one.
         for side, pcap in (("client", c), ("server", s)):

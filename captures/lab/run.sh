@@ -15,7 +15,7 @@
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
 #             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
 #             tls13-idle-close-75 | protocol-mismatch | http-errors | mid-transfer-reset |
-#             dns-failure | many-connections (N=20000) | all
+#             dns-failure | crypto-mining | brute-force | many-connections (N=20000) | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -382,6 +382,19 @@ run_one() {
       capture_start $sc
       client mine --host $SERVER
       ;;
+    brute-force)
+      # The infected instance (the client) guesses Redis passwords on five hosts at the
+      # server's end, eight guesses each, and the last guess on the last host is right
+      # (issue 22 item 4, seed 001). Beside it, a healthy app on the same instance opens a
+      # connection per request to the server's own Redis with the right password: short,
+      # accepted logins, the look-alike that must stay at info.
+      for i in 10 11 12 13 14; do nsx $S ip addr add 203.0.113.$i/24 dev pd-s0; done
+      nsx $S python3 "$here/client.py" login-server --port 6379 --seconds 40 --password correct-horse &
+      sleep 1
+      capture_start $sc
+      client brute --hosts 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.13 203.0.113.14 --port 6379 \
+        --guesses 8 --password correct-horse --app-host $SERVER --app-requests 25
+      ;;
     mid-transfer-reset)
       # A server that resets an upload part way (port 8080: a body-size limit), and a WAF-like rule on the
       # path that answers any client packet over 1,000 bytes to port 80 with a RST made by
@@ -433,7 +446,7 @@ DNS
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -346,6 +346,7 @@ pub const EXTRA_IDS: &[(&str, &str)] = &[
     ("tls-no-server-hello", "no-client-hello"),
     ("tls-handshake-alert", "no-client-hello"),
     ("port-scan", "connect-failure"),
+    ("brute-force", "outbound-scan"),
 ];
 
 /// (specific, general): where a specific detector explains streams, the general detector's
@@ -355,6 +356,7 @@ pub const EXTRA_IDS: &[(&str, &str)] = &[
 /// name's address fail because of the hijack.
 pub const SUPERSEDES: &[(&str, &str)] = &[
     ("outbound-scan", "connect-failure"),
+    ("brute-force", "connect-failure"),
     ("syn-flood", "connect-failure"),
     ("conntrack-exhaustion", "connect-failure"),
     ("conntrack-exhaustion", "retransmission-storm"),
