@@ -256,3 +256,136 @@ fn a_scan_that_then_guesses_logins_on_the_port_is_one_finding() {
     assert!(b[0].summary.to_string().contains("after scanning 21 addresses"), "{}", b[0].summary);
     assert_eq!(b[0].frames[0], 1, "the scan's first SYN is cited");
 }
+
+// ---- dga: bursts of generated names
+
+/// A DNS message for `name` (A): a query, or a response with `rcode` and, for NOERROR, `addr`.
+fn dns(id: u16, name: &str, response: Option<(u8, Option<[u8; 4]>)>) -> Vec<u8> {
+    let mut m = id.to_be_bytes().to_vec();
+    let (flags, answers) = match response {
+        None => ([0x01, 0x00], 0u16),
+        Some((rcode, addr)) => ([0x81, 0x80 | rcode], u16::from(addr.is_some())),
+    };
+    m.extend(flags);
+    m.extend([0, 1]);
+    m.extend(answers.to_be_bytes());
+    m.extend([0, 0, 0, 0]);
+    for l in name.split('.') {
+        m.push(l.len() as u8);
+        m.extend(l.as_bytes());
+    }
+    m.extend([0, 0, 1, 0, 1]);
+    if let Some((_, Some(a))) = response {
+        m.extend([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend(a);
+    }
+    m
+}
+
+/// Lookups of `names` by C at the resolver, `gap` seconds apart, each answered with `rcode`
+/// (and `addr` for NOERROR).
+fn lookups(c: &mut Craft, names: &[&str], rcode: u8, addr: Option<[u8; 4]>, gap: f64) {
+    let resolver = ([198, 51, 100, 1], 53);
+    for (i, n) in names.iter().enumerate() {
+        let id = 0x4000 + i as u16 + (rcode as u16) * 0x100;
+        let client = (C, 50_000 + (i as u16 % 1000));
+        c.udp(client, resolver, &dns(id, n, None)).wait(0.002);
+        c.udp(resolver, client, &dns(id, n, Some((rcode, addr)))).wait(gap);
+    }
+}
+
+const GENERATED: &[&str] = &[
+    "yxklmoehdzwjxu.biz",
+    "tgrufyzptm.com",
+    "yanvmtfagvfdj.info",
+    "royzwiddqfkcl.info",
+    "zojmddbkhimxj.com",
+    "fnalmafudmoqg.com",
+    "bbzbxjzytjhywfa.com",
+    "agbampqauixvffu.net",
+    "xdcnkboeljvkx.info",
+    "ewonugvkzmyogxl.biz",
+    "tinzufnfxhk.net",
+    "jjsvspdxifbhjp.biz",
+];
+
+fn dga(fs: &[Finding]) -> Vec<&Finding> {
+    fs.iter().filter(|f| f.detector == "dga-domains").collect()
+}
+
+#[test]
+fn a_burst_of_generated_names_answered_nxdomain_is_dga_and_the_one_contacted_is_the_controller() {
+    let mut c = Craft::new();
+    lookups(&mut c, &GENERATED[..11], 3, None, 0.2);
+    lookups(&mut c, &["wzbxefzhqmoo.net"], 0, Some([203, 0, 113, 66]), 0.1);
+    let (cl, c2) = ((C, 40_500), ([203, 0, 113, 66], 4444));
+    c.tcp(cl, c2, 1000, 0, "S", &[], 64).tcp(c2, cl, 5000, 1001, "SA", &[], 64);
+    let fs = run(&c);
+    let d = dga(&fs);
+    assert_eq!(d.len(), 1, "{fs:#?}");
+    assert_eq!(d[0].severity, Severity::Error, "the host calls its controller");
+    assert_eq!(d[0].facts["nxdomain_names"], 11);
+    assert_eq!(d[0].facts["contacted"], "203.0.113.66");
+    assert_eq!(d[0].facts["resolvers"][0], "198.51.100.1");
+    assert!(d[0].explanation.to_string().contains("wzbxefzhqmoo.net → 203.0.113.66"), "{}", d[0].explanation);
+    assert!(
+        fs.iter().filter(|f| f.detector == "dns-failure").all(|f| !f.summary.to_string().contains(".biz")),
+        "the generated names' NXDOMAINs are the dga finding's alone: {fs:#?}"
+    );
+
+    // Without the connection: a warning, the resolved name still named.
+    let mut c = Craft::new();
+    lookups(&mut c, &GENERATED[..10], 3, None, 0.2);
+    let fs = run(&c);
+    let d = dga(&fs);
+    assert_eq!(d.len(), 1, "{fs:#?}");
+    assert_eq!(d[0].severity, Severity::Warning);
+    assert_eq!(d[0].confidence, Confidence::Medium);
+    let mut c = Craft::new();
+    lookups(&mut c, &GENERATED[..9], 3, None, 0.2);
+    assert!(dga(&run(&c)).is_empty(), "nine names are below the burst");
+}
+
+#[test]
+fn chrome_probes_typos_random_subdomains_and_resolving_random_names_are_not_dga() {
+    let mut c = Craft::new();
+    // Chrome's intranet-redirect probes: random single labels.
+    lookups(&mut c, &["qpwoeirutyz", "mvbznxlkqw", "hgjfkdlsaq"], 3, None, 0.05);
+    // Typos and names that do not exist, chosen by people.
+    lookups(
+        &mut c,
+        &[
+            "wwww.shop.example",
+            "imgs.shop.example",
+            "stagingapi.com",
+            "wordpressblog.net",
+            "paymentgateway.org",
+            "mailserverhost.info",
+            "kubernetes.com",
+            "xiaohongshu.cn",
+            "bilibili.biz",
+            "cloudfront.net",
+            "tencentcloud.com",
+            "aliyuncs.com",
+        ],
+        3,
+        None,
+        0.05,
+    );
+    // Random subdomains of one domain (a CDN's hashes, a water-torture attack).
+    let subs: Vec<String> = GENERATED.iter().map(|g| format!("{}.victim.example", &g[..8])).collect();
+    lookups(&mut c, &subs.iter().map(String::as_str).collect::<Vec<_>>(), 3, None, 0.05);
+    // Random-looking names that resolve (tracking domains, a CDN's own names).
+    let mut c2 = Craft::new();
+    lookups(&mut c2, GENERATED, 0, Some([203, 0, 113, 80]), 0.05);
+    for fs in [run(&c), run(&c2)] {
+        assert!(dga(&fs).is_empty(), "{fs:#?}");
+    }
+}
+
+#[test]
+fn generated_names_spread_over_an_hour_are_not_a_burst() {
+    let mut c = Craft::new();
+    lookups(&mut c, GENERATED, 3, None, 300.0);
+    assert!(dga(&run(&c)).is_empty());
+}

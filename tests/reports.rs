@@ -75,6 +75,10 @@ const ALLOWED: &[&str] = &[
     // Commands, and the mining protocol and its method names (crypto-mining).
     "crontab",
     "ls",
+    // Commands that find the process behind DNS lookups (dga-domains).
+    "tcpdump",
+    "any",
+    "auditd",
     "systemd",
     "stratum",
     "login",

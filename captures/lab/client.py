@@ -758,6 +758,72 @@ def brute(a):
         time.sleep(0.2)
 
 
+def generated_names(seed, count):
+    """A domain generation algorithm of the classic kind (a seeded generator of letters and
+    a TLD): the same seed, the same names, as bot and botmaster both compute them."""
+    import random
+    rng = random.Random(seed)
+    tlds = ["info", "net", "com", "biz"]
+    return ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(10, 15)))
+            + "." + rng.choice(tlds) for _ in range(count)]
+
+
+def c2_server(a):
+    """A bot controller: reads a check-in line and answers with a task line."""
+    def handle(c):
+        c.recv(256)
+        c.sendall(b"OK task=sleep 3600\n")
+    serve(a.port, a.seconds, handle)
+
+
+def dga_names(a):
+    print("\n".join(generated_names(a.seed, a.count)))
+
+
+def dga(a):
+    """The infected host looking for its controller: each generated name at --resolver (one
+    try each, A), then a connection to the first one that resolves on --port, with a
+    check-in line. Around it, the look-alikes a healthy host makes: Chrome's three random
+    single-label probes, ordinary lookups and a typo."""
+    import random
+    import struct
+    rng = random.Random(11)
+
+    def lookup(name):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(1)
+        s.sendto(dns_query(rng.randrange(1, 65535), name), (a.resolver, 53))
+        try:
+            reply, _ = s.recvfrom(4096)
+        except socket.timeout:
+            return None
+        finally:
+            s.close()
+        ancount = struct.unpack(">H", reply[6:8])[0]
+        if reply[3] & 0x0F or not ancount:
+            return None
+        return socket.inet_ntoa(reply[-4:])
+
+    for name in ["www.shop.example", "qpwoeirutyz", "mvbznxlkqw", "hgjfkdlsaq", "wwww.shop.example"]:
+        lookup(name); time.sleep(0.1)
+    controller = None
+    for name in generated_names(a.seed, a.count):
+        addr = lookup(name)
+        log(name, addr)
+        if addr and not controller:
+            controller = addr
+        time.sleep(0.15)
+    if controller:
+        s = socket.create_connection((controller, a.port), timeout=3)
+        s.sendall(b"HELLO id=lab-01 os=linux\n")
+        try:
+            s.recv(256)
+        except OSError:
+            pass
+        s.close()
+    lookup("api.shop.example")
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -800,6 +866,10 @@ def main():
     x.add_argument("--seconds", type=float)
     x = sub.add_parser("stratum-pool"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x = sub.add_parser("mine"); x.add_argument("--host")
+    x = sub.add_parser("dga-names"); x.add_argument("--seed"); x.add_argument("--count", type=int)
+    x = sub.add_parser("dga"); x.add_argument("--seed"); x.add_argument("--count", type=int)
+    x.add_argument("--resolver"); x.add_argument("--port", type=int, default=4444)
+    x = sub.add_parser("c2-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x = sub.add_parser("login-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x.add_argument("--password")
     x = sub.add_parser("brute"); x.add_argument("--hosts", nargs="+"); x.add_argument("--port", type=int)
@@ -814,7 +884,8 @@ def main():
      "busy-and-new": busy_and_new, "slow-reader": slow_reader, "wrong-protocol": wrong_protocol,
      "requests": requests, "mute-server": mute_server, "reset-server": reset_server, "resets": resets,
      "dns-lookups": dns_lookups, "slow-dns": slow_dns, "stratum-pool": stratum_pool, "mine": mine,
-     "login-server": login_server, "brute": brute}[a.cmd](a)
+     "login-server": login_server, "brute": brute, "dga-names": dga_names, "dga": dga,
+     "c2-server": c2_server}[a.cmd](a)
 
 
 if __name__ == "__main__":

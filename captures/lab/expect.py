@@ -111,6 +111,20 @@ def main():
             exp["expect"].append({"capture": side, "detector": "brute-force", "stream": first(syn, 1),
                                   "frames": frames(syn)[:1] + frames(wrong)[:1],
                                   "facts": {"hosts": 5, "rejected": 39, "accepted": 1}})
+    elif sc == "dga":
+        # The burst of generated names: the first one's query and NXDOMAIN, the generated name
+        # that resolved, and the connection to its address (an error: the controller reached).
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("client", f"{__file__.rsplit('/', 1)[0]}/client.py")
+        client = importlib.util.module_from_spec(spec); spec.loader.exec_module(client)
+        names = client.generated_names("2026-12-01", 40)
+        q = tshark(c, f"dns.flags.response==0 && dns.qry.name==\"{names[0]}\"", "frame.number")
+        nx = tshark(c, f"dns.flags.response==1 && dns.qry.name==\"{names[0]}\"", "frame.number")
+        ok = tshark(c, f"dns.flags.response==1 && dns.qry.name==\"{names[17]}\"", "frame.number")
+        syn = tshark(c, "ip.dst==203.0.113.66 && tcp.flags.syn==1 && tcp.flags.ack==0", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "dga-domains", "stream": first(syn, 1),
+                              "frames": frames(q)[:1] + frames(nx)[:1] + frames(ok)[:1] + frames(syn)[:1],
+                              "facts": {"nxdomain_names": 39, "contacted": "203.0.113.66"}})
     elif sc == "syn-flood":
         for side, pcap in (("client", c), ("server", s)):
             syn = tshark(pcap, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==80", "frame.number", "tcp.stream")

@@ -15,7 +15,7 @@
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
 #             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
 #             tls13-idle-close-75 | protocol-mismatch | http-errors | mid-transfer-reset |
-#             dns-failure | crypto-mining | brute-force | many-connections (N=20000) | all
+#             dns-failure | crypto-mining | brute-force | dga | many-connections (N=20000) | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -395,6 +395,30 @@ run_one() {
       client brute --hosts 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.13 203.0.113.14 --port 6379 \
         --guesses 8 --password correct-horse --app-host $SERVER --app-requests 25
       ;;
+    dga)
+      # The infected instance (the client) runs a domain generation algorithm: 40 names a
+      # day, of which "its owner" registered the 18th (203.0.113.66 at the server's end, a
+      # controller on 4444). The resolver answers NXDOMAIN for every other name under those
+      # TLDs and for single labels. Around it, a healthy host's look-alikes: Chrome's random single-label probes,
+      # ordinary lookups and a typo (issue 22 item 3).
+      controller=$(python3 "$here/client.py" dga-names --seed 2026-12-01 --count 40 | sed -n 18p)
+      kill "$(cat "$work/dnsmasq.pid")"; sleep 0.5
+      cat >> "$work/dnsmasq.conf" <<DNS
+local=/info/
+local=/net/
+local=/com/
+local=/biz/
+local=/shop.example/
+domain-needed
+host-record=$controller,203.0.113.66
+DNS
+      nsx $M dnsmasq --conf-file="$work/dnsmasq.conf" --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log"
+      nsx $S ip addr add 203.0.113.66/24 dev pd-s0
+      nsx $S python3 "$here/client.py" c2-server --port 4444 --seconds 30 &
+      sleep 1
+      capture_start $sc
+      client dga --seed 2026-12-01 --count 40 --resolver $MID_C
+      ;;
     mid-transfer-reset)
       # A server that resets an upload part way (port 8080: a body-size limit), and a WAF-like rule on the
       # path that answers any client packet over 1,000 bytes to port 80 with a RST made by
@@ -446,7 +470,7 @@ DNS
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dga dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -61,3 +61,17 @@ dnsf-role-answer = its answer
 dnsf-role-slow-query = query of the slowest answer
 dnsf-role-slow-answer = the slowest answer
 confirm-dns-failure = dig @RESOLVER NAME from the same host at the same time shows the same status or timeout
+# dga (src/detect/dga.rs; made by the dns-failure observer)
+dga-summary = { $host } looked up { $n } random-looking names in { $span } s that do not exist (NXDOMAIN at { $resolver }): names made by an algorithm, as malware does to find its controller
+dga-explanation = Names such as { $names } are not chosen by people: their letters fall in pairs that words and brands seldom use. Malware with a domain generation algorithm asks for dozens of them, of which its owner registered one or two, so most come back NXDOMAIN ({ $judged } generated-looking names asked in all).
+dga-resolved = Of the generated names, these resolved, and are the likely controllers: { $names }.
+dga-contacted = { $host } then opened a connection to { $addr } ({ $name }, stream { $stream }): it is calling its controller.
+dga-rec-isolate = Isolate { $host }: stop the instance, or cut its network in the console (a security group that allows only your own address), before it takes orders
+dga-rec-find = Find the process asking: on Linux, tcpdump -i any -nn port 53 with ss -unp (or auditd on connect) while it runs; the name { $name } in the resolver's query log dates the first infection
+dga-rec-block = Snapshot the disks for forensics, then block the controller addresses ({ $addrs }) and the generated names at the resolver or firewall
+dga-rec-keys = Rotate the passwords, SSH keys and access keys the host held, and rebuild it from a trusted image
+dga-role-query = a query for a generated name, { $name }
+dga-role-nx = NXDOMAIN for { $name }
+dga-role-resolved = a generated name that exists: { $name } → { $addr }
+dga-role-connect = a connection to the controller { $addr } (stream { $stream })
+confirm-dga-domains = the resolver's query log shows the same host asking for the names; the process is found with ss -unp or auditd while the lookups run

@@ -39,3 +39,17 @@ dnsf-role-answer = 它的应答
 dnsf-role-slow-query = 最慢应答对应的查询
 dnsf-role-slow-answer = 最慢的应答
 confirm-dns-failure = 在同一主机、同一时间执行 dig @解析服务器 域名，会得到同样的状态或超时
+# dga（src/detect/dga.rs，由 dns-failure 观察者生成）
+dga-summary = { $host } 在 { $span } 秒内查询了 { $n } 个看似随机且不存在的域名（{ $resolver } 返回 NXDOMAIN）：这些域名由算法生成，是恶意程序寻找控制服务器的方式
+dga-explanation = 像 { $names } 这样的域名不是人起的：其中的字母组合在单词和品牌名里很少出现。使用域名生成算法（DGA）的恶意程序会查询几十个这样的域名，而其控制者只注册了其中一两个，所以大多数返回 NXDOMAIN（共查询了 { $judged } 个疑似生成的域名）。
+dga-resolved = 生成的域名中，以下能够解析，很可能就是控制服务器：{ $names }。
+dga-contacted = 随后 { $host } 向 { $addr } 发起了连接（{ $name }，流 { $stream }）：它正在联系控制服务器。
+dga-rec-isolate = 隔离 { $host }：停止实例，或在控制台切断其网络（只放行您自己地址的安全组），避免它接收指令
+dga-rec-find = 找出发起查询的进程：在 Linux 上运行期间用 tcpdump -i any -nn port 53 配合 ss -unp（或 auditd 记录 connect）；解析服务器查询日志中 { $name } 首次出现的时间即感染时间
+dga-rec-block = 先为磁盘创建快照用于取证，再在解析服务器或防火墙上封禁控制服务器地址（{ $addrs }）和这些生成的域名
+dga-rec-keys = 更换该主机上的密码、SSH 密钥和访问密钥，并用可信镜像重建
+dga-role-query = 对生成域名 { $name } 的查询
+dga-role-nx = { $name } 返回 NXDOMAIN
+dga-role-resolved = 一个存在的生成域名：{ $name } → { $addr }
+dga-role-connect = 连接控制服务器 { $addr }（流 { $stream }）
+confirm-dga-domains = 解析服务器的查询日志会显示同一主机在查询这些域名；在查询进行时用 ss -unp 或 auditd 找到对应进程

@@ -28,8 +28,8 @@ use super::{At, Config, Detector, Finding, Severity, secs};
 use crate::HashMap;
 use crate::app::AppEvent;
 use crate::capture::Timestamp;
-use crate::decode::Frame;
-use crate::engine::{Analysis, AppCtx, Hooks, Observer};
+use crate::decode::{Frame, Tcp};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::i18n::{Arg, Message};
 use crate::msg;
@@ -67,6 +67,20 @@ pub const MESSAGES: &[&str] = &[
     "dnsf-role-slow-query",
     "dnsf-role-slow-answer",
     "confirm-dns-failure",
+    // `dga-domains` findings, made by this observer (src/detect/dga.rs).
+    "dga-summary",
+    "dga-explanation",
+    "dga-resolved",
+    "dga-contacted",
+    "dga-rec-isolate",
+    "dga-rec-find",
+    "dga-rec-block",
+    "dga-rec-keys",
+    "dga-role-query",
+    "dga-role-nx",
+    "dga-role-resolved",
+    "dga-role-connect",
+    "confirm-dga-domains",
 ];
 pub const ABOUT: &str =
     "DNS queries a resolver never answered, SERVFAIL, REFUSED, NXDOMAIN for a needed name, and answers slower than 1 s";
@@ -113,6 +127,8 @@ struct NameAt {
     nxdomain: u32,
     /// Address lookups (the types NXDOMAIN is judged for).
     address_lookup: bool,
+    /// The first NXDOMAIN address lookup's query and answer.
+    nx_at: Option<(At, At)>,
 }
 
 #[derive(Debug, Default)]
@@ -143,6 +159,8 @@ pub struct DnsFailure {
     /// Hosts a DNS message was sent to: the capture sees traffic toward them.
     received: crate::HashSet<IpAddr>,
     dropped: u64,
+    /// Bursts of algorithmically generated names (`dga-domains`).
+    generated: super::dga::Generated,
 }
 
 pub fn make(_: &Config) -> Box<dyn Detector> {
@@ -183,7 +201,18 @@ impl DnsFailure {
 
 impl Observer for DnsFailure {
     fn hooks(&self) -> Hooks {
-        Hooks::APP
+        Hooks::APP | Hooks::TCP
+    }
+
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _: &Conversation) {
+        // A connection to the address a generated name resolved to: the controller reached.
+        if !(i.placement.is_new && t.flags.syn() && !t.flags.ack()) {
+            return;
+        }
+        let Some(ip) = f.ip else { return };
+        if self.generated.watching(&ip.dst) {
+            self.generated.connect(ip.src, ip.dst, At { frame: f.frame, ts: f.ts }, i.placement.stream);
+        }
     }
 
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
@@ -245,6 +274,17 @@ impl Observer for DnsFailure {
         if m.rcode == 0 && !m.answers.is_empty() && self.resolved.len() < MAX_OUTCOMES {
             self.resolved.insert(name.clone());
         }
+        if is_address_type(q.qtype) {
+            let addrs: Vec<IpAddr> = m
+                .answers
+                .iter()
+                .filter_map(|r| match r.data {
+                    crate::app::dns::Answer::A(a) => Some(a),
+                    _ => None,
+                })
+                .collect();
+            self.generated.answer(ctx.dst.ip(), ctx.src, &name, m.rcode, &addrs, q.first, at);
+        }
         let Some(r) = self.resolver(ctx.src) else { return };
         r.answers += 1;
         let wait = f.ts.since(q.first.ts);
@@ -275,6 +315,9 @@ impl Observer for DnsFailure {
                 if let Some(n) = Self::name_at(r, &name) {
                     n.nxdomain += 1;
                     n.address_lookup |= address;
+                    if address {
+                        n.nx_at.get_or_insert((q.first, at));
+                    }
                 }
                 if address {
                     r.nx_first.get_or_insert((q.first, at));
@@ -349,7 +392,8 @@ impl Detector for DnsFailure {
                 n.unanswered_tries += q.tries;
             }
         }
-        let mut out = Vec::new();
+        // Generated names first: their NXDOMAINs are the dga finding's, not lookups that failed.
+        let (mut out, generated) = self.generated.finish();
         for (addr, r) in &self.resolvers {
             // Resolvers listen on 53; the address alone is what a user types (dig @ADDR).
             let res = if addr.port() == 53 { addr.ip().to_string() } else { addr.to_string() };
@@ -471,13 +515,14 @@ impl Detector for DnsFailure {
                 out.push(f.seal().show_cited());
             }
             // 3. NXDOMAIN for names that never resolved.
-            if let Some((q, ans)) = r.nx_first {
-                let nx: Vec<(&String, u32)> = r
+            if r.nx_first.is_some() {
+                let nx: Vec<(&String, &NameAt)> = r
                     .names
                     .iter()
                     .filter(|(k, n)| {
                         n.nxdomain > 0
                             && n.address_lookup
+                            && !generated.contains(*k)
                             && !self.resolved.contains(*k)
                             && !self.resolved.iter().any(|ok| {
                                 k.len() > ok.len() + 1
@@ -485,9 +530,11 @@ impl Detector for DnsFailure {
                                     && k.as_bytes().get(ok.len()) == Some(&b'.')
                             })
                     })
-                    .map(|(k, n)| (k, n.nxdomain))
                     .collect();
-                if let Some(&(first_nx, _)) = nx.first() {
+                // The first of them (by frame) is cited; a generated name's failure is not.
+                let first = nx.iter().filter_map(|(_, n)| n.nx_at).min_by_key(|(q, _)| q.frame);
+                let nx: Vec<(&String, u32)> = nx.into_iter().map(|(k, n)| (k, n.nxdomain)).collect();
+                if let (Some(&(first_nx, _)), Some((q, ans))) = (nx.first(), first) {
                     let (names, n_names) = names_arg(nx.iter().copied());
                     let mut f = Finding::new("dns-failure", Severity::Warning, None)
                         .evidence(q.frame, q.ts, msg!("dnsf-role-first-query"))

@@ -11,6 +11,7 @@ pub mod bounded;
 pub mod connect_failure;
 pub mod conntrack_exhaustion;
 pub mod crypto_mining;
+pub mod dga;
 pub mod dns_failure;
 pub mod dns_hijack;
 pub mod http_errors;
@@ -347,6 +348,7 @@ pub const EXTRA_IDS: &[(&str, &str)] = &[
     ("tls-handshake-alert", "no-client-hello"),
     ("port-scan", "connect-failure"),
     ("brute-force", "outbound-scan"),
+    ("dga-domains", "dns-failure"),
 ];
 
 /// (specific, general): where a specific detector explains streams, the general detector's
@@ -361,6 +363,7 @@ pub const SUPERSEDES: &[(&str, &str)] = &[
     ("conntrack-exhaustion", "connect-failure"),
     ("conntrack-exhaustion", "retransmission-storm"),
     ("dns-cname-hijack", "connect-failure"),
+    ("dga-domains", "connect-failure"),
     ("protocol-mismatch", "no-client-hello"),
     ("protocol-mismatch", "tls-no-server-hello"),
     ("idle-timeout", "mid-transfer-reset"),
