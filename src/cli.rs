@@ -223,6 +223,10 @@ pub struct DetectOpts {
     /// The link's bandwidth in Mbit/s, if known: a second at 90% of it is saturated.
     #[arg(long, value_name = "MBPS", value_parser = parse_mbps)]
     pub link_mbps: Option<f64>,
+    /// A host whose periodic connections are expected, never a beacon (a monitoring agent's
+    /// server): an address, or a DNS name the capture resolves (repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub allow: Vec<String>,
 }
 
 fn parse_mbps(s: &str) -> Result<f64, String> {
@@ -243,6 +247,7 @@ impl DetectOpts {
                 last_frame: None,
             },
             link_mbps: self.link_mbps,
+            allow: self.allow.clone(),
             ..Config::default()
         };
         if let Some(path) = &self.timeouts_file {

@@ -389,3 +389,103 @@ fn generated_names_spread_over_an_hour_are_not_a_burst() {
     lookups(&mut c, GENERATED, 3, None, 300.0);
     assert!(dga(&run(&c)).is_empty());
 }
+
+// ---- beaconing
+
+/// `n` check-ins from C to `peer`, `period` seconds apart with the given jitter pattern
+/// (a share of the period, cycled), each a handshake, `request` and a close.
+fn checkins(c: &mut Craft, peer: ([u8; 4], u16), n: u16, period: f64, jitter: &[f64], request: &[u8], base: u16) {
+    for i in 0..n {
+        let cl = (C, base + i);
+        c.tcp(cl, peer, 1000, 0, "S", &[], 64).wait(0.001);
+        c.tcp(peer, cl, 5000, 1001, "SA", &[], 64).wait(0.001);
+        c.tcp(cl, peer, 1001, 5001, "PA", request, 64).wait(0.001);
+        let end = 1001 + request.len() as u32;
+        c.tcp(peer, cl, 5001, end, "FA", &[], 64).tcp(cl, peer, end, 5002, "FA", &[], 64);
+        let j = jitter.get(usize::from(i) % jitter.len().max(1)).copied().unwrap_or(0.0);
+        c.wait(period * (1.0 + j) - 0.003);
+    }
+}
+
+fn beacons(fs: &[Finding]) -> Vec<&Finding> {
+    fs.iter().filter(|f| f.detector == "beaconing").collect()
+}
+
+const C2: ([u8; 4], u16) = ([203, 0, 113, 77], 4444);
+
+#[test]
+fn check_ins_every_60_s_within_5_percent_are_a_beacon_at_info_when_nothing_else_explains_them() {
+    let mut c = Craft::new();
+    checkins(
+        &mut c,
+        C2,
+        10,
+        60.0,
+        &[0.0, 0.03, -0.04, 0.02, -0.01],
+        b"GET /pixel.gif?id=7f3a HTTP/1.1\r\n\r\n",
+        40_000,
+    );
+    let fs = run(&c);
+    let b = beacons(&fs);
+    assert_eq!(b.len(), 1, "{fs:#?}");
+    assert_eq!(b[0].severity, Severity::Info, "a cron job has the same rhythm");
+    assert_eq!(b[0].facts["checkins"], 10);
+    assert_eq!(b[0].facts["peer"], "203.0.113.77:4444");
+    let period = b[0].facts["period_s"].as_f64().unwrap();
+    assert!((59.0..=61.5).contains(&period), "{period}");
+    assert!(b[0].facts["jitter_percent"].as_f64().unwrap() <= 5.0, "{:?}", b[0].facts);
+    // Seven check-ins are not yet a rhythm.
+    let mut c = Craft::new();
+    checkins(&mut c, C2, 7, 60.0, &[0.0], b"ping", 40_000);
+    assert!(beacons(&run(&c)).is_empty());
+}
+
+#[test]
+fn irregular_connections_big_or_unlike_requests_a_shared_server_and_ntp_are_not_beacons() {
+    // Irregular: a person browsing.
+    let mut c = Craft::new();
+    checkins(&mut c, C2, 12, 30.0, &[0.0, 0.6, -0.5, 1.4, -0.3, 0.9], b"GET / HTTP/1.1\r\n\r\n", 40_000);
+    // Big requests: an upload every minute is a backup, not a check-in.
+    let big = vec![b'x'; 40_000];
+    checkins(&mut c, ([203, 0, 113, 78], 443), 10, 60.0, &[0.0], &big, 41_000);
+    // A server other hosts talk to too: a shared API.
+    checkins(&mut c, ([203, 0, 113, 79], 443), 10, 60.0, &[0.0], b"GET /api HTTP/1.1\r\n\r\n", 42_000);
+    c.tcp(([192, 0, 2, 99], 50_000), ([203, 0, 113, 79], 443), 1000, 0, "S", &[], 64);
+    // NTP over TCP port 123 and DNS over TCP: expected periodic traffic.
+    checkins(&mut c, ([203, 0, 113, 80], 123), 10, 60.0, &[0.0], b"ntp", 43_000);
+    checkins(&mut c, ([203, 0, 113, 81], 53), 10, 60.0, &[0.0], b"\0\x1ddns", 44_000);
+    // An address inside: a private service.
+    checkins(&mut c, ([10, 0, 0, 5], 8080), 10, 60.0, &[0.0], b"GET /health HTTP/1.1\r\n\r\n", 45_000);
+    let fs = run(&c);
+    assert!(beacons(&fs).is_empty(), "{:#?}", beacons(&fs));
+}
+
+#[test]
+fn allow_names_an_expected_periodic_peer_and_a_second_sign_makes_a_beacon_a_warning() {
+    let mut c = Craft::new();
+    checkins(&mut c, C2, 10, 20.0, &[0.0, 0.02], b"HELLO id=lab-01\n", 40_000);
+    let dir = tempfile::tempdir().unwrap();
+    let p = c.write(dir.path(), "beacon.pcap");
+    let cfg = |allow: &[&str]| pcapdoc::detect::Config {
+        allow: allow.iter().map(|s| (*s).to_string()).collect(),
+        ..Default::default()
+    };
+    let with = |cfg: &pcapdoc::detect::Config| {
+        let reader = pcapdoc::capture::CaptureReader::open(&p).unwrap();
+        pcapdoc::detect::run(reader, cfg, &[]).1
+    };
+    assert_eq!(beacons(&with(&cfg(&[]))).len(), 1);
+    assert!(beacons(&with(&cfg(&["203.0.113.77"]))).is_empty(), "--allow 203.0.113.77");
+
+    // The same host also guesses Redis passwords: the beacon is its backdoor, a warning.
+    for g in 0..20u16 {
+        login(&mut c, 46_000 + g, ([203, 0, 113, 10], 6379), b"", AUTH, WRONGPASS);
+        c.wait(0.05);
+    }
+    let fs = run(&c);
+    let b = beacons(&fs);
+    assert_eq!(b.len(), 1, "{fs:#?}");
+    assert_eq!(b[0].severity, Severity::Warning);
+    assert!(b[0].explanation.to_string().contains("brute-force"), "{}", b[0].explanation);
+    assert_eq!(b[0].facts["signs"][0], "brute-force");
+}

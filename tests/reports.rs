@@ -83,6 +83,7 @@ const ALLOWED: &[&str] = &[
     "stratum",
     "login",
     "bandwidth",
+    "beaconing",
     "curl",
     "all",
     "nscd",

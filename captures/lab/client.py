@@ -824,6 +824,43 @@ def dga(a):
     lookup("api.shop.example")
 
 
+def beacon(a):
+    """A backdoor's check-ins: resolve --name at --resolver once, then every --period
+    seconds (a few % of jitter) connect to it on --port, send a short check-in and read the
+    answer, --count times. Beside it, a monitoring agent polling --agent-host's /status at
+    the same period: the healthy look-alike."""
+    import random
+    import struct
+    import threading
+    rng = random.Random(5)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+    s.sendto(dns_query(0x5150, a.name), (a.resolver, 53))
+    reply, _ = s.recvfrom(4096); s.close()
+    if not struct.unpack(">H", reply[6:8])[0]:
+        raise SystemExit(f"{a.name} did not resolve")
+    c2 = socket.inet_ntoa(reply[-4:])
+
+    def agent():
+        for _ in range(a.count):
+            try:
+                c = socket.create_connection((a.agent_host, 80), timeout=3)
+                c.sendall(b"GET /status HTTP/1.1\r\nHost: monitor\r\nConnection: close\r\n\r\n")
+                read_to_eof(c); c.close()
+            except OSError as e:
+                log("agent", e)
+            time.sleep(a.period)
+    t = threading.Thread(target=agent); t.start()
+    for i in range(a.count):
+        try:
+            c = socket.create_connection((c2, a.port), timeout=3)
+            c.sendall(b"HELLO id=lab-01 seq=%03d os=linux\n" % i)
+            c.recv(256); c.close()
+        except OSError as e:
+            log("beacon", e)
+        time.sleep(a.period * rng.uniform(0.97, 1.03))
+    t.join()
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -870,6 +907,8 @@ def main():
     x = sub.add_parser("dga"); x.add_argument("--seed"); x.add_argument("--count", type=int)
     x.add_argument("--resolver"); x.add_argument("--port", type=int, default=4444)
     x = sub.add_parser("c2-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("beacon"); x.add_argument("--name"); x.add_argument("--resolver"); x.add_argument("--port", type=int)
+    x.add_argument("--period", type=float); x.add_argument("--count", type=int); x.add_argument("--agent-host")
     x = sub.add_parser("login-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x.add_argument("--password")
     x = sub.add_parser("brute"); x.add_argument("--hosts", nargs="+"); x.add_argument("--port", type=int)
@@ -885,7 +924,7 @@ def main():
      "requests": requests, "mute-server": mute_server, "reset-server": reset_server, "resets": resets,
      "dns-lookups": dns_lookups, "slow-dns": slow_dns, "stratum-pool": stratum_pool, "mine": mine,
      "login-server": login_server, "brute": brute, "dga-names": dga_names, "dga": dga,
-     "c2-server": c2_server}[a.cmd](a)
+     "c2-server": c2_server, "beacon": beacon}[a.cmd](a)
 
 
 if __name__ == "__main__":

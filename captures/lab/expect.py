@@ -125,6 +125,15 @@ def main():
         exp["expect"].append({"capture": "client", "detector": "dga-domains", "stream": first(syn, 1),
                               "frames": frames(q)[:1] + frames(nx)[:1] + frames(ok)[:1] + frames(syn)[:1],
                               "facts": {"nxdomain_names": 39, "contacted": "203.0.113.66"}})
+    elif sc == "beaconing":
+        # The check-ins to the generated-looking name: a warning on the first one's stream,
+        # citing its SYN. (The agent's polls stay at info; the server's capture has no DNS,
+        # so both are info there.)
+        syn = tshark(c, "ip.dst==203.0.113.77 && tcp.flags.syn==1 && tcp.flags.ack==0", "frame.number", "tcp.stream")
+        exp["expect"].append({"capture": "client", "detector": "beaconing", "stream": first(syn, 1),
+                              "frames": frames(syn)[:1],
+                              "facts": {"checkins": len(syn), "peer": "203.0.113.77:4444",
+                                        "peer_name": "kqzvhwjxmtpl.info"}})
     elif sc == "syn-flood":
         for side, pcap in (("client", c), ("server", s)):
             syn = tshark(pcap, "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==80", "frame.number", "tcp.stream")

@@ -15,7 +15,7 @@
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
 #             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
 #             tls13-idle-close-75 | protocol-mismatch | http-errors | mid-transfer-reset |
-#             dns-failure | crypto-mining | brute-force | dga | many-connections (N=20000) | all
+#             dns-failure | crypto-mining | brute-force | dga | beaconing | many-connections (N=20000) | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -395,6 +395,21 @@ run_one() {
       client brute --hosts 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.13 203.0.113.14 --port 6379 \
         --guesses 8 --password correct-horse --app-host $SERVER --app-requests 25
       ;;
+    beaconing)
+      # The infected instance (the client) checks in with its controller every 5 s (3 %
+      # jitter), 10 times: kqzvhwjxmtpl.info, a generated-looking name the resolver maps to
+      # 203.0.113.77, port 4444. Beside it, a monitoring agent polls nginx's /status on the
+      # server at the same period: the look-alike, at info (issue 22 item 2).
+      kill "$(cat "$work/dnsmasq.pid")"; sleep 0.5
+      echo "host-record=kqzvhwjxmtpl.info,203.0.113.77" >> "$work/dnsmasq.conf"
+      nsx $M dnsmasq --conf-file="$work/dnsmasq.conf" --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log"
+      nsx $S ip addr add 203.0.113.77/24 dev pd-s0
+      nsx $S python3 "$here/client.py" c2-server --port 4444 --seconds 90 &
+      start_nginx 60
+      sleep 1
+      capture_start $sc
+      client beacon --name kqzvhwjxmtpl.info --resolver $MID_C --port 4444 --period 5 --count 10 --agent-host $SERVER
+      ;;
     dga)
       # The infected instance (the client) runs a domain generation algorithm: 40 names a
       # day, of which "its owner" registered the 18th (203.0.113.66 at the server's end, a
@@ -470,7 +485,7 @@ DNS
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dga dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dga beaconing dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -7,6 +7,7 @@
 //! and add one line to [`REGISTRY`].
 
 pub mod bandwidth;
+pub mod beaconing;
 pub mod bounded;
 pub mod connect_failure;
 pub mod conntrack_exhaustion;
@@ -27,7 +28,7 @@ pub mod timeouts;
 pub mod tls_alert_fin;
 pub mod zero_window;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use serde::Serialize;
@@ -244,6 +245,9 @@ pub struct Config {
     pub engine: engine::Options,
     /// The link's capacity in Mbit/s, when the user knows it (`bandwidth`).
     pub link_mbps: Option<f64>,
+    /// Hosts whose periodic connections are expected (`--allow`: addresses or DNS names),
+    /// never beacons.
+    pub allow: Vec<String>,
 }
 
 impl Default for Config {
@@ -254,6 +258,7 @@ impl Default for Config {
             expect_cname: Vec::new(),
             engine: engine::Options::default(),
             link_mbps: None,
+            allow: Vec::new(),
         }
     }
 }
@@ -311,6 +316,7 @@ pub const REGISTRY: &[Entry] = &[
         make: crypto_mining::make,
         messages: crypto_mining::MESSAGES,
     },
+    Entry { id: "beaconing", about: beaconing::ABOUT, make: beaconing::make, messages: beaconing::MESSAGES },
     Entry {
         id: "outbound-scan",
         about: outbound_scan::ABOUT,
@@ -383,6 +389,35 @@ fn drop_superseded(findings: &mut Vec<Finding>) {
     findings.retain(|f| {
         covered.get(f.detector).is_none_or(|set| f.covers.is_empty() || !f.covers.iter().all(|s| set.contains(s)))
     });
+}
+
+/// Findings that name an infected host, and the fact that names it.
+const INFECTED_HOST: &[(&str, &str)] =
+    &[("crypto-mining", "miner"), ("brute-force", "source"), ("outbound-scan", "source"), ("dga-domains", "host")];
+
+/// A beacon alone may be a scheduled job; from a host that another finding shows infected,
+/// it is the backdoor's check-in: a warning, with the other finding named.
+fn corroborate(findings: &mut [Finding]) {
+    let mut infected: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f.severity >= Severity::Warning) {
+        for (detector, fact) in INFECTED_HOST {
+            if f.detector == *detector {
+                if let Some(host) = f.facts.get(*fact).and_then(|v| v.as_str()) {
+                    infected.entry(host.to_string()).or_default().insert(f.detector);
+                }
+            }
+        }
+    }
+    for f in findings.iter_mut().filter(|f| f.detector == "beaconing" && f.severity == Severity::Info) {
+        let Some(others) = f.facts.get("host").and_then(|v| v.as_str()).and_then(|h| infected.get(h)) else { continue };
+        f.severity = Severity::Warning;
+        let what = crate::i18n::Arg::list(others.iter().map(|d| (*d).to_string()));
+        let explanation = std::mem::replace(&mut f.explanation, Message::new("finding-unset"));
+        f.explanation = Message::sentences(vec![explanation, Message::new("beacon-sign-other").arg("what", what)]);
+        if let Some(serde_json::Value::Array(signs)) = f.facts.get_mut("signs") {
+            signs.extend(others.iter().map(|d| serde_json::Value::from(*d)));
+        }
+    }
 }
 
 /// A damaged capture makes the findings that rest on what it damaged less sure: copies
@@ -502,6 +537,7 @@ pub fn run_with(
         e.file = analysis.frame_map.source_of(e.frame).map(|(file, n)| (file.to_string(), n));
     }
     drop_superseded(&mut findings);
+    corroborate(&mut findings);
     lower_confidence(&mut findings, &analysis.quality);
     for f in findings.iter_mut().filter(|f| f.confirm.is_none() && f.severity >= Severity::Warning) {
         let general = Message::owned(format!("confirm-{}", f.detector));
