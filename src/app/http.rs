@@ -76,10 +76,11 @@ pub fn parse_head(b: &[u8]) -> Option<HttpEvent> {
             break;
         }
         if let Some((k, v)) = line.split_once(':') {
-            match k.trim().to_ascii_lowercase().as_str() {
-                "host" => host = Some(v.trim().to_string()),
-                "user-agent" => user_agent = Some(v.trim().to_string()),
-                _ => {}
+            let k = k.trim();
+            if k.eq_ignore_ascii_case("host") {
+                host = Some(v.trim().to_string());
+            } else if k.eq_ignore_ascii_case("user-agent") {
+                user_agent = Some(v.trim().to_string());
             }
         }
     }

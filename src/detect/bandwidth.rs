@@ -96,6 +96,8 @@ pub struct Bandwidth {
     http: HashMap<u32, Option<usize>>,
     http_bytes: u64,
     crawler_bytes: Vec<u64>,
+    /// The last User-Agent judged and its crawler: a client sends the same one each time.
+    last_agent: Option<(String, Option<usize>)>,
 }
 
 pub fn make(cfg: &Config) -> Box<dyn Detector> {
@@ -111,7 +113,14 @@ pub fn make(cfg: &Config) -> Box<dyn Detector> {
         http: HashMap::default(),
         http_bytes: 0,
         crawler_bytes: vec![0; CRAWLERS.len()],
+        last_agent: None,
     })
+}
+
+/// The crawler a User-Agent names (its index in [`CRAWLERS`]), compared without case.
+fn crawler_of(ua: &str) -> Option<usize> {
+    let ua = ua.as_bytes();
+    CRAWLERS.iter().position(|c| ua.windows(c.len()).any(|w| w.eq_ignore_ascii_case(c.as_bytes())))
 }
 
 /// Adds `n` to `key`'s count; a key not yet present is added only below [`MAX_PAIRS`].
@@ -182,9 +191,13 @@ impl Observer for Bandwidth {
 
     fn on_app(&mut self, _: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _: Option<&Conversation>) {
         let (AppEvent::Http(HttpEvent::Request { user_agent, .. }), Some(stream)) = (e, ctx.stream) else { return };
-        let crawler = user_agent.as_deref().and_then(|ua| {
-            let l = ua.to_ascii_lowercase();
-            CRAWLERS.iter().position(|c| l.contains(&c.to_ascii_lowercase()))
+        let crawler = user_agent.as_deref().and_then(|ua| match &self.last_agent {
+            Some((last, c)) if last == ua => *c,
+            _ => {
+                let c = crawler_of(ua);
+                self.last_agent = Some((ua.to_string(), c));
+                c
+            }
         });
         if self.http.len() < MAX_HTTP_STREAMS || self.http.contains_key(&stream) {
             let slot = self.http.entry(stream).or_insert(None);

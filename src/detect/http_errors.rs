@@ -70,6 +70,10 @@ const MAX_URLS: usize = 20;
 const MAX_TEXT: usize = 120;
 
 fn cut(s: &str) -> String {
+    // Most texts are short: a byte length under the limit holds fewer characters still.
+    if s.len() <= MAX_TEXT {
+        return s.to_string();
+    }
     s.chars().take(MAX_TEXT).collect()
 }
 
