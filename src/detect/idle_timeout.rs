@@ -139,12 +139,12 @@ struct StreamState {
     established: bool,
     /// TTL counts per direction: (ttl, count) for the first four seen (count 0 = free slot);
     /// inline, so no allocation per stream.
-    ttl: [[(u8, u32); 4]; 2],
+    ttl: [[(u8, u16); 4]; 2],
     last_id: [Option<u16>; 2],
     fin: [bool; 2],
-    open: Option<usize>,
+    open: Option<u32>,
     /// Indices of this stream's candidates (at most [`MAX_CANDIDATES_PER_STREAM`]).
-    candidates: Vec<usize>,
+    candidates: Vec<u32>,
 }
 
 #[derive(Default)]
@@ -157,7 +157,7 @@ pub fn make(_: &Config) -> Box<dyn Detector> {
     Box::new(IdleTimeout::default())
 }
 
-fn usual_ttl(ttls: &[(u8, u32)]) -> Option<u8> {
+fn usual_ttl(ttls: &[(u8, u16)]) -> Option<u8> {
     ttls.iter().filter(|(_, n)| *n > 0).max_by_key(|(_, n)| *n).map(|(t, _)| *t)
 }
 
@@ -175,7 +175,7 @@ impl Observer for IdleTimeout {
             flow: c.flow_ref(),
         };
         for &i in &st.candidates {
-            if let Some(cand) = self.candidates.get_mut(i) {
+            if let Some(cand) = self.candidates.get_mut(i as usize) {
                 cand.end = Some(end);
             }
         }
@@ -208,7 +208,7 @@ impl Observer for IdleTimeout {
         if !p.flags.rst() {
             if let Some(ttls) = st.ttl.get_mut(p.dir) {
                 if let Some((_, n)) = ttls.iter_mut().find(|(t, n)| *t == p.ttl && *n > 0) {
-                    *n += 1;
+                    *n = n.saturating_add(1);
                 } else if let Some(free) = ttls.iter_mut().find(|(_, n)| *n == 0) {
                     *free = (p.ttl, 1);
                 }
@@ -216,7 +216,7 @@ impl Observer for IdleTimeout {
         }
         // Feed an open candidate.
         if let Some(idx) = st.open {
-            match self.candidates.get_mut(idx) {
+            match self.candidates.get_mut(idx as usize) {
                 Some(c)
                     if c.after.len() < WATCH_PACKETS
                         && p.ts.since(c.before.ts) as f64 / 1e9 < c.gap_ns as f64 / 1e9 + WATCH_S =>
@@ -246,8 +246,10 @@ impl Observer for IdleTimeout {
                     fin_before: st.fin,
                     end: None,
                 });
-                st.open = Some(self.candidates.len() - 1);
-                st.candidates.push(self.candidates.len() - 1);
+                // Bounded by MAX_CANDIDATES: an index fits in 32 bits.
+                let idx = u32::try_from(self.candidates.len() - 1).unwrap_or(u32::MAX);
+                st.open = Some(idx);
+                st.candidates.push(idx);
             }
         }
         // Established: the handshake completed, or data flowed (a capture that starts
@@ -265,7 +267,7 @@ impl Observer for IdleTimeout {
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _c: Option<&Conversation>) {
         if let (AppEvent::Tls(TlsEvent::EncryptedAlert { .. }), Some(stream)) = (e, ctx.stream) {
             let Some(st) = self.streams.get(&stream) else { return };
-            if let Some(c) = st.candidates.last().and_then(|&i| self.candidates.get_mut(i)) {
+            if let Some(c) = st.candidates.last().and_then(|&i| self.candidates.get_mut(i as usize)) {
                 if c.after.first().is_some_and(|p| p.frame == f.frame) {
                     c.tls_alert = true;
                 }

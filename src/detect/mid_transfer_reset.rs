@@ -71,7 +71,7 @@ const IP_ID_SPAN: u16 = 1024;
 #[derive(Debug, Clone, Copy, Default)]
 struct Watched {
     last_data: [Option<At>; 2],
-    last_data_dir: Option<usize>,
+    last_data_dir: Option<u8>,
     /// Its first RST after the handshake was judged: later packets change nothing.
     judged: bool,
 }
@@ -149,7 +149,7 @@ impl Observer for MidTransferReset {
                 if let Some(d) = w.last_data.get_mut(dir) {
                     *d = Some(at);
                 }
-                w.last_data_dir = Some(dir);
+                w.last_data_dir = Some(u8::from(dir != 0));
             }
             return;
         }
@@ -173,7 +173,7 @@ impl Observer for MidTransferReset {
         // server's. (A client that resets after the server's last data is not answering
         // anything: only a flowing transfer makes its reset mid-transfer.)
         let client_side = sum.client_side();
-        let outstanding = dir != client_side && w.last_data_dir == Some(client_side);
+        let outstanding = dir != client_side && w.last_data_dir.map(usize::from) == Some(client_side);
         let flowing = (f.ts.since(last_data.ts) as f64) / 1e9 <= FLOWING_S;
         if !(outstanding || flowing) {
             return;

@@ -83,12 +83,16 @@ const MIN_REPEATS: usize = 2;
 /// Streams remembered for the end-of-capture judgement, at most.
 const MAX_ENDED: usize = 100_000;
 
+/// A TLS alert: frame, time, direction, level, description.
+type Alert = (u64, Timestamp, usize, u8, u8);
+
 #[derive(Debug, Default, Clone)]
 struct StreamTls {
     client_hello: Option<(u64, Timestamp, usize, Option<String>)>,
-    server_records: u64,
-    alert: Option<(u64, Timestamp, usize, u8, u8)>,
-    first_data_dir: Option<usize>,
+    server_records: u32,
+    /// Rare: boxed, so a healthy stream's state stays small.
+    alert: Option<Box<Alert>>,
+    first_data_dir: Option<u8>,
     /// The client's first payload looked like an HTTP request.
     client_http: bool,
     /// After the ClientHello: the server sent something (an ACK at least), or the client
@@ -189,13 +193,13 @@ impl Observer for NoClientHello {
         let from_client = i.placement.dir == c.summary.client_side();
         if data {
             if st.first_data_dir.is_none() {
-                st.first_data_dir = Some(i.placement.dir);
+                st.first_data_dir = Some(u8::from(i.placement.dir != 0));
                 st.client_http = from_client && crate::app::http::looks_like_request(t.payload);
             }
             // Any server payload after the ClientHello is an answer, parsed or not (a capture
             // that starts mid-record cannot read the first server record).
             if st.client_hello.is_some() && !from_client {
-                st.server_records += 1;
+                st.server_records = st.server_records.saturating_add(1);
             }
         }
         if st.client_hello.as_ref().is_some_and(|ch| ch.0 < f.frame) {
@@ -217,7 +221,7 @@ impl Observer for NoClientHello {
                 st.client_hello.get_or_insert((f.frame, f.ts, ctx.dir, sni.clone()));
             }
             TlsEvent::Alert { level, description } if st.alert.is_none() => {
-                st.alert = Some((f.frame, f.ts, ctx.dir, *level, *description));
+                st.alert = Some(Box::new((f.frame, f.ts, ctx.dir, *level, *description)));
             }
             _ => {}
         }
@@ -261,7 +265,7 @@ impl Detector for NoClientHello {
             let inconclusive =
                 !closed && (self.last_ts.since(e.end) as f64 / 1e9) < INCONCLUSIVE_S && e.client_bytes == 0;
             // A server that speaks first (a banner) is not waiting for a ClientHello.
-            let server_spoke_first = st.first_data_dir.is_some_and(|d| d != e.client_dir);
+            let server_spoke_first = st.first_data_dir.is_some_and(|d| usize::from(d) != e.client_dir);
             if !has_ch && !inconclusive && !server_spoke_first {
                 group.bad.push(e);
             }
@@ -283,7 +287,7 @@ struct Group<'e> {
 }
 
 fn handshake_alert(e: &Ended) -> Option<Finding> {
-    let (frame, ts, dir, level, desc) = e.tls.alert?;
+    let (frame, ts, dir, level, desc) = *e.tls.alert.as_deref()?;
     let name = alert_name(desc);
     let sev = if level == 2 { Severity::Error } else { Severity::Info };
     let mut f = Finding::new("tls-handshake-alert", sev, Some(e.stream)).evidence(frame, ts, msg!("hsa-role-alert"));

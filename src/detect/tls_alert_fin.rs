@@ -87,9 +87,10 @@ struct StreamState {
     prev: Option<At>,
     last: Option<(At, bool)>,
     /// The last data segment, and the one before it: when and from which side.
-    last_data: Option<(At, usize)>,
-    prev_data: Option<(At, usize)>,
-    close: Option<usize>,
+    last_data: Option<(At, u8)>,
+    prev_data: Option<(At, u8)>,
+    /// Its close candidate's index in `closes`.
+    close: Option<u32>,
 }
 
 #[derive(Default)]
@@ -109,7 +110,7 @@ impl Observer for TlsAlertFin {
 
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let Some(st) = self.streams.remove(&c.summary.stream) else { return };
-        if let Some(close) = st.close.and_then(|k| self.closes.get_mut(k)) {
+        if let Some(close) = st.close.and_then(|k| self.closes.get_mut(k as usize)) {
             close.endpoints = Some([c.summary.endpoint(0), c.summary.endpoint(1)]);
         }
     }
@@ -133,9 +134,9 @@ impl Observer for TlsAlertFin {
         st.last = Some((here, t.flags.fin()));
         if t.seglen.unwrap_or(0) > 0 {
             st.prev_data = st.last_data;
-            st.last_data = Some((here, i.placement.dir));
+            st.last_data = Some((here, u8::from(i.placement.dir != 0)));
         }
-        let Some(c) = st.close.and_then(|k| self.closes.get_mut(k)) else { return };
+        let Some(c) = st.close.and_then(|k| self.closes.get_mut(k as usize)) else { return };
         let dir = i.placement.dir;
         if dir == c.dir {
             if t.flags.fin() && c.fin.is_none() && f.ts.since(c.alert.ts) <= PAIR_WINDOW_NS {
@@ -171,7 +172,7 @@ impl Observer for TlsAlertFin {
         let Some(st) = self.streams.get_mut(&stream) else { return };
         let alert = At { frame: f.frame, ts: f.ts };
         if let Some(k) = st.close {
-            let Some(c) = self.closes.get_mut(k) else { return };
+            let Some(c) = self.closes.get_mut(k as usize) else { return };
             // A TLS 1.3 candidate that no FIN followed was data after all: a later one
             // takes its place.
             let stale = c.tls13 && c.fin.is_none() && f.ts.since(c.alert.ts) > PAIR_WINDOW_NS;
@@ -190,7 +191,8 @@ impl Observer for TlsAlertFin {
         // server closes and that data was the client's, a request was unanswered. (When the
         // client closes, the server's last data is a response, not a request.)
         let server_closes = conv.is_some_and(|c| c.summary.client_side() != ctx.dir);
-        let request_in_flight = st.prev_data.filter(|(_, d)| server_closes && *d != ctx.dir).map(|(a, _)| a);
+        let request_in_flight =
+            st.prev_data.filter(|(_, d)| server_closes && usize::from(*d) != ctx.dir).map(|(a, _)| a);
         let fin_here = st.last.is_some_and(|(a, fin)| a.frame == f.frame && fin);
         let close = Close {
             stream,
@@ -209,11 +211,11 @@ impl Observer for TlsAlertFin {
             closer_rst: None,
             tls13,
         };
-        match st.close.and_then(|k| self.closes.get_mut(k)) {
+        match st.close.and_then(|k| self.closes.get_mut(k as usize)) {
             Some(slot) => *slot = close,
             None => {
                 self.closes.push(close);
-                st.close = Some(self.closes.len() - 1);
+                st.close = u32::try_from(self.closes.len() - 1).ok();
             }
         }
     }
