@@ -45,8 +45,8 @@ impl FlowsReport {
                 let s = &c.summary;
                 StreamRow {
                     stream: s.stream,
-                    client: s.client().to_string(),
-                    server: s.server().to_string(),
+                    client: crate::detect::ep(s.client()),
+                    server: crate::detect::ep(s.server()),
                     first_frame: s.first_frame,
                     last_frame: s.last_frame,
                     packets: s.sides.iter().map(|d| d.packets).sum(),
