@@ -70,11 +70,25 @@ const MAX_URLS: usize = 20;
 const MAX_TEXT: usize = 120;
 
 fn cut(s: &str) -> String {
+    cut_str(s).to_string()
+}
+
+/// The first [`MAX_TEXT`] characters of `s`, borrowed.
+fn cut_str(s: &str) -> &str {
     // Most texts are short: a byte length under the limit holds fewer characters still.
     if s.len() <= MAX_TEXT {
-        return s.to_string();
+        return s;
     }
-    s.chars().take(MAX_TEXT).collect()
+    s.char_indices().nth(MAX_TEXT).map_or(s, |(i, _)| s.get(..i).unwrap_or(s))
+}
+
+/// `map[key] += 1`, adding the key (allocated only then) while the map has room.
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    if let Some(n) = map.get_mut(key) {
+        *n += 1;
+    } else if map.len() < MAX_URLS {
+        map.insert(key.to_string(), 1);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -114,7 +128,10 @@ struct Unanswered {
 #[derive(Default)]
 pub struct HttpErrors {
     queued: HashMap<u32, VecDeque<Req>>,
-    sites: BTreeMap<(SocketAddr, String), Site>,
+    /// Per server endpoint, per Host header.
+    sites: BTreeMap<SocketAddr, BTreeMap<String, Site>>,
+    /// Sites held, at most [`MAX_SITES`].
+    site_count: usize,
     unanswered: BTreeMap<SocketAddr, (u64, Vec<Unanswered>)>,
 }
 
@@ -163,17 +180,19 @@ impl Observer for HttpErrors {
                 if *status == 101 || q.is_empty() {
                     self.queued.remove(&stream);
                 }
-                let key = (s.server(), req.host.clone());
-                if !self.sites.contains_key(&key) && self.sites.len() >= MAX_SITES {
-                    return;
-                }
-                let site = self.sites.entry(key).or_default();
-                site.responses += 1;
-                let server = server.as_deref().map(cut).unwrap_or_default();
-                if !is_gateway_error(*status) {
-                    if site.ok_servers.len() < MAX_URLS || site.ok_servers.contains_key(&server) {
-                        *site.ok_servers.entry(server).or_default() += 1;
+                let hosts = self.sites.entry(s.server()).or_default();
+                let site = match hosts.get_mut(req.host.as_str()) {
+                    Some(site) => site,
+                    None if self.site_count < MAX_SITES => {
+                        self.site_count += 1;
+                        hosts.entry(req.host.clone()).or_default()
                     }
+                    None => return,
+                };
+                site.responses += 1;
+                let server = server.as_deref().map(cut_str).unwrap_or_default();
+                if !is_gateway_error(*status) {
+                    bump(&mut site.ok_servers, server);
                     return;
                 }
                 site.errors += 1;
@@ -182,9 +201,7 @@ impl Observer for HttpErrors {
                 if site.urls.len() < MAX_URLS || site.urls.contains_key(&url) {
                     *site.urls.entry(url).or_default().entry(*status).or_default() += 1;
                 }
-                if site.error_servers.len() < MAX_URLS || site.error_servers.contains_key(&server) {
-                    *site.error_servers.entry(server).or_default() += 1;
-                }
+                bump(&mut site.error_servers, server);
                 site.first.get_or_insert((req.at, at, stream));
                 site.last = Some(at);
                 if site.streams.len() < MAX_URLS * 5 && site.streams.last() != Some(&stream) {
@@ -357,8 +374,9 @@ impl Detector for HttpErrors {
         let mut out: Vec<Finding> = self
             .sites
             .iter()
-            .filter(|(_, s)| s.errors > 0)
-            .filter_map(|((server, host), s)| Self::site_finding(*server, host, s))
+            .flat_map(|(server, hosts)| hosts.iter().map(move |(host, s)| (server, host, s)))
+            .filter(|(_, _, s)| s.errors > 0)
+            .filter_map(|(server, host, s)| Self::site_finding(*server, host, s))
             .collect();
         out.extend(self.unanswered.iter().filter_map(|(server, (n, l))| Self::unanswered_finding(*server, *n, l)));
         out
