@@ -15,8 +15,10 @@
 //! service's answer is read: refused or accepted. Attempts are kept per (source, service
 //! endpoint) and judged per (source, port) across hosts. A service whose logins were
 //! accepted and never refused is a client without connection pooling, not a guesser, and is
-//! left out; so are attempts slower than one per [`MIN_RATE_GAP_S`] seconds to fewer than
-//! [`MIN_HOSTS`] hosts with nothing refused (a cron job's ssh). Those look-alikes are `info`.
+//! left out. At least [`MIN_LOGINS`] attempts are an error with [`MIN_REJECTED`] refusals,
+//! or, with nothing accepted, when some host took [`MIN_FAST_ATTEMPTS`] or more at one per
+//! [`MIN_RATE_GAP_S`] seconds or faster (a tool's pace); slower, with nothing refused (a cron
+//! job's ssh), they are `info`, as are the accepted ones.
 //! A scan and a brute force from the same source on the same port are one problem and one
 //! finding (`brute-force`, with the scan's counts).
 //!
@@ -76,8 +78,8 @@ pub const MIN_DESTS_OTHER: usize = 256;
 pub const MIN_LOGINS: u64 = 20;
 /// Refused logins that prove the guessing whatever the rate.
 pub const MIN_REJECTED: u64 = 5;
-/// Hosts attempted on one login port that prove it whatever the rate.
-pub const MIN_HOSTS: usize = 3;
+/// Attempts to one host, at a tool's pace, that make the pace count.
+pub const MIN_FAST_ATTEMPTS: u64 = 3;
 /// Attempts closer together than this (on average) are a tool's, not a schedule's.
 pub const MIN_RATE_GAP_S: f64 = 10.0;
 /// A login attempt is over sooner than this...
@@ -477,7 +479,7 @@ fn brute_force(src: IpAddr, port: u16, targets: &[(SocketAddr, &Target)]) -> Opt
     if attempts + used_attempts < MIN_LOGINS {
         return None;
     }
-    let fast = attack.iter().any(|(_, t)| t.attempts >= 3 && target_rate(t) >= 1.0 / MIN_RATE_GAP_S);
+    let fast = attack.iter().any(|(_, t)| t.attempts >= MIN_FAST_ATTEMPTS && target_rate(t) >= 1.0 / MIN_RATE_GAP_S);
     let guilty = attempts >= MIN_LOGINS && (rejected >= MIN_REJECTED || (fast && accepted == 0));
     let shown: Vec<&(SocketAddr, &Target)> = if guilty { attack.clone() } else { targets.iter().collect() };
     let (&&(first_dst, first_t), hosts) = (shown.first()?, shown.len());
