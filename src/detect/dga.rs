@@ -317,11 +317,8 @@ fn finding(host: IpAddr, h: &Host, burst: &[Nx]) -> Finding {
         msg!("dga-rec-block", addrs = if controllers.is_empty() { "-".to_string() } else { controllers.join(", ") }),
         msg!("dga-rec-keys"),
     ];
-    let host_filter = match host {
-        IpAddr::V4(_) => format!("ip.addr == {host}"),
-        IpAddr::V6(_) => format!("ipv6.addr == {host}"),
-    };
-    f.display_filter = format!("{host_filter} && dns.flags.response == 1 && dns.flags.rcode == 3");
+    f.display_filter =
+        format!("{} && dns.flags.response == 1 && dns.flags.rcode == 3", super::dns_failure::addr_filter(host));
     let f = f
         .fact("host", host.to_string())
         .fact("resolvers", resolvers.into_iter().collect::<Vec<_>>())

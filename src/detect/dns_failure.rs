@@ -347,7 +347,7 @@ fn two_way(a: &Analysis, ip: IpAddr) -> bool {
     })
 }
 
-fn addr_filter(a: IpAddr) -> String {
+pub(super) fn addr_filter(a: IpAddr) -> String {
     match a {
         IpAddr::V4(v) => format!("ip.addr == {v}"),
         IpAddr::V6(v) => format!("ipv6.addr == {v}"),
