@@ -69,7 +69,7 @@ fn tcp_state(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1000));
     g.bench_function("place_and_analyze_1000_segments", |b| {
         b.iter(|| {
-            let mut t = FlowTable::new();
+            let mut t: FlowTable = FlowTable::new();
             for i in 0..1000u32 {
                 let seq = 1 + i * 1448;
                 let p = t.place(

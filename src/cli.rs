@@ -227,6 +227,15 @@ pub struct DetectOpts {
     /// server): an address, or a DNS name the capture resolves (repeatable).
     #[arg(long, value_name = "HOST")]
     pub allow: Vec<String>,
+    /// Threads to analyse on: 1 runs on one; more decode and number on one, analyse streams
+    /// on the rest, and merge in capture order (the report is the same). Default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+/// One thread per core the system gives this process.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 fn parse_mbps(s: &str) -> Result<f64, String> {
@@ -245,6 +254,7 @@ impl DetectOpts {
                 reassembly_cap: self.reassembly_cap,
                 max_streams: self.max_streams,
                 last_frame: None,
+                threads: self.threads.map_or_else(default_threads, usize::from),
             },
             link_mbps: self.link_mbps,
             allow: self.allow.clone(),

@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::app::{self, AppEvent, AppTable, SegmentIn};
 use crate::capture::{CaptureInfo, CaptureReader};
-use crate::decode::{self, Anomaly, Frame, L4, Tcp};
+use crate::decode::{self, Anomaly, Frame, IpInfo, L4, Tcp};
 use crate::flow::{Conversation, FlowTable, Placement};
 use crate::tcp::analysis::{AnalysisFlags, Segment};
 
@@ -205,7 +205,7 @@ pub struct Quality {
 }
 
 impl Quality {
-    fn note_stream(&mut self, c: &Conversation) {
+    pub(crate) fn note_stream(&mut self, c: &Conversation) {
         let s = &c.summary;
         // A stream an ICMP error's quote made has no packets of its own.
         if s.sides.iter().all(|d| d.packets == 0) {
@@ -229,6 +229,9 @@ pub struct Options {
     pub max_streams: usize,
     /// Stop after this frame (a second pass that needs only the frames up to some point).
     pub last_frame: Option<u64>,
+    /// Threads to run on: 1 runs everything on the caller's thread; more run the parallel
+    /// engine with `threads - 1` workers (docs/PERFORMANCE.md).
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -237,6 +240,7 @@ impl Default for Options {
             reassembly_cap: crate::tcp::reassembly::DEFAULT_CAP,
             max_streams: crate::flow::DEFAULT_MAX_LIVE,
             last_frame: None,
+            threads: 1,
         }
     }
 }
@@ -246,33 +250,143 @@ pub fn run(reader: CaptureReader, observer: &mut dyn Observer) -> Analysis {
     run_with_options(reader, observer, &Options::default())
 }
 
-/// Runs the whole pipeline over one capture.
-pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, options: &Options) -> Analysis {
-    let mut flows = FlowTable::with_capacity_limit(options.max_streams);
+/// What the engine counts of every frame, whatever it holds.
+#[derive(Debug, Default)]
+pub(crate) struct FrameStats {
+    pub anomalies: BTreeMap<Anomaly, u64>,
+    pub tunnels: BTreeMap<(decode::TunnelKind, IpAddr, IpAddr), u64>,
+    pub timestamps_backwards: u64,
+    latest: Option<crate::capture::Timestamp>,
+}
+
+impl FrameStats {
+    pub fn note(&mut self, frame: &Frame<'_>) {
+        match self.latest {
+            Some(t) if frame.ts < t => self.timestamps_backwards += 1,
+            _ => self.latest = Some(frame.ts),
+        }
+        if let Some(a) = frame.anomaly {
+            *self.anomalies.entry(a).or_insert(0) += 1;
+        }
+        if let Some(t) = frame.tunnel {
+            let key = (t.kind, t.outer.src, t.outer.dst);
+            if self.tunnels.len() < MAX_TUNNELS || self.tunnels.contains_key(&key) {
+                *self.tunnels.entry(key).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+/// The work on one TCP segment that its own stream decides: the capture-copy filter,
+/// Wireshark's sequence analysis, and the stream's summary. The parallel engine's workers
+/// run it too (`crate::parallel`).
+pub(crate) fn track(
+    conv: &mut Conversation,
+    placement: Placement,
+    frame: &Frame<'_>,
+    ip: &IpInfo,
+    tcp: &Tcp<'_>,
+) -> TcpInfo {
+    let duplicate = conv.dups.is_copy(placement.dir, frame.ts, ip, tcp);
+    // Wireshark analyses only when it knows the segment length and has the window.
+    let analysis = match (tcp.seglen, tcp.window) {
+        (Some(seglen), Some(window)) => {
+            let seg = Segment {
+                frame: frame.frame,
+                ts: frame.ts,
+                seq: tcp.seq,
+                ack: tcp.ack,
+                seglen,
+                flags: tcp.flags,
+                window,
+                window_scale: tcp.options.window_scale,
+            };
+            let mut f = conv.analysis.analyze(placement.dir, &seg);
+            if placement.reused_ports {
+                f.set(AnalysisFlags::REUSED_PORTS);
+            }
+            Some(f)
+        }
+        _ => None,
+    };
+    let flags = analysis.unwrap_or_default();
+    conv.summary.record(
+        placement.dir,
+        frame.frame,
+        frame.ts,
+        frame.wire_len,
+        tcp.flags,
+        tcp.seglen.unwrap_or(0),
+        flags,
+    );
+    conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
+    if !duplicate && !tcp.flags.rst() {
+        conv.summary.note_ip(placement.dir, ip.ttl, ip.ip_id);
+    }
+    TcpInfo { placement, analysis, duplicate }
+}
+
+/// The segment as the application layer takes it.
+pub(crate) fn segment_in<'a>(placement: &Placement, tcp: &Tcp<'a>, conv: &Conversation) -> SegmentIn<'a> {
+    SegmentIn {
+        stream: placement.stream,
+        dir: placement.dir,
+        seq: tcp.seq,
+        syn: tcp.flags.syn(),
+        fin: tcp.flags.fin(),
+        seglen: tcp.seglen.unwrap_or(0),
+        payload: tcp.payload,
+        dns_port: tcp.src_port == 53 || tcp.dst_port == 53,
+        data_start: [conv.data_start(0), conv.data_start(1)],
+    }
+}
+
+/// True when this segment, just recorded, closes its stream: a RST, or the FIN that makes
+/// both sides' FINs.
+pub(crate) fn closes(tcp: &Tcp<'_>, conv: &Conversation) -> bool {
+    tcp.flags.rst() || conv.summary.sides.iter().all(|s| s.fin_frame.is_some())
+}
+
+/// A UDP frame on the DNS port, parsed and handed to `observer`; true when it was not DNS
+/// that could be read. Other UDP frames are left alone (false).
+pub(crate) fn udp_dns(frame: &Frame<'_>, observer: &mut dyn Observer) -> bool {
+    let (L4::Udp(udp), Some(ip)) = (&frame.l4, frame.ip) else { return false };
+    if udp.src_port != 53 && udp.dst_port != 53 {
+        return false;
+    }
+    let ev = app::udp_dns(udp.payload);
+    let ctx = AppCtx {
+        stream: None,
+        dir: usize::from(udp.src_port == 53),
+        src: SocketAddr::new(ip.src, udp.src_port),
+        dst: SocketAddr::new(ip.dst, udp.dst_port),
+    };
+    observer.on_app(frame, &ctx, &ev, None);
+    matches!(ev, AppEvent::MalformedDns(_))
+}
+
+/// Runs the whole pipeline over one capture: on several threads when `options.threads` asks
+/// for them ([`crate::parallel`]; the result is the same).
+pub fn run_with_options(reader: CaptureReader, observer: &mut dyn Observer, options: &Options) -> Analysis {
+    if options.threads > 1 {
+        return crate::parallel::run(reader, observer, options);
+    }
+    run_sequential(reader, observer, options)
+}
+
+/// Runs the whole pipeline over one capture on this thread.
+pub fn run_sequential(mut reader: CaptureReader, observer: &mut dyn Observer, options: &Options) -> Analysis {
+    let mut flows: FlowTable = FlowTable::with_capacity_limit(options.max_streams);
     let mut apps = AppTable::new(options.reassembly_cap);
     let mut udp_malformed_dns = 0u64;
-    let mut anomalies = BTreeMap::new();
-    let mut tunnels = BTreeMap::new();
     let mut quality = Quality::default();
-    let mut latest: Option<crate::capture::Timestamp> = None;
+    let mut stats = FrameStats::default();
     while let Some(rec) = reader.next_record() {
         if options.last_frame.is_some_and(|last| rec.frame > last) {
             break;
         }
         let frame = decode::decode(&rec);
-        match latest {
-            Some(t) if frame.ts < t => quality.timestamps_backwards += 1,
-            _ => latest = Some(frame.ts),
-        }
-        if let Some(a) = frame.anomaly {
-            *anomalies.entry(a).or_insert(0) += 1;
-        }
-        if let Some(t) = frame.tunnel {
-            let key = (t.kind, t.outer.src, t.outer.dst);
-            if tunnels.len() < MAX_TUNNELS || tunnels.contains_key(&key) {
-                *tunnels.entry(key).or_insert(0) += 1;
-            }
-        }
+        stats.note(&frame);
         match (&frame.l4, frame.ip) {
             (L4::Tcp(tcp), Some(ip)) => {
                 let src = SocketAddr::new(ip.src, tcp.src_port);
@@ -287,65 +401,16 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                 }
                 let placement = flows.place(src, dst, tcp.flags, tcp.seq, tcp.ack, frame.frame, frame.ts, false);
                 let Some(conv) = flows.get_mut(placement.stream) else { continue };
-                let duplicate = conv.dups.is_copy(placement.dir, frame.ts, &ip, tcp);
-                quality.duplicate_frames += u64::from(duplicate);
-                // Wireshark analyses only when it knows the segment length and has the window.
-                let analysis = match (tcp.seglen, tcp.window) {
-                    (Some(seglen), Some(window)) => {
-                        let seg = Segment {
-                            frame: frame.frame,
-                            ts: frame.ts,
-                            seq: tcp.seq,
-                            ack: tcp.ack,
-                            seglen,
-                            flags: tcp.flags,
-                            window,
-                            window_scale: tcp.options.window_scale,
-                        };
-                        let mut f = conv.analysis.analyze(placement.dir, &seg);
-                        if placement.reused_ports {
-                            f.set(AnalysisFlags::REUSED_PORTS);
-                        }
-                        Some(f)
-                    }
-                    _ => None,
-                };
-                let flags = analysis.unwrap_or_default();
-                conv.summary.record(
-                    placement.dir,
-                    frame.frame,
-                    frame.ts,
-                    frame.wire_len,
-                    tcp.flags,
-                    tcp.seglen.unwrap_or(0),
-                    flags,
-                );
-                conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
-                if let (Some(ip), false, false) = (frame.ip, duplicate, tcp.flags.rst()) {
-                    conv.summary.note_ip(placement.dir, ip.ttl, ip.ip_id);
-                }
-                let info = TcpInfo { placement, analysis, duplicate };
+                let info = track(conv, placement, &frame, &ip, tcp);
+                quality.duplicate_frames += u64::from(info.duplicate);
                 observer.on_tcp(&frame, tcp, &info, conv);
-                let seg = SegmentIn {
-                    stream: placement.stream,
-                    dir: placement.dir,
-                    seq: tcp.seq,
-                    syn: tcp.flags.syn(),
-                    fin: tcp.flags.fin(),
-                    seglen: tcp.seglen.unwrap_or(0),
-                    payload: tcp.payload,
-                    dns_port: tcp.src_port == 53 || tcp.dst_port == 53,
-                    data_start: [conv.data_start(0), conv.data_start(1)],
-                };
                 let ctx = AppCtx { stream: Some(placement.stream), dir: placement.dir, src, dst };
                 let conv: &Conversation = conv;
-                apps.tcp_segment(&seg, &mut |dir, ev| {
+                apps.tcp_segment(&segment_in(&placement, tcp, conv), &mut |dir, ev| {
                     let ctx = AppCtx { dir, ..ctx };
                     observer.on_app(&frame, &ctx, &ev, Some(conv));
                 });
-                let sides = &conv.summary.sides;
-                let closed = tcp.flags.rst() || sides.iter().all(|s| s.fin_frame.is_some());
-                if closed {
+                if closes(tcp, conv) {
                     apps.close(placement.stream);
                     if let Some(old) = flows.note_closed(placement.stream) {
                         quality.note_stream(&old);
@@ -378,19 +443,7 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
                 }
                 observer.on_quoted_tcp(&frame, stream);
             }
-            (L4::Udp(udp), Some(ip)) if udp.src_port == 53 || udp.dst_port == 53 => {
-                let ev = app::udp_dns(udp.payload);
-                if matches!(ev, AppEvent::MalformedDns(_)) {
-                    udp_malformed_dns += 1;
-                }
-                let ctx = AppCtx {
-                    stream: None,
-                    dir: usize::from(udp.src_port == 53),
-                    src: SocketAddr::new(ip.src, udp.src_port),
-                    dst: SocketAddr::new(ip.dst, udp.dst_port),
-                };
-                observer.on_app(&frame, &ctx, &ev, None);
-            }
+            (L4::Udp(_), Some(_)) => udp_malformed_dns += u64::from(udp_dns(&frame, observer)),
             _ => {}
         }
         observer.on_frame(&frame);
@@ -402,13 +455,14 @@ pub fn run_with_options(mut reader: CaptureReader, observer: &mut dyn Observer, 
     }
     let evicted_streams = flows.evicted();
     let released_streams = flows.released();
+    quality.timestamps_backwards = stats.timestamps_backwards;
     let (capture, frame_map) = reader.into_parts();
     Analysis {
         capture,
         frame_map,
         conversations: flows.into_conversations(),
-        anomalies,
-        tunnels,
+        anomalies: stats.anomalies,
+        tunnels: stats.tunnels,
         malformed_dns: udp_malformed_dns + apps.malformed_dns,
         reassembly_dropped_bytes: apps.reassembly_dropped_bytes,
         reassembly_gap_bytes: apps.reassembly_gap_bytes,

@@ -42,6 +42,37 @@ pub struct FlowRef {
     pub last_frame: u64,
 }
 
+/// What numbering needs of every stream, whatever else is kept with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Numbering {
+    /// Wireshark's `base_seq` per direction (ISN, or first seq - 1 when no SYN was seen).
+    pub base_seq: [Option<u32>; 2],
+    /// Queued in the table's list of closed streams.
+    closed_noted: bool,
+}
+
+/// What a [`FlowTable`] keeps per stream. The sequential engine keeps whole
+/// [`Conversation`]s; the parallel engine's numbering thread keeps [`Slot`]s and leaves the
+/// conversations to its workers (`crate::parallel`).
+pub trait Tracked {
+    fn open(stream: u32, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> Self;
+    fn stream(&self) -> u32;
+    /// The endpoint that sent the stream's first packet, and the other.
+    fn endpoints(&self) -> (SocketAddr, SocketAddr);
+    fn numbering(&self) -> &Numbering;
+    fn numbering_mut(&mut self) -> &mut Numbering;
+    /// A SYN with the ISN already recorded for side `dir` was placed (a retransmission).
+    fn syn_repeated(&mut self, dir: usize);
+    /// Closed (a RST either way, or FIN both ways), and the time of its latest packet: the
+    /// order of eviction.
+    fn activity(&self) -> (bool, Timestamp);
+
+    /// 0 when `src` is the endpoint that sent this stream's first packet.
+    fn direction(&self, src: SocketAddr) -> usize {
+        usize::from(src != self.endpoints().0)
+    }
+}
+
 /// One TCP conversation: its summary and its analysis state.
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -49,23 +80,93 @@ pub struct Conversation {
     pub analysis: ConvAnalysis,
     /// Recent packets per direction, to tell capture copies from retransmissions.
     pub dups: DupFilter,
-    /// Wireshark's `base_seq` per direction (ISN, or first seq - 1 when no SYN was seen).
-    base_seq: [Option<u32>; 2],
-    /// Queued in the table's list of closed streams.
-    closed_noted: bool,
+    pub numbering: Numbering,
 }
 
-impl Conversation {
-    fn new(stream: u32, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> Self {
+impl Tracked for Conversation {
+    fn open(stream: u32, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> Self {
         Conversation {
             summary: StreamSummary::new(stream, src, dst, frame, ts),
             analysis: ConvAnalysis::default(),
             dups: DupFilter::default(),
-            base_seq: [None, None],
-            closed_noted: false,
+            numbering: Numbering::default(),
+        }
+    }
+    fn stream(&self) -> u32 {
+        self.summary.stream
+    }
+    fn endpoints(&self) -> (SocketAddr, SocketAddr) {
+        (self.summary.first_src, self.summary.first_dst)
+    }
+    fn numbering(&self) -> &Numbering {
+        &self.numbering
+    }
+    fn numbering_mut(&mut self) -> &mut Numbering {
+        &mut self.numbering
+    }
+    fn syn_repeated(&mut self, dir: usize) {
+        self.analysis.syn_repeated(dir);
+    }
+    fn activity(&self) -> (bool, Timestamp) {
+        let s = &self.summary;
+        let closed = s.sides.iter().any(|d| d.rst_frame.is_some()) || s.sides.iter().all(|d| d.fin_frame.is_some());
+        (closed, s.end)
+    }
+}
+
+/// The numbering thread's record of a stream: what [`Conversation`]'s summary says about
+/// closing and activity, kept from the same packets (`record`).
+#[derive(Debug, Clone)]
+pub struct Slot {
+    stream: u32,
+    first: (SocketAddr, SocketAddr),
+    numbering: Numbering,
+    end: Timestamp,
+    rst: bool,
+    fin: [bool; 2],
+}
+
+impl Slot {
+    /// One segment of side `dir`, as [`StreamSummary::record`] sees it.
+    pub fn record(&mut self, dir: usize, ts: Timestamp, flags: TcpFlags) {
+        if ts > self.end {
+            self.end = ts;
+        }
+        self.rst |= flags.rst();
+        if let Some(f) = self.fin.get_mut(dir) {
+            *f |= flags.fin();
         }
     }
 
+    /// Both sides sent a FIN.
+    pub fn fin_both(&self) -> bool {
+        self.fin == [true, true]
+    }
+}
+
+impl Tracked for Slot {
+    fn open(stream: u32, src: SocketAddr, dst: SocketAddr, _frame: u64, ts: Timestamp) -> Self {
+        Slot { stream, first: (src, dst), numbering: Numbering::default(), end: ts, rst: false, fin: [false; 2] }
+    }
+    fn stream(&self) -> u32 {
+        self.stream
+    }
+    fn endpoints(&self) -> (SocketAddr, SocketAddr) {
+        self.first
+    }
+    fn numbering(&self) -> &Numbering {
+        &self.numbering
+    }
+    fn numbering_mut(&mut self) -> &mut Numbering {
+        &mut self.numbering
+    }
+    fn syn_repeated(&mut self, _dir: usize) {}
+    fn activity(&self) -> (bool, Timestamp) {
+        (self.rst || self.fin_both(), self.end)
+    }
+}
+
+impl Conversation {
     /// Where this stream's packets are, as far as the capture has been read.
     pub fn flow_ref(&self) -> FlowRef {
         let s = &self.summary;
@@ -78,21 +179,16 @@ impl Conversation {
         }
     }
 
-    /// 0 when `src` is the endpoint that sent this conversation's first packet.
-    pub fn direction(&self, src: SocketAddr) -> usize {
-        usize::from(src != self.summary.first_src)
-    }
-
     /// The sequence number of the first payload byte from side `dir`, when its SYN was seen
     /// (ISN + 1): where reassembly of that side starts, whichever segment comes first.
     pub fn data_start(&self, dir: usize) -> Option<u32> {
         let syn_seen = self.summary.sides.get(dir).is_some_and(|s| s.syn_frame.is_some());
-        syn_seen.then(|| self.base_seq.get(dir).copied().flatten()).flatten().map(|isn| isn.wrapping_add(1))
+        syn_seen.then(|| self.numbering.base_seq.get(dir).copied().flatten()).flatten().map(|isn| isn.wrapping_add(1))
     }
 
     /// Relative sequence number, as Wireshark shows `tcp.seq`.
     pub fn relative_seq(&self, dir: usize, seq: u32) -> u32 {
-        seq.wrapping_sub(self.base_seq.get(dir).copied().flatten().unwrap_or(0))
+        seq.wrapping_sub(self.numbering.base_seq.get(dir).copied().flatten().unwrap_or(0))
     }
 }
 
@@ -105,6 +201,9 @@ pub struct Placement {
     pub is_new: bool,
     /// The new conversation reuses the 4-tuple of an earlier one.
     pub reused_ports: bool,
+    /// A pure SYN with the ISN already recorded: a retransmitted SYN (its sequence analysis
+    /// restarts from it, [`Tracked::syn_repeated`]).
+    pub syn_repeated: bool,
 }
 
 /// Conversations the table holds by default before it evicts stale ones: 2^17, so that
@@ -120,33 +219,33 @@ pub const DEFAULT_MAX_LIVE: usize = 131_072;
 /// is never touched, so stream numbers match Wireshark's; after an eviction, a 4-tuple that
 /// reappears gets a new stream number where Wireshark would have continued the old one.
 /// Closed streams have a tighter bound of their own ([`FlowTable::note_closed`]).
-pub struct FlowTable {
+pub struct FlowTable<C = Conversation> {
     /// Closed streams (RST, or FIN both ways) in the order they closed. At most
     /// `max_live / 8` are kept: a busy server closes far more connections than it holds open,
     /// and the closed ones need no more than a little time for stragglers.
     closed: std::collections::VecDeque<u32>,
     current: HashMap<FlowKey, u32>,
     /// Boxed: a table of 760-byte values would waste most of its empty slots.
-    live: HashMap<u32, Box<Conversation>>,
+    live: HashMap<u32, Box<C>>,
     /// Boxes of conversations let go of, reused for new ones: a capture of a million short
     /// flows allocates `max_live` boxes, not a million (fewer calls, and no heap
     /// fragmentation between them and the detectors' small allocations). At most a quarter
     /// of the bound plus one are kept.
     #[allow(clippy::vec_box)] // the boxes are what is reused
-    spare: Vec<Box<Conversation>>,
+    spare: Vec<Box<C>>,
     next: u32,
     max_live: usize,
     evicted: u64,
     released: u64,
 }
 
-impl Default for FlowTable {
+impl<C: Tracked> Default for FlowTable<C> {
     fn default() -> Self {
         Self::with_capacity_limit(DEFAULT_MAX_LIVE)
     }
 }
 
-impl FlowTable {
+impl<C: Tracked> FlowTable<C> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -164,26 +263,26 @@ impl FlowTable {
         }
     }
 
-    pub fn get(&self, stream: u32) -> Option<&Conversation> {
+    pub fn get(&self, stream: u32) -> Option<&C> {
         self.live.get(&stream).map(|b| &**b)
     }
 
-    pub fn get_mut(&mut self, stream: u32) -> Option<&mut Conversation> {
+    pub fn get_mut(&mut self, stream: u32) -> Option<&mut C> {
         self.live.get_mut(&stream).map(|b| &mut **b)
     }
 
     /// Live conversations, in stream order.
-    pub fn conversations(&self) -> Vec<&Conversation> {
-        let mut v: Vec<&Conversation> = self.live.values().map(|b| &**b).collect();
-        v.sort_unstable_by_key(|c| c.summary.stream);
+    pub fn conversations(&self) -> Vec<&C> {
+        let mut v: Vec<&C> = self.live.values().map(|b| &**b).collect();
+        v.sort_unstable_by_key(|c| c.stream());
         v
     }
 
     /// Live conversations, in stream order (still boxed: unboxing would copy them all while
     /// the originals are alive, doubling the peak).
-    pub fn into_conversations(self) -> Vec<Box<Conversation>> {
-        let mut v: Vec<Box<Conversation>> = self.live.into_values().collect();
-        v.sort_unstable_by_key(|c| c.summary.stream);
+    pub fn into_conversations(self) -> Vec<Box<C>> {
+        let mut v: Vec<Box<C>> = self.live.into_values().collect();
+        v.sort_unstable_by_key(|c| c.stream());
         v
     }
 
@@ -200,7 +299,7 @@ impl FlowTable {
 
     /// Gives back a conversation that [`FlowTable::note_closed`] or [`FlowTable::evict`]
     /// returned, once its observers are done with it, for its box to be reused.
-    pub fn recycle(&mut self, c: Box<Conversation>) {
+    pub fn recycle(&mut self, c: Box<C>) {
         if self.spare.len() <= self.max_live / 4 {
             self.spare.push(c);
         }
@@ -208,8 +307,8 @@ impl FlowTable {
 
     /// Notes that `stream` has closed. When more closed streams are held than the bound
     /// allows, the one that closed longest ago is released and returned.
-    pub fn note_closed(&mut self, stream: u32) -> Option<Box<Conversation>> {
-        let c = self.live.get_mut(&stream)?;
+    pub fn note_closed(&mut self, stream: u32) -> Option<Box<C>> {
+        let c = self.live.get_mut(&stream)?.numbering_mut();
         if c.closed_noted {
             return None;
         }
@@ -220,7 +319,8 @@ impl FlowTable {
         }
         let oldest = self.closed.pop_front()?;
         let c = self.live.remove(&oldest)?;
-        let key = FlowKey::new(c.summary.first_src, c.summary.first_dst);
+        let (a, b) = c.endpoints();
+        let key = FlowKey::new(a, b);
         if self.current.get(&key) == Some(&oldest) {
             self.current.remove(&key);
         }
@@ -235,7 +335,7 @@ impl FlowTable {
 
     /// Lets go of a quarter of the live conversations (closed first, then the longest idle)
     /// and returns them, in stream order, for their last observers.
-    pub fn evict(&mut self) -> Vec<Box<Conversation>> {
+    pub fn evict(&mut self) -> Vec<Box<C>> {
         let n = self.live.len() / 4;
         if n == 0 {
             return Vec::new();
@@ -245,17 +345,16 @@ impl FlowTable {
             .live
             .values()
             .map(|c| {
-                let s = &c.summary;
-                let closed =
-                    s.sides.iter().any(|d| d.rst_frame.is_some()) || s.sides.iter().all(|d| d.fin_frame.is_some());
-                (!closed, s.end, s.stream)
+                let (closed, end) = c.activity();
+                (!closed, end, c.stream())
             })
             .collect();
         order.select_nth_unstable(n - 1);
-        let mut out: Vec<Box<Conversation>> = Vec::with_capacity(n);
+        let mut out: Vec<Box<C>> = Vec::with_capacity(n);
         for &(_, _, stream) in order.iter().take(n) {
             if let Some(c) = self.live.remove(&stream) {
-                let key = FlowKey::new(c.summary.first_src, c.summary.first_dst);
+                let (a, b) = c.endpoints();
+                let key = FlowKey::new(a, b);
                 if self.current.get(&key) == Some(&stream) {
                     self.current.remove(&key);
                 }
@@ -263,14 +362,14 @@ impl FlowTable {
             }
         }
         self.evicted += out.len() as u64;
-        out.sort_unstable_by_key(|c| c.summary.stream);
+        out.sort_unstable_by_key(|c| c.stream());
         out
     }
 
     fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {
         let stream = self.next;
         self.next = self.next.saturating_add(1);
-        let conv = Conversation::new(stream, src, dst, frame, ts);
+        let conv = C::open(stream, src, dst, frame, ts);
         let boxed = match self.spare.pop() {
             Some(mut b) => {
                 *b = conv;
@@ -303,13 +402,14 @@ impl FlowTable {
             None => (self.create(key, src, dst, frame, ts), true),
         };
         let mut reused_ports = false;
+        let mut syn_repeated = false;
         if !in_error {
             let pure_syn = flags.syn() && !flags.ack();
             let syn_ack = flags.syn() && flags.ack();
             if pure_syn || syn_ack {
                 let conv = self.live.get(&stream);
                 let dir = conv.map_or(0, |c| c.direction(src));
-                let base = conv.and_then(|c| c.base_seq.get(dir).copied().flatten());
+                let base = conv.and_then(|c| c.numbering().base_seq.get(dir).copied().flatten());
                 match base {
                     Some(b) if b != seq && pure_syn => {
                         stream = self.create(key, src, dst, frame, ts);
@@ -320,7 +420,9 @@ impl FlowTable {
                     // conversation and replaces its base_seq (issue 16944; corpus:
                     // rst-inject-rae frame 3). Later versions start a new conversation.
                     Some(b) if b != seq => {
-                        if let Some(slot) = self.live.get_mut(&stream).and_then(|c| c.base_seq.get_mut(dir)) {
+                        if let Some(slot) =
+                            self.live.get_mut(&stream).and_then(|c| c.numbering_mut().base_seq.get_mut(dir))
+                        {
                             *slot = Some(seq);
                         }
                         reused_ports = true;
@@ -328,7 +430,8 @@ impl FlowTable {
                     Some(_) if pure_syn => {
                         // Same ISN: a retransmitted SYN. Restore nextseq (issue 17616).
                         if let Some(c) = self.live.get_mut(&stream) {
-                            c.analysis.syn_repeated(dir);
+                            c.syn_repeated(dir);
+                            syn_repeated = true;
                         }
                     }
                     _ => {}
@@ -338,20 +441,21 @@ impl FlowTable {
         let conv = self.live.get_mut(&stream);
         let dir = conv.as_ref().map_or(0, |c| c.direction(src));
         if let (Some(c), false) = (conv, in_error) {
-            if c.base_seq.get(dir).copied().flatten().is_none() {
+            let base_seq = &mut c.numbering_mut().base_seq;
+            if base_seq.get(dir).copied().flatten().is_none() {
                 let base = if flags.syn() { seq } else { seq.wrapping_sub(1) };
-                if let Some(slot) = c.base_seq.get_mut(dir) {
+                if let Some(slot) = base_seq.get_mut(dir) {
                     *slot = Some(base);
                 }
             }
             let rev = 1 - dir;
-            if flags.ack() && c.base_seq.get(rev).copied().flatten().is_none() {
-                if let Some(slot) = c.base_seq.get_mut(rev) {
+            if flags.ack() && base_seq.get(rev).copied().flatten().is_none() {
+                if let Some(slot) = base_seq.get_mut(rev) {
                     *slot = Some(ack.wrapping_sub(1));
                 }
             }
         }
-        Placement { stream, dir, is_new, reused_ports }
+        Placement { stream, dir, is_new, reused_ports, syn_repeated }
     }
 }
 
@@ -365,7 +469,7 @@ mod tests {
 
     #[test]
     fn both_directions_share_a_stream() {
-        let mut t = FlowTable::new();
+        let mut t = FlowTable::<Conversation>::new();
         let (c, s) = (sa("192.0.2.1:40000"), sa("198.51.100.2:443"));
         let a = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 1, Timestamp(0), false);
         let b = t.place(s, c, TcpFlags(TcpFlags::SYN | TcpFlags::ACK), 900, 101, 2, Timestamp(1), false);
@@ -375,7 +479,7 @@ mod tests {
 
     #[test]
     fn a_new_isn_on_the_same_tuple_is_a_new_stream() {
-        let mut t = FlowTable::new();
+        let mut t = FlowTable::<Conversation>::new();
         let (c, s) = (sa("192.0.2.1:40000"), sa("198.51.100.2:80"));
         t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 1, Timestamp(0), false);
         let retx = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 2, Timestamp(1), false);
@@ -387,7 +491,7 @@ mod tests {
 
     #[test]
     fn a_quoted_header_gets_a_stream_but_sets_no_isn() {
-        let mut t = FlowTable::new();
+        let mut t = FlowTable::<Conversation>::new();
         let (c, s) = (sa("192.0.2.1:40000"), sa("198.51.100.2:80"));
         let q = t.place(c, s, TcpFlags(TcpFlags::SYN), 100, 0, 1, Timestamp(0), true);
         assert!(q.is_new);
@@ -397,7 +501,7 @@ mod tests {
 
     #[test]
     fn eviction_lets_go_of_closed_streams_first_then_the_idlest() {
-        let mut t = FlowTable::with_capacity_limit(16);
+        let mut t = FlowTable::<Conversation>::with_capacity_limit(16);
         let s = sa("198.51.100.2:80");
         for i in 0..16u16 {
             let c = SocketAddr::new(sa("192.0.2.1:1").ip(), 40000 + i);
@@ -440,7 +544,7 @@ mod tests {
 
     #[test]
     fn closed_streams_beyond_an_eighth_of_the_bound_are_evicted_oldest_first() {
-        let mut t = FlowTable::with_capacity_limit(16); // two closed streams kept
+        let mut t = FlowTable::<Conversation>::with_capacity_limit(16); // two closed streams kept
         let s = sa("198.51.100.2:80");
         let mut evicted = Vec::new();
         for i in 0..4u16 {

@@ -36,6 +36,7 @@ pub mod focus;
 pub mod health;
 pub mod i18n;
 pub mod input;
+pub mod parallel;
 pub mod report;
 pub mod summary;
 pub mod tcp;

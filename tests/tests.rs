@@ -15,6 +15,7 @@ mod infected;
 mod long_captures;
 mod messages;
 mod new_diagnoses;
+mod parallel;
 mod reader;
 mod reports;
 mod seed_detectors;

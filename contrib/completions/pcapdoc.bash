@@ -79,7 +79,7 @@ _pcapdoc() {
             return 0
             ;;
         pcapdoc__subcmd__analyze)
-            opts="-o -q -h --each --at --window --from --to --host --port --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --allow --list-detectors --evidence --fail-on --help"
+            opts="-o -q -h --each --at --window --from --to --host --port --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --allow --threads --list-detectors --evidence --fail-on --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,6 +165,10 @@ _pcapdoc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --evidence)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -181,7 +185,7 @@ _pcapdoc() {
             return 0
             ;;
         pcapdoc__subcmd__compare)
-            opts="-o -q -h --all --evidence --fail-on --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --allow --help"
+            opts="-o -q -h --all --evidence --fail-on --format --output --quiet --anonymize --anonymize-key --detectors --timeout --timeouts --tls-port --expect-cname --lang --reassembly-cap --max-streams --link-mbps --allow --threads --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -248,6 +252,10 @@ _pcapdoc() {
                     return 0
                     ;;
                 --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -271,7 +271,7 @@ pub struct CaptureReader {
     map: FrameMap,
     /// A name for the whole, when there are several files.
     name: Option<String>,
-    progress: Option<Box<dyn FnMut(u64, u64)>>,
+    progress: Option<Box<dyn FnMut(u64, u64) + Send>>,
 }
 
 /// What to read as one capture: one file, or several read as one (the second pass of a
@@ -553,7 +553,7 @@ impl CaptureReader {
     }
 
     /// Calls `hook(bytes read from disk, total size)` every few thousand records and at the end.
-    pub fn set_progress(&mut self, hook: Box<dyn FnMut(u64, u64)>) {
+    pub fn set_progress(&mut self, hook: Box<dyn FnMut(u64, u64) + Send>) {
         self.progress = Some(hook);
     }
 

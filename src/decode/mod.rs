@@ -164,6 +164,24 @@ pub struct Tcp<'a> {
     pub options: TcpOptions,
 }
 
+impl Tcp<'_> {
+    /// The same header over other payload bytes.
+    fn with_payload<'b>(&self, payload: &'b [u8]) -> Tcp<'b> {
+        Tcp {
+            src_port: self.src_port,
+            dst_port: self.dst_port,
+            seq: self.seq,
+            ack: self.ack,
+            flags: self.flags,
+            window: self.window,
+            header_len: self.header_len,
+            seglen: self.seglen,
+            payload,
+            options: self.options,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Udp<'a> {
     pub src_port: u16,
@@ -218,6 +236,76 @@ pub const PROTO_TCP: u8 = 6;
 const PROTO_UDP: u8 = 17;
 const PROTO_ICMP: u8 = 1;
 const PROTO_ICMPV6: u8 = 58;
+
+/// A decoded frame without its borrow of the record: its slices kept as ranges of the
+/// record's bytes, so that a thread holding a copy of those bytes gets the frame back
+/// without decoding again (the parallel engine decodes each frame once).
+#[derive(Debug, Clone)]
+pub struct Detached {
+    frame: Frame<'static>,
+    /// The TCP or UDP payload's place in the record.
+    payload: std::ops::Range<usize>,
+}
+
+impl Frame<'_> {
+    /// The frame as ranges of its record; `None` if a slice is not within the record (the
+    /// decoder only slices the record, so a caller decodes again instead).
+    pub fn detach(&self) -> Option<Detached> {
+        let within = |s: &[u8]| -> Option<std::ops::Range<usize>> {
+            if s.is_empty() {
+                return Some(0..0);
+            }
+            let start = (s.as_ptr() as usize).checked_sub(self.raw.as_ptr() as usize)?;
+            let end = start.checked_add(s.len())?;
+            (end <= self.raw.len()).then_some(start..end)
+        };
+        let (l4, payload) = match &self.l4 {
+            L4::Tcp(t) => (L4::Tcp(t.with_payload(&[])), within(t.payload)?),
+            L4::Udp(u) => {
+                (L4::Udp(Udp { src_port: u.src_port, dst_port: u.dst_port, payload: &[] }), within(u.payload)?)
+            }
+            L4::Icmp(i) => (L4::Icmp(*i), 0..0),
+            L4::None => (L4::None, 0..0),
+        };
+        let frame = Frame {
+            frame: self.frame,
+            ts: self.ts,
+            wire_len: self.wire_len,
+            raw: &[],
+            link: self.link,
+            ip: self.ip,
+            l4,
+            anomaly: self.anomaly,
+            tunnel: self.tunnel,
+        };
+        Some(Detached { frame, payload })
+    }
+}
+
+impl Detached {
+    /// The frame again, over `raw`: the bytes of the record it was decoded from.
+    pub fn attach<'b>(&self, raw: &'b [u8]) -> Frame<'b> {
+        let f = &self.frame;
+        let payload = raw.get(self.payload.clone()).unwrap_or_default();
+        let l4 = match &f.l4 {
+            L4::Tcp(t) => L4::Tcp(t.with_payload(payload)),
+            L4::Udp(u) => L4::Udp(Udp { src_port: u.src_port, dst_port: u.dst_port, payload }),
+            L4::Icmp(i) => L4::Icmp(*i),
+            L4::None => L4::None,
+        };
+        Frame {
+            frame: f.frame,
+            ts: f.ts,
+            wire_len: f.wire_len,
+            raw,
+            link: f.link,
+            ip: f.ip,
+            l4,
+            anomaly: f.anomaly,
+            tunnel: f.tunnel,
+        }
+    }
+}
 
 /// Decodes one record. Never panics.
 /// The IP layer of an untagged Ethernet II frame carrying IPv4 or IPv6, when it slices
