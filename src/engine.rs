@@ -3,7 +3,9 @@
 //! golden-file tests) in capture order.
 //!
 //! Contract: runs to the end of the readable part of the capture, whatever the packets
-//! hold. Observers see each frame once, after its stream state has been updated.
+//! hold. Observers see each frame once, after its stream state has been updated. With
+//! `Options::threads` above 1 the same pass runs on several threads ([`crate::parallel`]),
+//! and observers see the same calls in the same order.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -59,7 +61,9 @@ pub trait Observer {
     fn hooks(&self) -> Hooks {
         Hooks::ALL
     }
-    /// A TCP segment, after analysis; `conv` is its stream's state.
+    /// A TCP segment, after analysis; `conv` is its stream's state. Observers read its
+    /// summary and sequence bases: in a parallel run the sequence-analysis and copy-filter
+    /// state stays in the worker that owns the stream, and `conv` carries only those.
     fn on_tcp(&mut self, _frame: &Frame<'_>, _tcp: &Tcp<'_>, _info: &TcpInfo, _conv: &Conversation) {}
     /// An ICMP error quoting a TCP header, with the stream of its connection if known.
     fn on_quoted_tcp(&mut self, _frame: &Frame<'_>, _stream: Option<u32>) {}
