@@ -13,16 +13,30 @@ use crate::support::{
     craft::{C, Craft, S, handshake},
 };
 
-/// Runs everything on `bytes`; returns (packets read, read issues) or the open error.
+/// Runs everything on `bytes`, on one thread and on the parallel engine, and wants the same
+/// report from both; returns (packets read, read issues) or the open error.
 fn pipeline(bytes: &[u8]) -> Result<(u64, Vec<ReadIssue>), String> {
+    let (packets, issues, sequential) = run_on(bytes, 1)?;
+    let (_, _, parallel) = run_on(bytes, 3)?;
+    assert_eq!(sequential, parallel, "the parallel engine's report differs from the sequential one");
+    Ok((packets, issues))
+}
+
+fn run_on(bytes: &[u8], threads: usize) -> Result<(u64, Vec<ReadIssue>, String), String> {
     let r = CaptureReader::from_reader(Box::new(Cursor::new(bytes.to_vec())), Path::new("hostile.pcap"))
         .map_err(|e| e.to_string())?;
-    static CONFIG: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
-    let (a, findings) = detect::run(r, CONFIG.get_or_init(Config::default), &[]);
+    // Built once: the catalogue of timeouts is parsed per Config.
+    static CONFIGS: std::sync::OnceLock<[Config; 2]> = std::sync::OnceLock::new();
+    let [one, many] = CONFIGS.get_or_init(|| {
+        let mut many = Config::default();
+        many.engine.threads = 3;
+        [Config::default(), many]
+    });
+    let (a, findings) = detect::run(r, if threads > 1 { many } else { one }, &[]);
     // Reports must render too.
     let report = pcapdoc::report::analyze::AnalyzeReport::new(&a, findings);
-    let _ = pcapdoc::report::Render::json(&report);
-    Ok((a.capture.packets, a.capture.issues))
+    let json = pcapdoc::report::Render::json(&report);
+    Ok((a.capture.packets, a.capture.issues, json))
 }
 
 #[test]

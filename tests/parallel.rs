@@ -113,3 +113,59 @@ fn parallel_and_sequential_reports_are_identical_while_streams_are_evicted() {
     // release streams from their first seconds on.
     check(16);
 }
+
+/// A report of a crafted capture's bytes, as in [`report`] (no timelines: nothing to cite).
+fn report_of(bytes: &[u8], threads: usize, max_streams: usize) -> String {
+    let reader = pcapdoc::capture::CaptureReader::from_reader(
+        Box::new(std::io::Cursor::new(bytes.to_vec())),
+        Path::new("crafted.pcap"),
+    )
+    .unwrap();
+    let mut config = Config::default();
+    config.engine.threads = threads;
+    config.engine.max_streams = max_streams;
+    let (analysis, findings) = detect::run(reader, &config, &[]);
+    serde_json::to_string_pretty(&AnalyzeReport::new(&analysis, findings)).unwrap()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Streams that open, reuse their ports with new ISNs, retransmit SYNs, close half-way,
+    /// reset and come back, on few 4-tuples and a small flow table: the numbering thread's
+    /// slots must say what the conversations say about every one.
+    #[test]
+    fn any_mix_of_segments_gets_the_same_report_in_parallel(
+        packets in proptest::collection::vec(
+            (0u16..6, 0usize..2, proptest::bool::ANY, 0usize..8, 0usize..4, 0usize..3, 0u8..4),
+            1..300,
+        ),
+    ) {
+        use crate::support::craft::{C, Craft, S};
+        const FLAGS: [&str; 8] = ["S", "SA", "A", "PA", "FA", "R", "RA", "F"];
+        const SEQS: [u32; 4] = [100, 101, 5000, 90_000];
+        let payloads: [&[u8]; 3] = [b"", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &[0x16, 3, 1, 0, 4, 1, 0, 0, 0]];
+        let mut c = Craft::new();
+        for (port, server, to_server, flags, seq, payload, wait) in packets {
+            let client = (C, 40_000 + port);
+            let server = (S, [80, 443][server]);
+            let (src, dst) = if to_server { (client, server) } else { (server, client) };
+            let flags = FLAGS[flags];
+            let body = if flags.contains('S') || flags.contains('R') { b"" as &[u8] } else { payloads[payload] };
+            c.tcp(src, dst, SEQS[seq], SEQS[(seq + 1) % 4], flags, body, 64);
+            c.wait([0.0, 0.001, 2.0, 20.0][usize::from(wait)]);
+        }
+        let bytes = c.bytes();
+        for max_streams in [16, 131_072] {
+            let sequential = report_of(&bytes, 1, max_streams);
+            for threads in [2, 3] {
+                let parallel = report_of(&bytes, threads, max_streams);
+                proptest::prop_assert!(
+                    parallel == sequential,
+                    "{threads} threads, {max_streams} streams: {}",
+                    first_difference(&sequential, &parallel)
+                );
+            }
+        }
+    }
+}
