@@ -169,3 +169,31 @@ proptest::proptest! {
         }
     }
 }
+
+/// `compare` runs every detector with its packet collector beside them: the collector sees
+/// the merger's calls too, so both captures of every lab pair compare the same in parallel.
+#[test]
+fn compare_reports_of_every_lab_pair_are_identical_in_parallel() {
+    let dir = support::root().join("captures");
+    let mut pairs = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let client = e.path();
+        let name = client.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let Some(stem) = name.strip_suffix("-client.pcap") else { continue };
+        let server = dir.join(format!("{stem}-server.pcap"));
+        if !server.exists() {
+            continue;
+        }
+        let run = |threads: usize| {
+            let mut config = Config::default();
+            config.engine.threads = threads;
+            let open = |p: &Path| pcapdoc::capture::CaptureReader::open(p).unwrap();
+            serde_json::to_string_pretty(&pcapdoc::compare::compare(open(&client), open(&server), &config)).unwrap()
+        };
+        let sequential = run(1);
+        let parallel = run(3);
+        assert!(sequential == parallel, "{stem}: {}", first_difference(&sequential, &parallel));
+        pairs += 1;
+    }
+    assert!(pairs >= 20, "only {pairs} client/server pairs found");
+}
