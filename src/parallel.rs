@@ -505,13 +505,19 @@ fn merge(scripts: Receiver<Script>, lanes: &[Lane], spent: &SyncSender<Spent>, o
     let mut shown = Conversation::open(0, nowhere, nowhere, 0, Timestamp(0));
     let mut lasts = Vec::with_capacity(lanes.len());
     let mut cursors: Vec<Cursor> = Vec::with_capacity(lanes.len());
+    // False when a worker stopped before the end (a bug): then nothing is waited for, so
+    // that every thread sees its channels close and the scope can report the panic.
+    let mut complete = true;
     'scripts: for script in scripts {
         cursors.clear();
         for lane in lanes {
             match lane.from.recv() {
                 Ok(FromWorker::Batch(out)) => cursors.push(Cursor { out, segment: 0, event: 0, ended: 0 }),
                 // A worker that stopped early: nothing more can be merged in order.
-                Ok(FromWorker::Last(_)) | Err(_) => break 'scripts,
+                Ok(FromWorker::Last(_)) | Err(_) => {
+                    complete = false;
+                    break 'scripts;
+                }
             }
         }
         let mut current = None;
@@ -571,13 +577,9 @@ fn merge(scripts: Receiver<Script>, lanes: &[Lane], spent: &SyncSender<Spent>, o
             let _ = spent.try_send(Spent { batch, steps });
         }
     }
-    for lane in lanes {
-        // Batches a stopped merge left unread come first.
-        while let Ok(msg) = lane.from.recv() {
-            if let FromWorker::Last(last) = msg {
-                lasts.push(last);
-                break;
-            }
+    for lane in lanes.iter().filter(|_| complete) {
+        if let Ok(FromWorker::Last(last)) = lane.from.recv() {
+            lasts.push(last);
         }
     }
     Merged { quality, udp_malformed_dns, lasts }

@@ -197,3 +197,27 @@ fn compare_reports_of_every_lab_pair_are_identical_in_parallel() {
     }
     assert!(pairs >= 20, "only {pairs} client/server pairs found");
 }
+
+/// An observer that fails (a bug in a detector) ends the run with that panic, as in the
+/// sequential engine: the other threads see their channels close and stop; nothing hangs.
+#[test]
+fn a_panic_in_an_observer_ends_a_parallel_run_instead_of_hanging_it() {
+    struct Fails(u32);
+    impl pcapdoc::engine::Observer for Fails {
+        fn on_frame(&mut self, _: &pcapdoc::decode::Frame<'_>) {
+            self.0 += 1;
+            assert!(self.0 < 5_000, "planted failure");
+        }
+    }
+    let path = support::root().join("captures/storm-client.pcap");
+    let options = pcapdoc::engine::Options { threads: 3, ..Default::default() };
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let reader = pcapdoc::capture::CaptureReader::open(&path).unwrap();
+        pcapdoc::engine::run_with_options(reader, &mut Fails(0), &options)
+    }));
+    let message = run
+        .err()
+        .and_then(|p| p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())))
+        .unwrap_or_default();
+    assert!(message.contains("planted failure"), "the observer's panic comes back: {message:?}");
+}
