@@ -279,15 +279,20 @@ fn number(
     let per_worker = BATCH_RECORDS.div_ceil(workers) * 2;
     let mut cmds: Vec<Vec<Cmd>> = (0..workers).map(|_| Vec::with_capacity(per_worker)).collect();
     let mut steps: Vec<Step> = Vec::with_capacity(STEPS);
+    // A stream the table let go of: its worker hands the conversation over, and the merger
+    // shows it to the observer here in the order of calls.
+    let end = |stream: u32, cmds: &mut Vec<Vec<Cmd>>, steps: &mut Vec<Step>| {
+        let worker = owner(stream);
+        if let Some(c) = cmds.get_mut(usize::from(worker)) {
+            c.push(Cmd::End { stream });
+        }
+        steps.push(Step::End { worker });
+    };
     // Lets go of the streams the table evicts to make room, as the sequential engine does.
     let evict = |flows: &mut FlowTable<Slot>, cmds: &mut Vec<Vec<Cmd>>, steps: &mut Vec<Step>| {
         if flows.full() {
             for slot in flows.evict() {
-                let worker = owner(slot.stream());
-                if let Some(c) = cmds.get_mut(usize::from(worker)) {
-                    c.push(Cmd::End { stream: slot.stream() });
-                }
-                steps.push(Step::End { worker });
+                end(slot.stream(), cmds, steps);
                 flows.recycle(slot);
             }
         }
@@ -301,6 +306,8 @@ fn number(
         let frame = decode::decode(&rec);
         let idx = batch.push(&rec, &frame);
         stats.note(&frame);
+        // The kind of step the frame makes; the TCP arm pushes its own, since the end of a
+        // stream it releases comes after it.
         let kind = match (&frame.l4, frame.ip) {
             (L4::Tcp(tcp), Some(ip)) => {
                 evict(&mut flows, &mut cmds, &mut steps);
@@ -320,11 +327,7 @@ fn number(
                 }
                 steps.push(Step::Frame { rec: idx, kind: Kind::Tcp { worker, placement } });
                 if let Some(old) = release {
-                    let worker = owner(old.stream());
-                    if let Some(c) = cmds.get_mut(usize::from(worker)) {
-                        c.push(Cmd::End { stream: old.stream() });
-                    }
-                    steps.push(Step::End { worker });
+                    end(old.stream(), &mut cmds, &mut steps);
                     flows.recycle(old);
                 }
                 None
