@@ -228,15 +228,20 @@ pub struct DetectOpts {
     #[arg(long, value_name = "HOST")]
     pub allow: Vec<String>,
     /// Threads to analyse on: 1 runs on one; more decode and number on one, analyse streams
-    /// on the rest, and merge in capture order (the report is the same). Default: one per core.
+    /// on the rest, and merge in capture order (the report is the same). Default: one per
+    /// core, at most 4.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }
 
-/// One thread per core the system gives this process.
+/// One thread per core the system gives this process, up to [`MAX_DEFAULT_THREADS`].
 fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(MAX_DEFAULT_THREADS)
 }
+
+/// The default stops here: the merger runs every detector, so beyond three workers the
+/// workers wait for it (docs/PERFORMANCE.md, "Every core"). `--threads` can ask for more.
+const MAX_DEFAULT_THREADS: usize = 4;
 
 fn parse_mbps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {

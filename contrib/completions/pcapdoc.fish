@@ -55,7 +55,7 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l reassembly-c
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l max-streams -d 'Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md)' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l link-mbps -d 'The link\'s bandwidth in Mbit/s, if known: a second at 90% of it is saturated' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l allow -d 'A host whose periodic connections are expected, never a beacon (a monitoring agent\'s server): an address, or a DNS name the capture resolves (repeatable)' -r
-complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l threads -d 'Threads to analyse on: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default: one per core' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l threads -d 'Threads to analyse on: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default: one per core, at most 4' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l evidence -d 'Also write the packets behind the findings, with comments naming them, as pcapng' -r -F
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand analyze" -l fail-on -d 'Exit with status 1 when a finding is at least this severe (for CI use)' -r -f -a "info\t''
 warning\t''
@@ -85,7 +85,7 @@ complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l reassembly-c
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l max-streams -d 'Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md)' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l link-mbps -d 'The link\'s bandwidth in Mbit/s, if known: a second at 90% of it is saturated' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l allow -d 'A host whose periodic connections are expected, never a beacon (a monitoring agent\'s server): an address, or a DNS name the capture resolves (repeatable)' -r
-complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l threads -d 'Threads to analyse on: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default: one per core' -r
+complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l threads -d 'Threads to analyse on: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default: one per core, at most 4' -r
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l all -d 'List every matched flow, not only those whose two views differ'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -s q -l quiet -d 'No progress bar'
 complete -c pcapdoc -n "__fish_pcapdoc_using_subcommand compare" -l anonymize -d 'Replace IP addresses with consistent, prefix-preserving pseudonyms in the report, in the messages on standard error and in the evidence capture: headers, DNS answers, and addresses written as text in payloads and names (10.20.30.40, ip-10-20-30-40, hex); text whose pseudonym has another length is masked with x (lengths stay as they were)'

@@ -50,7 +50,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-streams=[Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md)]:N:_default' \
 '--link-mbps=[The link'\''s bandwidth in Mbit/s, if known\: a second at 90% of it is saturated]:MBPS:_default' \
 '*--allow=[A host whose periodic connections are expected, never a beacon (a monitoring agent'\''s server)\: an address, or a DNS name the capture resolves (repeatable)]:HOST:_default' \
-'--threads=[Threads to analyse on\: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default\: one per core]:N:_default' \
+'--threads=[Threads to analyse on\: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default\: one per core, at most 4]:N:_default' \
 '--evidence=[Also write the packets behind the findings, with comments naming them, as pcapng]:FILE.pcapng:_files' \
 '--fail-on=[Exit with status 1 when a finding is at least this severe (for CI use)]:FAIL_ON:(info warning error)' \
 '--each[Analyse each file as a capture of its own, not the files as one capture]' \
@@ -81,7 +81,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-streams=[Live TCP streams held before the stalest are evicted to bound memory (docs/LIMITS.md)]:N:_default' \
 '--link-mbps=[The link'\''s bandwidth in Mbit/s, if known\: a second at 90% of it is saturated]:MBPS:_default' \
 '*--allow=[A host whose periodic connections are expected, never a beacon (a monitoring agent'\''s server)\: an address, or a DNS name the capture resolves (repeatable)]:HOST:_default' \
-'--threads=[Threads to analyse on\: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default\: one per core]:N:_default' \
+'--threads=[Threads to analyse on\: 1 runs on one; more decode and number on one, analyse streams on the rest, and merge in capture order (the report is the same). Default\: one per core, at most 4]:N:_default' \
 '--all[List every matched flow, not only those whose two views differ]' \
 '-q[No progress bar]' \
 '--quiet[No progress bar]' \
