@@ -815,6 +815,29 @@ mod tests {
     }
 
     #[test]
+    fn a_detached_frame_attached_to_a_copy_of_its_record_is_the_frame_decoded_again() {
+        let mut tcp = tcp_header(TcpFlags::ACK | TcpFlags::PSH, 5, &[]);
+        tcp.extend(b"GET / HTTP/1.1\r\n\r\n");
+        let mut inner = raw_ip(6, &tcp);
+        let udp = raw_ip(PROTO_UDP, &[0x30, 0x39, 0, 53, 0, 12, 0, 0, 1, 2, 3, 4]);
+        let gre = raw_ip(PROTO_GRE, &[&[0, 0, 8, 0][..], &inner].concat());
+        let icmp = raw_ip(PROTO_ICMP, &[3, 3, 0, 0, 0, 0, 0, 0]);
+        inner.truncate(30); // a TCP header cut short: an anomaly, no payload
+        for b in [raw_ip(6, &tcp), udp, gre, icmp, inner, vec![0x60]] {
+            let f = decode_raw(&b);
+            let d = f.detach().unwrap_or_else(|| panic!("{b:?} detaches"));
+            let copy = b.clone();
+            let again = d.attach(&copy);
+            assert_eq!(format!("{again:?}"), format!("{f:?}"), "{b:?}");
+            // The payload is read from the copy, not from the original.
+            if let (L4::Tcp(t), L4::Tcp(u)) = (&again.l4, &f.l4) {
+                assert!(!t.payload.is_empty() && t.payload == u.payload);
+                assert!(std::ptr::eq(t.payload.as_ptr(), copy.as_ptr().wrapping_add(copy.len() - t.payload.len())));
+            }
+        }
+    }
+
+    #[test]
     fn a_tunnel_pcapdoc_cannot_read_is_an_anomaly_not_silence() {
         // GRE version 1 (PPTP), a GRE payload of an unknown EtherType, a VXLAN header cut short.
         let pptp = raw_ip(PROTO_GRE, &[0x30, 0x01, 0x88, 0x0b, 0, 0, 0, 0]);
