@@ -192,6 +192,18 @@ impl Conversation {
     }
 }
 
+/// `value` in a box from `spare` when there is one (no allocation), else in a new one.
+#[allow(clippy::vec_box)] // the boxes are what is reused
+pub fn reuse_box<T>(spare: &mut Vec<Box<T>>, value: T) -> Box<T> {
+    match spare.pop() {
+        Some(mut b) => {
+            *b = value;
+            b
+        }
+        None => Box::new(value),
+    }
+}
+
 /// Where a TCP header landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
@@ -369,14 +381,7 @@ impl<C: Tracked> FlowTable<C> {
     fn create(&mut self, key: FlowKey, src: SocketAddr, dst: SocketAddr, frame: u64, ts: Timestamp) -> u32 {
         let stream = self.next;
         self.next = self.next.saturating_add(1);
-        let conv = C::open(stream, src, dst, frame, ts);
-        let boxed = match self.spare.pop() {
-            Some(mut b) => {
-                *b = conv;
-                b
-            }
-            None => Box::new(conv),
-        };
+        let boxed = reuse_box(&mut self.spare, C::open(stream, src, dst, frame, ts));
         self.live.insert(stream, boxed);
         self.current.insert(key, stream);
         stream

@@ -33,7 +33,7 @@ use crate::app::{AppEvent, AppTable};
 use crate::capture::{CaptureInfo, CaptureReader, FrameMap, LinkType, Record, Timestamp};
 use crate::decode::{self, Detached, Frame, L4};
 use crate::engine::{self, Analysis, AppCtx, FrameStats, Observer, Options, Quality, TcpInfo};
-use crate::flow::{Conversation, FlowTable, Placement, Slot, Tracked};
+use crate::flow::{Conversation, FlowTable, Placement, Slot, Tracked, reuse_box};
 use crate::tcp::analysis::AnalysisFlags;
 use crate::tcp::stream::StreamSummary;
 
@@ -418,13 +418,8 @@ fn work(jobs: Receiver<Job>, out: SyncSender<FromWorker>, back: Receiver<Out>, r
                 ended: Vec::new(),
             },
         };
-        let mut open = |stream, src, dst, frame, ts| match spare.pop() {
-            Some(mut b) => {
-                *b = Conversation::open(stream, src, dst, frame, ts);
-                b
-            }
-            None => Box::new(Conversation::open(stream, src, dst, frame, ts)),
-        };
+        let mut open =
+            |stream, src, dst, frame, ts| reuse_box(&mut spare, Conversation::open(stream, src, dst, frame, ts));
         for cmd in cmds {
             match cmd {
                 Cmd::Segment { rec, placement, base_seq } => {
