@@ -178,6 +178,8 @@ pub struct Analysis {
     pub detector_caps: Vec<crate::detect::bounded::DetectorCap>,
     /// Each frame's file, when several files were read as one.
     pub frame_map: crate::capture::FrameMap,
+    /// Which directions of traffic the capture holds.
+    pub visibility: crate::visibility::Visibility,
     /// What was seen working (filled in by `detect::run`).
     pub health: Option<crate::health::Health>,
 }
@@ -195,7 +197,7 @@ impl Analysis {
 
 /// Capture-quality counts (docs/ACCURACY.md): what a reader of the report must know before
 /// trusting a count of retransmissions or failed handshakes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Quality {
     /// TCP frames that are capture copies of a frame just before them (`tcp::dup`).
     pub duplicate_frames: u64,
@@ -206,6 +208,19 @@ pub struct Quality {
     pub missing_synack: u64,
     /// Streams first seen mid-connection (no SYN in the capture).
     pub started_mid_stream: u64,
+    /// The capture holds one direction only (`crate::visibility`).
+    pub one_way: Option<crate::visibility::OneWay>,
+    /// Streams whose client acknowledged a SYN/ACK or data from the server that the capture
+    /// does not hold: the answers happened, out of the capture's sight.
+    pub unseen_answer_streams: u64,
+    /// Bytes the receivers acknowledged that the capture does not hold, in streams where
+    /// both directions were captured: the capture's own drops, not the network's loss.
+    pub capture_missed_bytes: u64,
+    /// A few of those streams' (server, client) pairs, for the note.
+    pub unseen_pair_sample: Vec<(IpAddr, IpAddr)>,
+    /// (server, client) pairs of those streams, bounded (`visibility::MAX_PAIRS`).
+    #[serde(skip)]
+    pub(crate) unseen_pairs: std::collections::BTreeSet<(IpAddr, IpAddr)>,
 }
 
 impl Quality {
@@ -215,12 +230,34 @@ impl Quality {
         if s.sides.iter().all(|d| d.packets == 0) {
             return;
         }
+        if s.answer_unseen() {
+            self.unseen_answer_streams += 1;
+            if self.unseen_pairs.len() < crate::visibility::MAX_PAIRS {
+                self.unseen_pairs.insert((s.server().ip(), s.client_ip()));
+            }
+        } else if s.sides.iter().all(|d| d.packets > 0) {
+            let missed = s.unseen_bytes(0).saturating_add(s.unseen_bytes(1));
+            self.capture_missed_bytes = self.capture_missed_bytes.saturating_add(u64::from(missed));
+        }
         if !s.attempted() && s.synack_frame.is_none() {
             self.started_mid_stream += 1;
         } else if s.attempted() && s.synack_frame.is_none() {
             let server_spoke = s.sides.get(1 - s.client_side()).is_some_and(|d| d.payload_bytes > 0);
             self.missing_synack += u64::from(server_spoke);
         }
+    }
+}
+
+impl Quality {
+    /// Joins what the streams showed of unseen answers to what the frames showed of the
+    /// directions, and notes a capture that holds one direction only.
+    pub(crate) fn settle(&mut self, mut v: crate::visibility::Visibility) -> crate::visibility::Visibility {
+        self.unseen_pair_sample = self.unseen_pairs.iter().take(4).copied().collect();
+        for (server, client) in std::mem::take(&mut self.unseen_pairs) {
+            v.note_unseen_pair(server, client);
+        }
+        self.one_way = v.one_way();
+        v
     }
 }
 
@@ -260,6 +297,7 @@ pub(crate) struct FrameStats {
     pub anomalies: BTreeMap<Anomaly, u64>,
     pub tunnels: BTreeMap<(decode::TunnelKind, IpAddr, IpAddr), u64>,
     pub timestamps_backwards: u64,
+    pub visibility: crate::visibility::Visibility,
     latest: Option<crate::capture::Timestamp>,
 }
 
@@ -268,6 +306,9 @@ impl FrameStats {
         match self.latest {
             Some(t) if frame.ts < t => self.timestamps_backwards += 1,
             _ => self.latest = Some(frame.ts),
+        }
+        if let Some(ip) = frame.ip {
+            self.visibility.note(ip.src, ip.dst);
         }
         if let Some(a) = frame.anomaly {
             *self.anomalies.entry(a).or_insert(0) += 1;
@@ -323,6 +364,10 @@ pub(crate) fn track(
         tcp.seglen.unwrap_or(0),
         flags,
     );
+    conv.summary.note_seq_ack(placement.dir, tcp.seq, tcp.ack, tcp.seglen.unwrap_or(0), tcp.flags);
+    if duplicate {
+        conv.summary.note_copy(placement.dir, tcp.flags);
+    }
     conv.summary.rtt_ns = conv.analysis.first_rtt_ns;
     if !duplicate && !tcp.flags.rst() {
         conv.summary.note_ip(placement.dir, ip.ttl, ip.ip_id);
@@ -460,10 +505,12 @@ pub fn run_sequential(mut reader: CaptureReader, observer: &mut dyn Observer, op
     let evicted_streams = flows.evicted();
     let released_streams = flows.released();
     quality.timestamps_backwards = stats.timestamps_backwards;
+    let visibility = quality.settle(stats.visibility);
     let (capture, frame_map) = reader.into_parts();
     Analysis {
         capture,
         frame_map,
+        visibility,
         conversations: flows.into_conversations(),
         anomalies: stats.anomalies,
         tunnels: stats.tunnels,

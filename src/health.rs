@@ -117,7 +117,7 @@ impl Observer for Watch {
         }
         self.h.tcp_streams += 1;
         self.h.tcp_connections += u64::from(s.attempted());
-        self.h.tcp_established += u64::from(s.handshake_completed());
+        self.h.tcp_established += u64::from(s.established());
         *self.h.conn_states.entry(s.conn_state()).or_default() += 1;
         if let Some(ns) = s.rtt_ns {
             let us = micros(ns);

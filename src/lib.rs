@@ -40,6 +40,7 @@ pub mod parallel;
 pub mod report;
 pub mod summary;
 pub mod tcp;
+pub mod visibility;
 
 /// The hash map every table in pcapdoc uses: foldhash, randomly seeded per process like
 /// std's SipHash (a hostile capture cannot aim collisions at a seed it does not know) and

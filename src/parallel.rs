@@ -601,7 +601,9 @@ fn finish(merged: Merged, numbered: Numbered, observer: &mut dyn Observer, optio
         observer.on_stream_end(conv, false);
     }
     quality.timestamps_backwards = numbered.stats.timestamps_backwards;
+    let visibility = quality.settle(numbered.stats.visibility);
     Analysis {
+        visibility,
         capture: numbered.capture,
         frame_map: numbered.frame_map,
         conversations,

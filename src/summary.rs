@@ -97,7 +97,7 @@ impl CaptureSummary {
             released_closed_streams: a.released_streams,
             detectors: a.detector_caps.clone(),
         };
-        c.quality = a.quality;
+        c.quality = a.quality.clone();
         c.health.clone_from(&a.health);
         c.tunnels = a
             .tunnels

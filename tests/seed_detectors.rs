@@ -189,19 +189,32 @@ fn a_burst_on_one_uri_is_an_http_flood_with_a_waf_rule_a_browser_page_load_is_no
 
 /// Three seconds of 1,400-byte frames from S to C at `per_s` frames a second, plus one
 /// frame a second between two other hosts.
-fn bulk(per_s: u32, other_per_s: u32) -> Craft {
+/// Three seconds of `per_s` full-size TCP segments a second from one pair, beside
+/// `other_per_s` UDP datagrams of another; `lossy`: every 50th segment is resent 3 ms later
+/// (Wireshark's `retransmission`; closer, an identical segment is the capture's copy), as a
+/// queue dropping at its ceiling makes the sender do.
+fn bulk(per_s: u32, other_per_s: u32, lossy: bool) -> Craft {
     let mut c = Craft::new();
     let other = ([203, 0, 113, 5], 5000);
+    let (sv, cl) = ((S, 80), (C, 40_000));
+    // A handshake without waits: a round trip of 0.2 ms, so a resend 3 ms on is a
+    // retransmission rather than reordering.
+    c.tcp(cl, sv, 100, 0, "S", &[], 64).tcp(sv, cl, 1000, 101, "SA", &[], 64).tcp(cl, sv, 101, 1001, "A", &[], 64);
+    let mut seq = 1001u32;
     for _sec in 0..3 {
         let total = per_s + other_per_s;
         for i in 0..total {
             if i < per_s {
-                c.udp((S, 9000), (C, 9000), &[0u8; 1358]);
+                c.tcp(sv, cl, seq, 101, "A", &[0u8; 1346], 64);
+                if lossy && i % 50 == 25 {
+                    c.wait(0.003).tcp(sv, cl, seq, 101, "A", &[0u8; 1346], 64);
+                }
+                seq = seq.wrapping_add(1346);
             } else {
                 c.udp(other, ([203, 0, 113, 6], 5000), &[0u8; 1358]);
             }
         }
-        c.wait(1.0 - f64::from(total) * 100e-6);
+        c.wait(1.0 - f64::from(total) * 100e-6 - if lossy { f64::from(per_s / 50 + 1) * 0.0031 } else { 0.0 });
     }
     c
 }
@@ -212,9 +225,9 @@ fn with_link(p: &Path, mbps: Option<f64>) -> Vec<Finding> {
 }
 
 #[test]
-fn one_pair_filling_a_flat_topped_link_is_a_warning_shared_traffic_is_info() {
-    // ~10 Mbit/s, all from one pair, held three seconds.
-    let (_d, p) = write(&bulk(890, 0), "hog.pcap");
+fn one_pair_filling_a_flat_topped_link_that_drops_is_a_warning_shared_traffic_is_info() {
+    // ~10 Mbit/s, all from one pair, held three seconds, resending at the top.
+    let (_d, p) = write(&bulk(890, 0, true), "hog.pcap");
     let fs = with_link(&p, None);
     assert_eq!(fs.len(), 1, "{fs:#?}");
     assert_eq!(fs[0].severity, Severity::Warning);
@@ -222,13 +235,25 @@ fn one_pair_filling_a_flat_topped_link_is_a_warning_shared_traffic_is_info() {
     assert!(fs[0].facts["peak_bps"].as_u64().unwrap() > 9_000_000);
     assert_eq!(fs[0].facts["top_talkers"][0]["source"], "198.51.100.20");
     // Half and half: saturated, but nobody hogs it.
-    let (_d, p) = write(&bulk(450, 450), "shared.pcap");
+    let (_d, p) = write(&bulk(450, 450, true), "shared.pcap");
     let fs = with_link(&p, None);
     assert_eq!(fs.len(), 1);
     assert_eq!(fs[0].severity, Severity::Info);
     // Told the link is 100 Mbit/s, 10 Mbit/s is not saturation, and 3.6 MB is too little to report.
-    let (_d, p) = write(&bulk(890, 0), "hog.pcap");
+    let (_d, p) = write(&bulk(890, 0, true), "hog.pcap");
     assert!(with_link(&p, Some(100.0)).is_empty());
+}
+
+/// Issue 30: a steady sender at a flat rate with no loss and no stretched round trips (a
+/// load test, a paced stream) is a fact, not a full link; told the link's rate, the same
+/// plateau at that rate is saturation.
+#[test]
+fn a_plateau_without_loss_or_rising_delay_is_not_a_full_link() {
+    let (_d, p) = write(&bulk(890, 0, false), "steady.pcap");
+    assert!(with_link(&p, None).is_empty(), "{:#?}", with_link(&p, None));
+    let fs = with_link(&p, Some(10.0));
+    assert_eq!(fs.len(), 1, "{fs:#?}");
+    assert_eq!(fs[0].severity, Severity::Warning);
 }
 
 /// Four kept connections keep talking while `n` new ones retry their SYNs; `failed` of

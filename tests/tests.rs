@@ -23,4 +23,5 @@ mod synthetic;
 mod tls13;
 mod trust;
 mod tshark_agreement;
+mod visibility;
 mod zero_window;

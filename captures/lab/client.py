@@ -512,6 +512,45 @@ def serve(port, seconds, handle, rcvbuf=None):
         c.close()
 
 
+def echo_server(a):
+    """Answers each line of a client with 30 kB of its own (an API that streams replies), so
+    that some of its data is always in flight, until the client goes quiet for 30 s."""
+    def handle(c):
+        c.settimeout(30)
+        f = c.makefile("rb")
+        for line in f:
+            c.sendall(b"ack " + line[:64].rstrip() + b" " + b"r" * 30000 + b"\n")
+    serve(a.port, a.seconds, handle)
+
+
+def chat(a):
+    """A line every 100 ms, each answered by the server; after --drop-after s the path
+    drops everything (the middle box's rule, set by run.sh), the client keeps writing, and
+    after --give-up s without an answer it resets the connection (SO_LINGER 0), as an
+    application whose request timed out does."""
+    import struct
+    s = socket.create_connection((a.host, a.port), timeout=10)
+    s.settimeout(0.05)
+    last_answer = time.time()
+    i = 0
+    while time.time() - last_answer < a.give_up:
+        try:
+            s.sendall(f"line {i} ".encode() + b"q" * 300 + b"\n")
+        except OSError as e:
+            log("send:", e)
+            break
+        i += 1
+        try:
+            if s.recv(65536):
+                last_answer = time.time()
+        except socket.timeout:
+            pass
+        time.sleep(0.1)
+    log(f"no answer for {a.give_up}s after {i} lines: giving up")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+
+
 def stratum_pool(a):
     """A mining pool speaking stratum: Bitcoin-style (mining.subscribe/authorize/notify/submit)
     and XMRig's (login/job/submit), answering each JSON line of a miner."""
@@ -909,6 +948,9 @@ def main():
     x = sub.add_parser("c2-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x = sub.add_parser("beacon"); x.add_argument("--name"); x.add_argument("--resolver"); x.add_argument("--port", type=int)
     x.add_argument("--period", type=float); x.add_argument("--count", type=int); x.add_argument("--agent-host")
+    x = sub.add_parser("echo-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
+    x = sub.add_parser("chat"); x.add_argument("--host"); x.add_argument("--port", type=int)
+    x.add_argument("--give-up", type=float, default=15)
     x = sub.add_parser("login-server"); x.add_argument("--port", type=int); x.add_argument("--seconds", type=float)
     x.add_argument("--password")
     x = sub.add_parser("brute"); x.add_argument("--hosts", nargs="+"); x.add_argument("--port", type=int)
@@ -924,7 +966,7 @@ def main():
      "requests": requests, "mute-server": mute_server, "reset-server": reset_server, "resets": resets,
      "dns-lookups": dns_lookups, "slow-dns": slow_dns, "stratum-pool": stratum_pool, "mine": mine,
      "login-server": login_server, "brute": brute, "dga-names": dga_names, "dga": dga,
-     "c2-server": c2_server, "beacon": beacon}[a.cmd](a)
+     "c2-server": c2_server, "beacon": beacon, "echo-server": echo_server, "chat": chat}[a.cmd](a)
 
 
 if __name__ == "__main__":

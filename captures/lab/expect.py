@@ -202,7 +202,13 @@ def main():
              "frames": [int(max(tshark(c, "dns.time > 1", "frame.number", "dns.time"), key=lambda r: float(r[1]))[0])],
              "facts": {"slow_answers": 2}},
         ]
-    if sc in ("clean", "storm-control"):
+    elif sc == "peer-silent":
+        # The first segment each end resent, by tshark: the silence starts at or before it.
+        for side, pcap, sport in (("client", c, "tcp.dstport==8080"), ("server", s, "tcp.srcport==8080")):
+            retx = tshark(pcap, f"{sport} && tcp.analysis.retransmission && tcp.len>0", "frame.number", "tcp.stream")
+            if retx:
+                exp["expect"].append({"capture": side, "detector": "peer-silent", "stream": first(retx, 1)})
+    if sc in ("clean", "storm-control", "oneway-clean"):
         exp["silent"] = ["warning", "error"]
     with open(f"{out}/{sc}.expect.json", "w") as f:
         json.dump(exp, f, indent=2)

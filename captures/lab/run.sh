@@ -15,7 +15,8 @@
 #             http-flood | bandwidth | conntrack-exhaustion | storm-sender |
 #             vxlan-idle-reset | geneve-idle-reset | gre-idle-reset | zero-window |
 #             tls13-idle-close-75 | protocol-mismatch | http-errors | mid-transfer-reset |
-#             dns-failure | crypto-mining | brute-force | dga | beaconing | many-connections (N=20000) | all
+#             dns-failure | crypto-mining | brute-force | dga | beaconing | peer-silent |
+#             oneway-clean | many-connections (N=20000) | all
 # Writes OUTDIR/<scenario>-client.pcap and -server.pcap (default: captures/), then removes
 # its namespaces and processes. Traffic never leaves the namespaces; every address is from
 # the documentation ranges.
@@ -470,6 +471,32 @@ DNS
         $MID_C/api.dead.example $MID_C/cdn.slow.example $MID_C/img.slow.example $MID_C/broken.slow.example $MID_C/portal.other.example \
         198.51.100.53/www.shop.example 198.51.100.53/api.shop.example $MID_C/api.shop.example
       ;;
+    peer-silent)
+      # A server that drops off the path mid-conversation: a client writes a line every
+      # 100 ms and the server answers each with 30 kB; 2.5 s in, the middle box drops every
+      # packet from the server (a security group changed, a failed-over SLB that no longer
+      # forwards the session's return traffic). The client hears nothing more: it resends
+      # its lines into silence. The server resends its unacknowledged replies while the
+      # client's own resends still reach it: alive, but deaf to it. The client gives up
+      # after 12 s with a RST.
+      nsx $S python3 "$here/client.py" echo-server --port 8080 --seconds 40 &
+      sleep 1
+      capture_start $sc
+      ( sleep 2.5; nsx $M iptables -I FORWARD -i pd-m1 -p tcp --sport 8080 -j DROP ) &
+      client chat --host $VIP --port 8080 --give-up 12
+      sleep 8
+      ;;
+    oneway-clean)
+      # A healthy HTTP and HTTPS exchange captured at the server with tcpdump -Q in (only what
+      # arrives at it), as a one-direction mirror gives: the report says the capture is
+      # one-way and has no warning. The client capture is ordinary.
+      start_nginx 60
+      nsx $C tcpdump -i pd-c0 -U -w "$work/$sc-client.pcap" not arp >/dev/null 2>&1 &
+      nsx $S tcpdump -i pd-s0 -Q in -U -w "$work/$sc-server.pcap" not arp >/dev/null 2>&1 &
+      sleep 1.5
+      client clean --name www.shop.example
+      client clean --name api.shop.example
+      ;;
     many-connections)
       # Compare's scale test (bench/compare): N short HTTP connections (default 20,000) with
       # ApacheBench through the full NAT, captured at both ends (snaplen 128). Not committed.
@@ -485,7 +512,7 @@ DNS
 
 install_tools
 if [ "$scenario" = all ]; then
-  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dga beaconing dns-failure tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
+  for sc in clean no-client-hello cname-hijack tls-handshake-alert tls-no-server-hello connect-failures outbound-scan syn-flood http-flood bandwidth conntrack-exhaustion slb-idle-reset storm-control storm storm-sender vxlan-idle-reset zero-window protocol-mismatch http-errors mid-transfer-reset crypto-mining brute-force dga beaconing dns-failure peer-silent oneway-clean tls13-idle-close-75 tls-idle-close-75 tls-idle-close-120; do
     run_one $sc
   done
 else

@@ -49,6 +49,7 @@ sentences = { $parts }
 finding-unset = (no text)
 role-rst = RST
 role-fin = FIN
+confirm-one-way = this capture holds no packets from { $from } to { $to } (a one-way capture, a one-direction mirror or asymmetric routing): the answer may have been sent and not captured. Capture both directions, at { $to } or on a mirror of both directions, before acting on this
 role-syn-stream = SYN (stream { $stream })
 role-answer = the answer
 empty = { "" }
@@ -148,6 +149,14 @@ health-dns = { $queries ->
     [one] 1 DNS query
    *[other] { $queries } DNS queries
 }, { $answered } answered ({ $rcodes }): median { $median } ms, worst { $worst } ms
+health-dns-unanswered = { $queries ->
+    [one] 1 DNS query
+   *[other] { $queries } DNS queries
+}, none answered
+health-dns-untimed = { $queries ->
+    [one] 1 DNS query
+   *[other] { $queries } DNS queries
+}, { $answered } answered ({ $rcodes }; the answers' queries are not all in the capture, so no time is given)
 health-tls = { $hellos ->
     [one] 1 TLS handshake
    *[other] { $hellos } TLS handshakes
@@ -156,6 +165,10 @@ health-http = { $requests ->
     [one] 1 HTTP request
    *[other] { $requests } HTTP requests
 }; responses by status: { $statuses }
+health-http-unanswered = { $requests ->
+    [one] 1 HTTP request
+   *[other] { $requests } HTTP requests
+}; no response in the capture
 ui-focus = scope
 ui-at = at the moment
 ui-at-failed = failed then
@@ -209,6 +222,14 @@ quality-backwards = { $n ->
     [one] 1 frame has
    *[other] { $n } frames have
 } an earlier timestamp than the frame before (merged or reordered capture); gaps and rates near them are approximate
+quality-one-way-arriving = This capture holds only packets arriving at { $host } ({ $n } packets, none leaving it): whatever it sent is not here, so silence from it proves nothing. Capture both directions (tcpdump without -Q, a traffic mirror of both directions)
+quality-one-way-leaving = This capture holds only packets leaving { $host } ({ $n } packets, none arriving): what the peers sent back is not here, so their silence proves nothing. Capture both directions (tcpdump without -Q, a traffic mirror of both directions)
+quality-one-way-between = This capture holds only packets from { $from } to { $to } ({ $n } packets): the other direction is not here, so silence from { $to } proves nothing. Capture both directions
+quality-unseen-answers = { $n ->
+    [one] 1 TCP connection's client acknowledged
+   *[other] { $n } TCP connections' clients acknowledged
+} a SYN/ACK or data the capture does not hold ({ $pairs }): those answers were sent but not captured (asymmetric routing, a one-direction mirror or filter), and no finding calls them missing
+quality-missed-bytes = The receivers acknowledged { $bytes } bytes that the capture does not hold: the capture dropped them (its buffer or the mirror), not the network; they are not counted as lost
 ui-flows-title = pcapdoc flows
 ui-flows-narrow = (main columns only; a terminal of 160 columns or more, or --format md, json or html, shows them all)
 ui-client-side = Client capture

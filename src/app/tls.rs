@@ -71,13 +71,15 @@ pub struct TlsTracker {
     pub ccs_seen: bool,
     pub not_tls: bool,
     pub lost_sync: bool,
+    /// The peer answered in SSLv2 records: the hello is read, the rest is not followed.
+    pub sslv2: bool,
     pub records: u64,
 }
 
 /// True when `b` starts like a TLS record (a known content type and version 3.x), or like
 /// an SSLv2-format ClientHello ([`sslv2_client_hello`]).
 pub fn looks_like_tls(b: &[u8]) -> bool {
-    matches!(b, [20..=24, 3, 0..=4, ..]) || sslv2_client_hello(b).is_some()
+    matches!(b, [20..=24, 3, 0..=4, ..]) || sslv2_client_hello(b).is_some() || sslv2_server_hello(b).is_some()
 }
 
 /// An SSLv2-format ClientHello (RFC 6101 appendix E.1, RFC 5246 appendix E.2): a 2-byte
@@ -97,13 +99,29 @@ pub fn sslv2_client_hello(b: &[u8]) -> Option<(usize, u16)> {
     }
 }
 
+/// An SSLv2-format ServerHello (the SSL 2.0 draft, section "SERVER-HELLO"): a 2-byte header
+/// with the high bit set, message type 4, the session-id-hit and certificate-type bytes,
+/// then the server's version (0x0002). It answers an SSLv2 ClientHello from a server that
+/// still speaks SSL 2 (corpus-style scans of old servers): TLS's ancestor, not "bytes that
+/// are not TLS". Returns (body length after the 2-byte header, version).
+pub fn sslv2_server_hello(b: &[u8]) -> Option<(usize, u16)> {
+    match b {
+        [h, l, 4, 0 | 1, _, maj @ (0 | 3), min, ..] if h & 0x80 != 0 && (*maj == 3 || *min == 2) => {
+            let len = usize::from(u16::from_be_bytes([h & 0x7f, *l]));
+            // The fixed part (type, hit, certificate type, version, three lengths) is 11 bytes.
+            (len >= 11).then_some((len, u16::from_be_bytes([*maj, *min])))
+        }
+        _ => None,
+    }
+}
+
 impl TlsTracker {
     pub fn new() -> Self {
         Self::default()
     }
 
     pub fn active(&self) -> bool {
-        !self.not_tls && !self.lost_sync
+        !self.not_tls && !self.lost_sync && !self.sslv2
     }
 
     /// A gap of `n` missing bytes in the stream.
@@ -161,6 +179,18 @@ impl TlsTracker {
                     self.remaining = len.saturating_sub(HEADER - 2);
                     emit(TlsEvent::ClientHello { sni: None, version, offers_tls13: false });
                     continue;
+                }
+            }
+            if self.records == 0 {
+                // Only the first 5 bytes are in hand: the version sits at bytes 5-6, so the
+                // message type, the hit byte and the high bit decide.
+                if let [h, _, 4, 0 | 1, _] = self.header {
+                    if h & 0x80 != 0 {
+                        self.records += 1;
+                        self.sslv2 = true;
+                        emit(TlsEvent::ServerHello { version: 0x0002 });
+                        break;
+                    }
                 }
             }
             let [ct, major, _minor, hi, lo] = self.header;

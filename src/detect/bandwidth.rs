@@ -5,7 +5,10 @@
 //!
 //! A second is *saturated* when its throughput is at least 90% of the link rate given with
 //! `--link-mbps`, or, without it, when the capture's peak rate is held (within 10%) for at
-//! least [`MIN_PLATEAU_S`] seconds: a flat top is what a rate limit looks like. The finding
+//! least [`MIN_PLATEAU_S`] seconds *and* TCP resent data in those seconds (at least
+//! [`MIN_PLATEAU_RESENDS`], [`MIN_PLATEAU_LOSS`] of the segments) or round trips through it
+//! stretched ([`DELAY_RISE`]): a rate limit is a flat top where the queue drops or fills. A flat top with no loss is a steady sender (a load test of
+//! short connections, a paced stream), a fact, not a full link. The finding
 //! is `info`, unless one host pair carries more than 80% of a saturated second: then one
 //! transfer is starving everything else, and it is a `warning`.
 //!
@@ -17,11 +20,12 @@ use std::net::IpAddr;
 use super::{Config, Detector, Finding, Severity};
 use crate::app::AppEvent;
 use crate::app::http::HttpEvent;
-use crate::decode::Frame;
-use crate::engine::{Analysis, AppCtx, Hooks, Observer};
+use crate::decode::{Frame, Tcp};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::i18n::Message;
 use crate::msg;
+use crate::tcp::seq::Seq;
 
 /// The messages of this detector's findings: `locales/<lang>/bandwidth.ftl`.
 pub const MESSAGES: &[&str] = &[
@@ -44,6 +48,17 @@ pub const MAX_PAIRS: usize = 100_000;
 pub const MAX_HTTP_STREAMS: usize = 100_000;
 /// Seconds at the peak rate that make a plateau.
 pub const MIN_PLATEAU_S: usize = 3;
+/// Resends at the plateau that show a full link (a queue dropping at its ceiling), at
+/// least this many and this share of its data segments.
+pub const MIN_PLATEAU_RESENDS: u64 = 3;
+pub const MIN_PLATEAU_LOSS: f64 = 0.005;
+/// ... or round trips at the plateau (HTTP request to response, handshakes) whose median
+/// is at least [`DELAY_RISE`] times the quickest in the capture and [`MIN_DELAY_RISE_NS`]
+/// longer, over at least [`MIN_DELAY_SAMPLES`] of them: the queue at the ceiling filling.
+pub const DELAY_RISE: i64 = 4;
+pub const MIN_DELAY_RISE_NS: i64 = 2_000_000;
+pub const MIN_DELAY_SAMPLES: usize = 2;
+const MAX_DELAYS: usize = 100_000;
 /// The least peak rate worth calling saturated without `--link-mbps` (1 Mbit/s).
 pub const MIN_PEAK_BPS: u64 = 1_000_000;
 /// Share of a saturated second one host pair must take to be a hog.
@@ -78,6 +93,10 @@ struct Second {
     /// The host pair (unordered) that sent the most in this second, and how much.
     top: Option<(IpAddr, IpAddr)>,
     top_bytes: u64,
+    /// TCP data segments in this second, and how many of them were resends (copies left
+    /// out): loss at a plateau is what shows a full link.
+    segments: u32,
+    resends: u32,
 }
 
 pub struct Bandwidth {
@@ -98,6 +117,23 @@ pub struct Bandwidth {
     crawler_bytes: Vec<u64>,
     /// The last User-Agent judged and its crawler: a client sends the same one each time.
     last_agent: Option<(String, Option<usize>)>,
+    /// HTTP requests awaiting their response, by stream: when each was sent.
+    asked: HashMap<u32, crate::capture::Timestamp>,
+    /// Delays the user feels, by second: (bin, request to response or SYN to handshake
+    /// ACK, ns). Queueing at a full link stretches them; a steady sender does not.
+    delays: Vec<(usize, i64, Delay)>,
+    /// Per (stream, direction): the data segment being timed, (its end, when it was sent),
+    /// until the peer acknowledges it (one at a time, resends never timed: Karn's rule).
+    timed: HashMap<(u32, usize), (Seq, crate::capture::Timestamp)>,
+}
+
+/// What a delay sample measures: each kind is held against its own quickest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delay {
+    /// HTTP request to response, SYN to handshake ACK: what a user waits for.
+    Exchange,
+    /// A data segment to the ACK that covers it, seen at the sender.
+    Ack,
 }
 
 pub fn make(cfg: &Config) -> Box<dyn Detector> {
@@ -114,6 +150,9 @@ pub fn make(cfg: &Config) -> Box<dyn Detector> {
         http_bytes: 0,
         crawler_bytes: vec![0; CRAWLERS.len()],
         last_agent: None,
+        asked: HashMap::default(),
+        delays: Vec::new(),
+        timed: HashMap::default(),
     })
 }
 
@@ -140,6 +179,43 @@ fn pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
 }
 
 impl Bandwidth {
+    /// The one-second bin of `ts` (made if new), or `None` past [`MAX_SECONDS`].
+    fn bin(&mut self, ts: crate::capture::Timestamp) -> Option<usize> {
+        let sec = ts.0.div_euclid(1_000_000_000);
+        let base = *self.base_sec.get_or_insert(sec);
+        let i = usize::try_from(sec - base).ok().filter(|&i| i < MAX_SECONDS)?;
+        if self.secs.len() <= i {
+            self.secs.resize(i + 1, Second::default());
+        }
+        Some(i)
+    }
+
+    fn delay(&mut self, at: crate::capture::Timestamp, ns: i64, kind: Delay) {
+        if self.delays.len() < MAX_DELAYS && ns >= 0 {
+            if let Some(b) = self.bin(at) {
+                self.delays.push((b, ns, kind));
+            }
+        }
+    }
+
+    /// The delays at the plateau against the quickest anywhere: a queue filling at a full
+    /// link stretches every round trip through it (bufferbloat), a steady sender's do not.
+    fn delay_rises(&self, plateau: &[usize]) -> bool {
+        [Delay::Exchange, Delay::Ack].into_iter().any(|k| self.delay_rises_for(plateau, k))
+    }
+
+    fn delay_rises_for(&self, plateau: &[usize], kind: Delay) -> bool {
+        let samples = || self.delays.iter().filter(move |d| d.2 == kind);
+        let Some(floor) = samples().map(|d| d.1).min() else { return false };
+        let mut at_top: Vec<i64> = samples().filter(|d| plateau.contains(&d.0)).map(|d| d.1).collect();
+        if at_top.len() < MIN_DELAY_SAMPLES {
+            return false;
+        }
+        at_top.sort_unstable();
+        let median = at_top.get(at_top.len() / 2).copied().unwrap_or(0);
+        median >= floor.saturating_mul(DELAY_RISE) && median - floor >= MIN_DELAY_RISE_NS
+    }
+
     fn flush(&mut self) {
         let Some(idx) = self.cur.take() else { return };
         let mut pairs: HashMap<(IpAddr, IpAddr), u64> = HashMap::default();
@@ -160,22 +236,49 @@ impl Bandwidth {
 
 impl Observer for Bandwidth {
     fn hooks(&self) -> Hooks {
-        Hooks::APP | Hooks::FRAME | Hooks::STREAM_END
+        Hooks::APP | Hooks::TCP | Hooks::FRAME | Hooks::STREAM_END
+    }
+
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _: &Conversation) {
+        if i.duplicate {
+            return;
+        }
+        let (stream, dir) = (i.placement.stream, i.placement.dir);
+        let resend = i.analysis.is_some_and(|a| a.is_any_retransmission());
+        // The peer's ACK over the timed segment: one round trip through the queue.
+        if t.flags.ack() {
+            if let Some(&(end, sent)) = self.timed.get(&(stream, 1 - dir.min(1))) {
+                if Seq(t.ack).ge(end) {
+                    self.timed.remove(&(stream, 1 - dir.min(1)));
+                    self.delay(sent, f.ts.since(sent), Delay::Ack);
+                }
+            }
+        }
+        let seglen = t.seglen.unwrap_or(0);
+        if seglen == 0 {
+            return;
+        }
+        if resend {
+            // Karn: a resent segment's ACK may answer either copy.
+            self.timed.remove(&(stream, dir));
+        } else if self.timed.len() < MAX_HTTP_STREAMS {
+            self.timed.entry((stream, dir)).or_insert((Seq(t.seq) + seglen, f.ts));
+        }
+        if let Some(s) = self.bin(f.ts).and_then(|b| self.secs.get_mut(b)) {
+            s.segments = s.segments.saturating_add(1);
+            s.resends = s.resends.saturating_add(u32::from(resend));
+        }
     }
 
     fn on_frame(&mut self, f: &Frame<'_>) {
         let len = u64::from(f.wire_len);
         self.total += len;
         let sec = f.ts.0.div_euclid(1_000_000_000);
-        let base = *self.base_sec.get_or_insert(sec);
-        let idx = sec - base;
-        let Some(i) = usize::try_from(idx).ok().filter(|&i| i < MAX_SECONDS) else {
+        let idx = sec - *self.base_sec.get_or_insert(sec);
+        let Some(i) = self.bin(f.ts) else {
             self.unbinned += len;
             return;
         };
-        if self.secs.len() <= i {
-            self.secs.resize(i + 1, Second::default());
-        }
         if let Some(s) = self.secs.get_mut(i) {
             s.bytes += len;
             s.first.get_or_insert((f.frame, f.ts));
@@ -189,8 +292,18 @@ impl Observer for Bandwidth {
         }
     }
 
-    fn on_app(&mut self, _: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _: Option<&Conversation>) {
-        let (AppEvent::Http(HttpEvent::Request { user_agent, .. }), Some(stream)) = (e, ctx.stream) else { return };
+    fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, _: Option<&Conversation>) {
+        let Some(stream) = ctx.stream else { return };
+        if let AppEvent::Http(HttpEvent::Response { .. }) = e {
+            if let Some(sent) = self.asked.remove(&stream) {
+                self.delay(sent, f.ts.since(sent), Delay::Exchange);
+            }
+            return;
+        }
+        let AppEvent::Http(HttpEvent::Request { user_agent, .. }) = e else { return };
+        if self.asked.len() < MAX_HTTP_STREAMS {
+            self.asked.entry(stream).or_insert(f.ts);
+        }
         let crawler = user_agent.as_deref().and_then(|ua| match &self.last_agent {
             Some((last, c)) if last == ua => *c,
             _ => {
@@ -208,6 +321,13 @@ impl Observer for Bandwidth {
     }
 
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
+        self.asked.remove(&c.summary.stream);
+        if let Some(rtt) = c.summary.rtt_ns {
+            self.delay(c.summary.start, rtt, Delay::Exchange);
+        }
+        for dir in 0..2 {
+            self.timed.remove(&(c.summary.stream, dir));
+        }
         let Some(crawler) = self.http.remove(&c.summary.stream) else { return };
         // The responses: what the server side sent.
         let s = &c.summary;
@@ -242,9 +362,20 @@ impl Detector for Bandwidth {
             .filter(|(_, s)| s.bytes * 8 >= threshold_bps && s.bytes > 0)
             .map(|(i, _)| i)
             .collect();
+        // Without the link's rate, a flat top alone is a steady sender (a load test, a
+        // paced stream); a full link also drops: resends at the plateau show it.
+        let (segments, resends) = near_peak
+            .iter()
+            .filter_map(|&i| self.secs.get(i))
+            .fold((0u64, 0u64), |(n, r), s| (n + u64::from(s.segments), r + u64::from(s.resends)));
+        let loss_at_top = resends >= MIN_PLATEAU_RESENDS && resends as f64 >= MIN_PLATEAU_LOSS * segments as f64;
         let saturated = match self.link_bps {
             Some(_) => !near_peak.is_empty(),
-            None => near_peak.len() >= MIN_PLATEAU_S && peak_bps >= MIN_PEAK_BPS,
+            None => {
+                near_peak.len() >= MIN_PLATEAU_S
+                    && peak_bps >= MIN_PEAK_BPS
+                    && (loss_at_top || self.delay_rises(&near_peak))
+            }
         };
         let crawled: u64 = self.crawler_bytes.iter().sum();
         let crawler_share = crawled as f64 / self.http_bytes.max(1) as f64;

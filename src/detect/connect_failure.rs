@@ -182,8 +182,10 @@ impl Observer for ConnectFailure {
                 return;
             }
             (Kind::NoFinalAck, None)
-        } else if srv_side.payload_bytes > 0 {
-            return; // the server answered: its SYN/ACK is missing from the capture, not the network
+        } else if srv_side.payload_bytes > 0 || s.answer_unseen() {
+            // The server answered: its SYN/ACK is missing from the capture (a capture loss,
+            // or a one-way capture whose client acknowledged it), not from the network.
+            return;
         } else if let Some(rst) = srv_side.rst_frame {
             (Kind::Refused, Some(rst))
         } else if let Some(&(frame, _, ty, code)) = self.icmp.get(&(client, server)) {
@@ -352,12 +354,24 @@ impl ConnectFailure {
         if kind == Kind::Silent {
             f.confirm = Some(msg!("cf-silent-confirm"));
         }
+        f = Self::claim(f, kind, server.ip(), g);
         f.fact("attempts", g.count)
             .fact("syns_sent", g.syns)
             .fact("sources", g.sources.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .fact("other_sources_connected", others_ok.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .fact("server", ep(server))
             .seal()
+    }
+
+    /// What the finding says nobody answered: the server a silent SYN's, the client a
+    /// SYN/ACK never acknowledged's (a claim the capture must hold the direction of).
+    fn claim(f: Finding, kind: Kind, server: IpAddr, g: &Group) -> Finding {
+        let Some(&client) = g.sources.first() else { return f };
+        match kind {
+            Kind::Silent => f.silence(server, client),
+            Kind::NoFinalAck => f.silence(client, server),
+            _ => f,
+        }
     }
 
     /// The address the clients reached on the same port soon after every sampled failure,
@@ -449,6 +463,9 @@ impl ConnectFailure {
         f.display_filter = format!("tcp.port == {port} && (tcp.flags.syn == 1 || tcp.flags.reset == 1)");
         // The earliest attempts stand for the rest (a sweep's finding lists its first ones).
         f.covers = samples.iter().take(MAX_SAMPLES).map(|x| x.stream).collect();
+        if let Some((server, g)) = dests.first() {
+            f = Self::claim(f, kind, server.ip(), g);
+        }
         f.fact("attempts", n)
             .fact("destinations", dests.len())
             .fact("port", port)

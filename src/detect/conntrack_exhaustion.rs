@@ -100,7 +100,7 @@ impl Observer for ConntrackExhaustion {
             return; // refused: the server is there and says no
         }
         let entry = self.servers.entry(server.ip(), Server::default);
-        let completed = s.handshake_completed();
+        let completed = s.established();
         if client_side.syns < 2 && s.synack_frame.is_none() && client_side.packets >= 1 && !completed {
             if entry.unanswered.len() < MAX_PER_SERVER {
                 entry.unanswered.push(s.stream);

@@ -159,6 +159,10 @@ pub struct DnsFailure {
     /// Hosts a DNS message was sent to: the capture sees traffic toward them.
     received: crate::HashSet<IpAddr>,
     dropped: u64,
+    /// The last IP fragment each (source, destination) pair sent: a large DNS answer
+    /// (EDNS, TXT, DNSSEC) comes in fragments pcapdoc does not reassemble, so a query
+    /// followed by fragments from its resolver may have been answered.
+    fragments: HashMap<(IpAddr, IpAddr), Timestamp>,
     /// Bursts of algorithmically generated names (`dga-domains`).
     generated: super::dga::Generated,
 }
@@ -201,7 +205,15 @@ impl DnsFailure {
 
 impl Observer for DnsFailure {
     fn hooks(&self) -> Hooks {
-        Hooks::APP | Hooks::TCP
+        Hooks::APP | Hooks::TCP | Hooks::FRAME
+    }
+
+    fn on_frame(&mut self, f: &Frame<'_>) {
+        let (Some(crate::decode::Anomaly::IpFragment), Some(ip)) = (f.anomaly, f.ip) else { return };
+        let key = (ip.src, ip.dst);
+        if self.fragments.len() < MAX_PENDING || self.fragments.contains_key(&key) {
+            self.fragments.insert(key, f.ts);
+        }
     }
 
     fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, _: &Conversation) {
@@ -377,19 +389,45 @@ impl Detector for DnsFailure {
         let pending = std::mem::take(&mut self.pending);
         let mut pending: Vec<((SocketAddr, SocketAddr, u16), Query)> = pending.into_iter().collect();
         pending.sort_by_key(|(_, q)| q.first.frame);
-        for ((_, resolver, _), q) in pending {
-            if (end.since(q.last.ts) as f64) / 1e9 < NO_ANSWER_S {
+        // The last try of each name a client asked, at any resolver: a try followed by
+        // another for the same name was given up on, however close to the end it came (a
+        // stub resolver alternates its resolvers, then stops: its last tries are often the
+        // capture's last packets).
+        let mut last_ask: HashMap<(IpAddr, &str, u16), Timestamp> = HashMap::default();
+        for ((client, _, _), q) in &pending {
+            let t = last_ask.entry((client.ip(), q.name.as_str(), q.qtype)).or_insert(q.last.ts);
+            *t = (*t).max(q.last.ts);
+        }
+        let mut lost = Vec::new();
+        for ((client, resolver, id), q) in &pending {
+            // Fragments from the resolver after the query: an answer too large for one
+            // datagram, which may well have arrived whole (it is not read here).
+            if self.fragments.get(&(resolver.ip(), client.ip())).is_some_and(|t| *t >= q.first.ts) {
+                if let Some(r) = self.resolvers.get_mut(resolver) {
+                    r.answers += 1;
+                }
                 continue;
             }
+            let recent = (end.since(q.last.ts) as f64) / 1e9 < NO_ANSWER_S;
+            let asked_again = last_ask.get(&(client.ip(), q.name.as_str(), q.qtype)).is_some_and(|t| *t > q.last.ts);
+            // A recent last try may still have been answered after the capture stopped; the
+            // tries before it were not.
+            let tries = if recent && !asked_again { q.tries.saturating_sub(1) } else { q.tries };
+            if tries > 0 {
+                lost.push(((*client, *resolver, *id), q.clone(), tries));
+            }
+        }
+        drop(last_ask);
+        for ((_, resolver, _), q, tries) in lost {
             let Some(r) = self.resolver(resolver) else { continue };
             r.lost_queries += 1;
-            r.lost_tries += u64::from(q.tries);
+            r.lost_tries += u64::from(tries);
             r.first_lost.get_or_insert(q.first);
             if r.last_lost.is_none_or(|l| l.frame < q.last.frame) {
                 r.last_lost = Some(q.last);
             }
             if let Some(n) = Self::name_at(r, &q.name) {
-                n.unanswered_tries += q.tries;
+                n.unanswered_tries += tries;
             }
         }
         // Generated names first: their NXDOMAINs are the dga finding's, not lookups that failed.
@@ -455,6 +493,9 @@ impl Detector for DnsFailure {
                 );
                 if one_way {
                     f.explanation = Message::sentences(vec![f.explanation, msg!("dnsf-one-way")]);
+                }
+                if let Some(client) = r.clients.iter().next() {
+                    f = f.silence(addr.ip(), *client);
                 }
                 f.recommendations = vec![msg!("dnsf-rec-reach", resolver = res.clone()), msg!("dnsf-rec-alternate")];
                 f.display_filter = format!("{filter_base} && dns.flags.response == 0 && !dns.response_in");

@@ -136,7 +136,9 @@ impl Observer for DnsHijack {
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
         let s = &c.summary;
         let ip = s.server().ip();
-        let established = s.synack_frame.is_some() && !matches!(s.conn_state(), "REJ");
+        // Answered: the server sent something other than a refusal, handshake seen or not
+        // (a keep-alive connection older than the capture carries its answers without one).
+        let established = s.server_answered();
         self.established_total += u64::from(established);
         if !self.watched.contains(&ip) {
             return;
@@ -299,6 +301,9 @@ impl Detector for DnsHijack {
                 // The failed connections are this finding's: connect-failure's about them
                 // are superseded (one finding for one problem).
                 f.covers = dead_streams.iter().map(|d| d.0).collect();
+                if let Some(ip) = r.addrs.first() {
+                    f = f.silence(*ip, r.client.ip());
+                }
             }
             // (c) the same query answered twice, differently
             let rivals: Vec<&Resolution> = rivals_of

@@ -21,6 +21,7 @@ pub mod idle_timeout;
 pub mod mid_transfer_reset;
 pub mod no_client_hello;
 pub mod outbound_scan;
+pub mod peer_silent;
 pub mod protocol_mismatch;
 pub mod storm;
 pub mod syn_flood;
@@ -29,7 +30,7 @@ pub mod tls_alert_fin;
 pub mod zero_window;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
@@ -38,6 +39,7 @@ use crate::decode::{Frame, Tcp};
 use crate::engine::{self, Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::{Conversation, FlowRef};
 use crate::i18n::{Lang, Message};
+use crate::msg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -123,6 +125,10 @@ pub struct Finding {
     /// Where `stream`'s packets are, recorded when the stream ended, for detectors whose
     /// stream may be evicted before the report reads its timeline.
     pub flow: Option<FlowRef>,
+    /// The finding claims that `.0` never answered `.1` (a SYN, a ClientHello, a query):
+    /// a claim the capture can make only where it holds that direction
+    /// ([`crate::visibility`]). Set with [`Finding::silence`].
+    pub silence: Option<(IpAddr, IpAddr)>,
 }
 
 /// JSON: the English text of each message, and under `"messages"` the same messages as keys
@@ -192,7 +198,14 @@ impl Finding {
             time: 0.0,
             covers: Vec::new(),
             flow: None,
+            silence: None,
         }
+    }
+
+    /// Marks the finding as a claim that `from` never answered `to`.
+    pub fn silence(mut self, from: IpAddr, to: IpAddr) -> Self {
+        self.silence = Some((from, to));
+        self
     }
 
     pub fn evidence(mut self, frame: u64, ts: Timestamp, role: Message) -> Self {
@@ -304,6 +317,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry { id: "dns-failure", about: dns_failure::ABOUT, make: dns_failure::make, messages: dns_failure::MESSAGES },
     Entry { id: "dns-cname-hijack", about: dns_hijack::ABOUT, make: dns_hijack::make, messages: dns_hijack::MESSAGES },
     Entry { id: "retransmission-storm", about: storm::ABOUT, make: storm::make, messages: storm::MESSAGES },
+    Entry { id: "peer-silent", about: peer_silent::ABOUT, make: peer_silent::make, messages: peer_silent::MESSAGES },
     Entry {
         id: "connect-failure",
         about: connect_failure::ABOUT,
@@ -375,6 +389,10 @@ pub const SUPERSEDES: &[(&str, &str)] = &[
     ("idle-timeout", "mid-transfer-reset"),
     ("zero-window", "mid-transfer-reset"),
     ("tls-alert-fin", "mid-transfer-reset"),
+    // A sender that resets after its resends went unanswered gave up on a silent peer.
+    ("peer-silent", "mid-transfer-reset"),
+    // A request after idle that the middlebox dropped is the idle timeout's.
+    ("idle-timeout", "peer-silent"),
 ];
 
 /// Drops general findings whose streams a more specific finding already explains.
@@ -388,6 +406,28 @@ fn drop_superseded(findings: &mut Vec<Finding>) {
     }
     findings.retain(|f| {
         covered.get(f.detector).is_none_or(|set| f.covers.is_empty() || !f.covers.iter().all(|s| set.contains(s)))
+    });
+}
+
+/// A peer that stalled and then answered, to or from a host whose path a retransmission
+/// storm already names as lossy, is that loss seen once more: one problem, one finding
+/// (corpus `alexa-app`: a phone on lossy Wi-Fi). A peer that never answered stays (a lossy
+/// path can also die).
+fn drop_stalls_a_storm_explains(findings: &mut Vec<Finding>) {
+    let ip_of = |f: &Finding, key: &str| -> Option<IpAddr> {
+        let v = f.facts.get(key)?.as_str()?;
+        v.parse::<IpAddr>().ok().or_else(|| v.parse::<SocketAddr>().ok().map(|a| a.ip()))
+    };
+    let lossy: BTreeSet<IpAddr> = findings
+        .iter()
+        .filter(|f| f.detector == "retransmission-storm")
+        .flat_map(|f| [ip_of(f, "sender"), ip_of(f, "receiver")])
+        .flatten()
+        .collect();
+    findings.retain(|f| {
+        f.detector != "peer-silent"
+            || f.severity > Severity::Info
+            || !["sender", "silent_peer"].iter().any(|k| ip_of(f, k).is_some_and(|ip| lossy.contains(&ip)))
     });
 }
 
@@ -437,6 +477,21 @@ fn lower_confidence(findings: &mut [Finding], q: &engine::Quality) {
     };
     for f in findings.iter_mut().filter(|f| affected(f.detector)) {
         f.confidence = f.confidence.lower();
+    }
+}
+
+/// A claim of silence where the capture does not hold the answer's direction is at most
+/// low confidence, and says to capture both directions (issue 30): a `tcpdump -Q in`, a
+/// one-direction mirror, asymmetric routing all look like a peer that never answers.
+fn judge_silence(findings: &mut [Finding], v: &crate::visibility::Visibility) {
+    for f in findings.iter_mut() {
+        let Some((from, to)) = f.silence else { continue };
+        if v.answer_captured(from, to) {
+            continue;
+        }
+        f.confidence = Confidence::Low;
+        f.confirm = Some(msg!("confirm-one-way", from = from.to_string(), to = to.to_string()));
+        f.facts.insert("answer_direction_captured".into(), false.into());
     }
 }
 
@@ -537,8 +592,10 @@ pub fn run_with(
         e.file = analysis.frame_map.source_of(e.frame).map(|(file, n)| (file.to_string(), n));
     }
     drop_superseded(&mut findings);
+    drop_stalls_a_storm_explains(&mut findings);
     corroborate(&mut findings);
     lower_confidence(&mut findings, &analysis.quality);
+    judge_silence(&mut findings, &analysis.visibility);
     for f in findings.iter_mut().filter(|f| f.confirm.is_none() && f.severity >= Severity::Warning) {
         let general = Message::owned(format!("confirm-{}", f.detector));
         f.confirm = general.exists().then_some(general);

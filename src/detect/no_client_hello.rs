@@ -146,7 +146,9 @@ impl Observer for NoClientHello {
         let s = &c.summary;
         let cl = s.client_side();
         // The client's SYN, the server's SYN/ACK, and the client's ACK or data.
-        let handshake = s.attempted() && s.handshake_completed();
+        // A one-way capture shows the handshake through the client's ACK of a SYN/ACK that
+        // is not in it.
+        let handshake = s.attempted() && s.established();
         let has_ch = st.client_hello.as_ref().is_some_and(|ch| ch.2 == cl);
         if handshake {
             let key = (s.client_ip(), s.server());
@@ -158,7 +160,10 @@ impl Observer for NoClientHello {
         }
         // Only what may be reported is kept: a handshake without a ClientHello, a hello no
         // record answered, an alert. A working TLS session is counted above and let go.
-        let unanswered_hello = st.client_hello.is_some() && st.server_records == 0;
+        // The client acknowledged server bytes the capture does not hold: the server
+        // answered out of the capture's sight (a one-way capture, asymmetric routing).
+        let answered_unseen = s.unseen_bytes(1 - cl) > 0;
+        let unanswered_hello = st.client_hello.is_some() && st.server_records == 0 && !answered_unseen;
         let keep = (handshake && !has_ch) || unanswered_hello || st.alert.is_some();
         if !keep || self.ended.len() >= MAX_ENDED {
             return;
@@ -335,6 +340,7 @@ impl NoClientHello {
         f.explanation = msg!("nsh-explanation", frame = frame, sni = sni_text, end = end);
         f.recommendations.push(msg!("nsh-rec", server = ep(e.server)));
         f.display_filter = stream_filter(e.stream, None);
+        f = f.silence(e.server.ip(), e.client.ip());
         Some(f.fact("waited_s", (waited * 1000.0).round() / 1000.0).seal())
     }
 }

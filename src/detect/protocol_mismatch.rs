@@ -13,9 +13,10 @@
 //!
 //! Only streams whose start was seen count: the client's first payload is the hello or the
 //! request, and the server's reply is the first payload it sends after it (a capture that
-//! starts mid-stream has neither). Aggregated per server endpoint and shape; every such
-//! connection failed (the handshake or the request never completed), so the finding is an
-//! error. It explains those streams for `no-client-hello` (a request on a TLS port) and
+//! starts mid-stream has neither). A mismatch counts only where its connection failed (a
+//! reset, the client silent after the reply, no orderly close): two sides that kept talking
+//! and closed with FINs spoke something the classifier did not know. Aggregated per server
+//! endpoint and shape; every such connection failed, so the finding is an error. It explains those streams for `no-client-hello` (a request on a TLS port) and
 //! `tls-no-server-hello`.
 
 use std::collections::BTreeMap;
@@ -26,8 +27,8 @@ use crate::HashMap;
 use crate::app::http::HttpEvent;
 use crate::app::tls::TlsEvent;
 use crate::app::{AppEvent, Kind, Reply};
-use crate::decode::Frame;
-use crate::engine::{Analysis, AppCtx, Hooks, Observer};
+use crate::decode::{Frame, Tcp};
+use crate::engine::{Analysis, AppCtx, Hooks, Observer, TcpInfo};
 use crate::flow::Conversation;
 use crate::i18n::Message;
 use crate::msg;
@@ -95,9 +96,20 @@ enum ReplySeen {
     NginxPlainOnTls,
 }
 
+/// A mismatch seen, waiting for its stream's end to tell whether the connection failed.
+#[derive(Debug, Clone)]
+struct Pending {
+    server: SocketAddr,
+    shape: Shape,
+    case: Case,
+    /// Client data segments after the server's reply: the exchange went on.
+    client_data_after: u32,
+}
+
 #[derive(Default)]
 pub struct ProtocolMismatch {
     open: HashMap<u32, Opening>,
+    pending: HashMap<u32, Pending>,
     cases: BTreeMap<(SocketAddr, Shape), (usize, Vec<Case>)>,
 }
 
@@ -120,7 +132,14 @@ impl ProtocolMismatch {
 
 impl Observer for ProtocolMismatch {
     fn hooks(&self) -> Hooks {
-        Hooks::APP | Hooks::STREAM_END
+        Hooks::APP | Hooks::TCP | Hooks::STREAM_END
+    }
+
+    fn on_tcp(&mut self, f: &Frame<'_>, t: &Tcp<'_>, i: &TcpInfo, c: &Conversation) {
+        let Some(p) = self.pending.get_mut(&i.placement.stream) else { return };
+        if i.placement.dir == c.summary.client_side() && t.seglen.unwrap_or(0) > 0 && f.frame > p.case.reply_at.frame {
+            p.client_data_after = p.client_data_after.saturating_add(1);
+        }
     }
 
     fn on_app(&mut self, f: &Frame<'_>, ctx: &AppCtx, e: &AppEvent, c: Option<&Conversation>) {
@@ -164,11 +183,24 @@ impl Observer for ProtocolMismatch {
             _ => return,
         };
         let case = Case { stream, client: s.client(), opening: o.at, reply_at: at, reply };
-        self.record(s.server(), shape, case);
+        if self.pending.len() < MAX_OPEN {
+            self.pending.insert(stream, Pending { server: s.server(), shape, case, client_data_after: 0 });
+        }
     }
 
     fn on_stream_end(&mut self, c: &Conversation, _evicted: bool) {
-        self.open.remove(&c.summary.stream);
+        let s = &c.summary;
+        self.open.remove(&s.stream);
+        let Some(p) = self.pending.remove(&s.stream) else { return };
+        // A mismatch is a failure only where the connection failed: reset, or the client
+        // said nothing more after the reply, or it was never closed in order. Both sides
+        // going on talking and closing with FINs is a protocol the classifier did not know
+        // (an SSLv2 exchange, a proprietary handshake), not a failed connection.
+        let reset = s.sides.iter().any(|d| d.rst_frame.is_some());
+        let orderly = s.sides.iter().all(|d| d.fin_frame.is_some());
+        if reset || p.client_data_after == 0 || !orderly {
+            self.record(p.server, p.shape, p.case);
+        }
     }
 }
 

@@ -160,7 +160,9 @@ impl Observer for SynFlood {
         counts.attempts += 1;
         let client_side = s.sides.get(cl);
         let server_side = s.sides.get(1 - cl);
-        let completed = s.handshake_completed();
+        // A one-way capture shows a completed handshake by the client's ACK of a SYN/ACK
+        // it does not hold.
+        let completed = s.established();
         if completed
             || client_side.is_some_and(|d| d.rst_frame.is_some())
             || server_side.is_some_and(|d| d.rst_frame.is_some())

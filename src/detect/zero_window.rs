@@ -155,6 +155,11 @@ impl Observer for ZeroWindow {
             return;
         }
         let s = &c.summary;
+        // The victim is the sender's waiting data: a capture that holds none of the
+        // sender's packets on this stream (one direction only) cannot show it.
+        if s.sides.get(1 - worst.receiver_dir).is_none_or(|d| d.packets == 0) {
+            return;
+        }
         let (receiver, sender) = (s.endpoint(worst.receiver_dir), s.endpoint(1 - worst.receiver_dir));
         let reset = s.sides.iter().any(|d| d.rst_frame.is_some());
         if !self.ended.contains_key(&receiver) && self.ended.len() >= MAX_RECEIVERS {

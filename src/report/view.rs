@@ -180,7 +180,7 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     for n in limit_notes(c) {
         v.push((lang.ui("ui-note"), n.text(lang)));
     }
-    for q in quality_notes(&c.quality) {
+    for q in quality_notes(&c.quality, c.packets) {
         v.push((lang.ui("ui-quality"), q.text(lang)));
     }
     v
@@ -219,15 +219,22 @@ pub fn health_lines(h: &crate::health::Health) -> Vec<Message> {
     }
     if h.dns_queries > 0 {
         let mut rcodes = h.dns_rcodes.iter().map(|(k, n)| (k.clone(), *n));
-        let (median, worst) = h.dns_latency_ms.map_or((0.0, 0.0), |d| (d.median, d.worst));
-        v.push(msg!(
-            "health-dns",
-            queries = h.dns_queries,
-            answered = h.dns_answered,
-            rcodes = counts(&mut rcodes),
-            median = ms(median),
-            worst = ms(worst)
-        ));
+        // Never an empty list or a median of nothing: no answer is said in words, and
+        // answers whose queries are not in the capture have no time to show.
+        v.push(match (h.dns_answered, h.dns_latency_ms) {
+            (0, _) => msg!("health-dns-unanswered", queries = h.dns_queries),
+            (answered, None) => {
+                msg!("health-dns-untimed", queries = h.dns_queries, answered = answered, rcodes = counts(&mut rcodes))
+            }
+            (answered, Some(d)) => msg!(
+                "health-dns",
+                queries = h.dns_queries,
+                answered = answered,
+                rcodes = counts(&mut rcodes),
+                median = ms(d.median),
+                worst = ms(d.worst)
+            ),
+        });
     }
     if h.tls_client_hellos > 0 {
         v.push(msg!(
@@ -239,7 +246,11 @@ pub fn health_lines(h: &crate::health::Health) -> Vec<Message> {
     }
     if h.http_requests > 0 || !h.http_statuses.is_empty() {
         let mut statuses = h.http_statuses.iter().map(|(k, n)| (k.to_string(), *n));
-        v.push(msg!("health-http", requests = h.http_requests, statuses = counts(&mut statuses)));
+        v.push(if h.http_statuses.is_empty() {
+            msg!("health-http-unanswered", requests = h.http_requests)
+        } else {
+            msg!("health-http", requests = h.http_requests, statuses = counts(&mut statuses))
+        });
     }
     v
 }
@@ -271,7 +282,7 @@ fn limit_notes(c: &CaptureSummary) -> Vec<Message> {
 }
 
 /// The capture-quality counts as sentences, for every text format.
-pub fn quality_notes(q: &crate::engine::Quality) -> Vec<Message> {
+pub fn quality_notes(q: &crate::engine::Quality, packets: u64) -> Vec<Message> {
     let mut v = Vec::new();
     if q.duplicate_frames > 0 {
         v.push(msg!("quality-duplicates", n = q.duplicate_frames));
@@ -281,6 +292,25 @@ pub fn quality_notes(q: &crate::engine::Quality) -> Vec<Message> {
     }
     if q.timestamps_backwards > 0 {
         v.push(msg!("quality-backwards", n = q.timestamps_backwards));
+    }
+    use crate::visibility::OneWay;
+    match q.one_way {
+        Some(OneWay::Arriving { host }) => {
+            v.push(msg!("quality-one-way-arriving", host = host.to_string(), n = packets))
+        }
+        Some(OneWay::Leaving { host }) => v.push(msg!("quality-one-way-leaving", host = host.to_string(), n = packets)),
+        Some(OneWay::Between { from, to }) => {
+            v.push(msg!("quality-one-way-between", from = from.to_string(), to = to.to_string(), n = packets));
+        }
+        // A one-way capture says so once; the streams in it need no second note.
+        None if q.unseen_answer_streams > 0 => {
+            let pairs = q.unseen_pair_sample.iter().map(|(s, c)| format!("{s} → {c}"));
+            v.push(msg!("quality-unseen-answers", n = q.unseen_answer_streams, pairs = Arg::list(pairs)));
+        }
+        None => {}
+    }
+    if q.capture_missed_bytes > 0 {
+        v.push(msg!("quality-missed-bytes", bytes = q.capture_missed_bytes));
     }
     v
 }

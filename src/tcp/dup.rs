@@ -76,7 +76,11 @@ impl DupFilter {
         let d = dir.min(1);
         let fp = fingerprint(ip, tcp) | 1;
         let distinct = ip.ip_id.is_some_and(|id| id != 0) || tcp.options.timestamp.is_some();
-        let window = match (distinct, tcp.seglen.unwrap_or(0) > 0) {
+        // A SYN is never sent twice within a couple of milliseconds either (the first
+        // retransmission waits an RTO of a second or more, RFC 6298): an identical SYN
+        // that close is the capture's copy, not a retry.
+        let carries = tcp.seglen.unwrap_or(0) > 0 || tcp.flags.syn();
+        let window = match (distinct, carries) {
             (true, _) => SAME_ID_WINDOW_NS,
             (false, true) => BARE_WINDOW_NS,
             (false, false) => -1,

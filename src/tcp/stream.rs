@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use serde::Serialize;
 
 use super::analysis::AnalysisFlags;
+use super::seq::Seq;
 use crate::capture::Timestamp;
 use crate::decode::TcpFlags;
 
@@ -34,7 +35,87 @@ pub struct Side {
     pub ttl_varies: bool,
     #[serde(skip)]
     pub ip_id: Option<u16>,
+    /// What this side's ACK numbers say of the other side's bytes (`note_seq_ack`).
+    #[serde(skip)]
+    pub acks: Acks,
     history: u16,
+}
+
+/// One side's sequence and acknowledgement span, for telling what the capture could see:
+/// the peer's bytes this side acknowledged that the capture never held (a one-way capture,
+/// asymmetric routing, the capture's own drops).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Acks {
+    /// The first and the highest acknowledgement number this side sent (ACK set, no RST).
+    first: Option<Seq>,
+    highest: Seq,
+    /// The end of the highest segment this side sent (sequence + length, SYN and FIN
+    /// counted), when it sent any.
+    seq_end: Option<Seq>,
+    /// This side sent its SYN, then an ACK-bearing segment without SYN or RST: it took a
+    /// SYN/ACK (the third packet of a handshake, or data on it).
+    pub acked_after_syn: bool,
+    /// Bytes skipped by a segment that began past this side's highest one ("previous
+    /// segment not captured") and not since filled by a resend: missing from the capture,
+    /// unless the network lost them and the sender has not resent them yet.
+    holes: u32,
+}
+
+impl Acks {
+    /// Notes one segment this side sent.
+    fn note(&mut self, seq: u32, ack: u32, seglen: u32, flags: TcpFlags, sent_syn: bool) {
+        let end = Seq(seq) + seglen + u32::from(flags.syn()) + u32::from(flags.fin());
+        if let (Some(e), false) = (self.seq_end, flags.syn() || flags.rst()) {
+            let start = Seq(seq);
+            if start.gt(e) && start.since(e) < 1 << 30 {
+                self.holes = self.holes.saturating_add(start.since(e));
+            } else if start.lt(e) && seglen > 0 {
+                // A resend below the highest byte: it may fill a hole (the network lost it
+                // and the sender resent it, so the capture did not miss it).
+                self.holes = self.holes.saturating_sub(seglen);
+            }
+        }
+        if self.seq_end.is_none_or(|e| end.gt(e)) {
+            self.seq_end = Some(end);
+        }
+        if !flags.ack() || flags.rst() {
+            return;
+        }
+        let ack = Seq(ack);
+        match self.first {
+            None => {
+                self.first = Some(ack);
+                self.highest = ack;
+            }
+            // A jump of more than 2^30 is a stray or crafted number, not data acknowledged.
+            Some(_) if ack.gt(self.highest) && ack.since(self.highest) < 1 << 30 => self.highest = ack,
+            Some(_) => {}
+        }
+        if sent_syn && !flags.syn() {
+            self.acked_after_syn = true;
+        }
+    }
+
+    /// Bytes this side acknowledged over its first acknowledgement number: the peer sent at
+    /// least that much after the first ACK seen.
+    pub fn acknowledged(&self) -> u32 {
+        self.first.map_or(0, |f| self.highest.since(f))
+    }
+}
+
+/// Bytes `sender` sent that `receiver` acknowledged but the capture does not hold: past the
+/// sender's highest captured segment, and in the holes below it once the receiver
+/// acknowledged beyond them.
+pub fn acked_beyond_captured(sender: &Side, receiver: &Side) -> u32 {
+    let Some(first) = receiver.acks.first else { return 0 };
+    match sender.acks.seq_end {
+        Some(end) if receiver.acks.highest.gt(end) => {
+            receiver.acks.highest.since(end).saturating_add(sender.acks.holes)
+        }
+        Some(end) if receiver.acks.highest == end => sender.acks.holes,
+        Some(_) => 0,
+        None => receiver.acks.highest.since(first),
+    }
 }
 
 /// Counters of frames with each `tcp.analysis.*` flag (the field Wireshark shows).
@@ -210,6 +291,16 @@ impl StreamSummary {
         }
     }
 
+    /// A capture copy of a segment just recorded (`tcp::dup`): its SYN was sent once, so it
+    /// is not a retry (a SYN recorded twice is not "2 SYNs").
+    pub fn note_copy(&mut self, dir: usize, flags: TcpFlags) {
+        if let Some(side) = self.sides.get_mut(dir) {
+            if flags.syn() {
+                side.syns = side.syns.saturating_sub(1).max(1);
+            }
+        }
+    }
+
     /// Notes the IP header of a packet side `dir` sent (not for RSTs or capture copies).
     pub fn note_ip(&mut self, dir: usize, ttl: u8, ip_id: Option<u16>) {
         if let Some(side) = self.sides.get_mut(dir) {
@@ -218,6 +309,42 @@ impl StreamSummary {
             }
             side.ttl = ttl;
             side.ip_id = ip_id;
+        }
+    }
+
+    /// Notes a segment's sequence and acknowledgement numbers (after [`Self::record`]).
+    pub fn note_seq_ack(&mut self, dir: usize, seq: u32, ack: u32, seglen: u32, flags: TcpFlags) {
+        if let Some(side) = self.sides.get_mut(dir) {
+            let sent_syn = side.history & H_SYN != 0;
+            side.acks.note(seq, ack, seglen, flags, sent_syn);
+        }
+    }
+
+    /// The server answered on this stream: it sent something other than a RST (a SYN/ACK,
+    /// data, an ACK), or the client's packets show that it did (the client acknowledged a
+    /// SYN/ACK or data that the capture does not hold: a one-way capture, a connection older
+    /// than the capture). A RST alone is a refusal, not an answer.
+    pub fn server_answered(&self) -> bool {
+        let Some(server) = self.sides.get(1 - self.client_side()) else { return false };
+        let spoke = server.packets > u64::from(server.rst_frame.is_some());
+        spoke || self.answer_unseen()
+    }
+
+    /// The client's packets prove an answer that the capture does not hold: it acknowledged a
+    /// SYN/ACK (an ACK after its SYN) or the server's data, and no packet of the server's
+    /// direction is in the stream.
+    pub fn answer_unseen(&self) -> bool {
+        let c = self.client_side();
+        let (Some(client), Some(server)) = (self.sides.get(c), self.sides.get(1 - c)) else { return false };
+        server.packets == 0 && (client.acks.acked_after_syn || client.acks.acknowledged() > 0)
+    }
+
+    /// Bytes side `dir` sent that the other side acknowledged and the capture does not hold
+    /// past `dir`'s highest captured segment.
+    pub fn unseen_bytes(&self, dir: usize) -> u32 {
+        match (self.sides.get(dir), self.sides.get(1 - dir)) {
+            (Some(sender), Some(receiver)) => acked_beyond_captured(sender, receiver),
+            _ => 0,
         }
     }
 
@@ -269,6 +396,12 @@ impl StreamSummary {
     pub fn handshake_completed(&self) -> bool {
         self.synack_frame.is_some()
             && self.sides.get(self.client_side()).is_some_and(|s| s.history & (H_ACK | H_DATA) != 0)
+    }
+
+    /// The handshake completed as far as the capture can tell: seen whole, or shown by the
+    /// client's ACK of a SYN/ACK that a one-way capture does not hold.
+    pub fn established(&self) -> bool {
+        self.handshake_completed() || (self.attempted() && self.answer_unseen())
     }
 
     /// Zeek's history string: letters in order of first appearance, upper case for the
