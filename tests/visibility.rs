@@ -406,3 +406,21 @@ mod sslv2 {
         assert_eq!(run(&sslv2_exchange(b"\x00\x01hello, not tls\r\n", "RA")).len(), 1);
     }
 }
+
+#[test]
+fn a_response_the_capture_dropped_but_the_client_acknowledged_is_not_a_missing_response() {
+    let mut c = Craft::new();
+    let (cl, sv) = ((C, 50_900), (S, 80));
+    let (cs, ss) = crate::support::craft::handshake(&mut c, 50_900, 80);
+    let req = b"GET /a HTTP/1.1\r\nHost: a\r\n\r\n";
+    c.tcp(cl, sv, cs, ss, "PA", req, 64).wait(0.01);
+    let cs = cs + req.len() as u32;
+    // The response (60 bytes) is not in the capture; the client's ACK covers it.
+    c.tcp(cl, sv, cs, ss + 60, "A", &[], 64).wait(0.001);
+    c.tcp(sv, cl, ss + 60, cs, "FA", &[], 64);
+    c.tcp(cl, sv, cs, ss + 61, "FA", &[], 64);
+    c.tcp(sv, cl, ss + 61, cs + 1, "A", &[], 64);
+    let (a, f) = run_all(&c);
+    assert!(loud(&f).is_empty(), "{:?}", loud(&f));
+    assert!(a.quality.capture_missed_bytes >= 60, "{:?}", a.quality);
+}

@@ -12,7 +12,8 @@
 //! backend (or the proxy that writes every response) did.
 //!
 //! A request is **unanswered** when the server closed the connection with a FIN after it and
-//! sent no byte in between: the server (or a device that ends the connection in its name)
+//! sent no byte in between (none captured, and none the client acknowledged beyond what the
+//! capture holds: a response the capture dropped was still delivered): the server (or a device that ends the connection in its name)
 //! closed without an answer, or the client gave up waiting and the server closed in turn. A
 //! client's FIN alone is not judged (a half-close, with the answer maybe after the capture). Resets are left to
 //! `mid-transfer-reset` and `idle-timeout`, which say who sent them; a stream still open at
@@ -222,6 +223,11 @@ impl Observer for HttpErrors {
         // after the request (an answer the parser missed still has bytes).
         let reset = client.rst_frame.is_some() || server.rst_frame.is_some();
         if evicted || reset || server.payload_bytes > req.server_bytes {
+            return;
+        }
+        // The client acknowledged server bytes the capture does not hold: the answer was
+        // sent and the capture dropped it (a quality note), not a request left unanswered.
+        if s.unseen_bytes(sv) > 0 {
             return;
         }
         // The server must have closed too: a client's FIN alone may be a half-close (HTTP/1.0
