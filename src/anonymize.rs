@@ -185,8 +185,19 @@ impl Anonymizer {
             end -= 1;
         }
         for sep in [b'.', b'-'] {
-            if let Some((len, octets)) = quad(tail.as_bytes(), sep) {
+            if let Some((len, mut octets)) = quad(tail.as_bytes(), sep) {
+                // A reverse-lookup name holds the address backwards (RFC 1035 3.5).
+                let reverse =
+                    sep == b'.' && tail.get(len..len + 13).is_some_and(|t| t.eq_ignore_ascii_case(".in-addr.arpa"));
+                if reverse {
+                    octets.reverse();
+                }
                 let p = match self.addr(IpAddr::V4(Ipv4Addr::from(octets))) {
+                    IpAddr::V4(p) if reverse => {
+                        let mut o = p.octets();
+                        o.reverse();
+                        o
+                    }
                     IpAddr::V4(p) => p.octets(),
                     IpAddr::V6(_) => continue,
                 };
@@ -239,11 +250,9 @@ impl Anonymizer {
         let mut text_at = None;
         if let Some((p, dns, tcp)) = payload {
             let msg = if tcp { p.get(2..) } else { Some(p) };
-            if let (true, Some(m)) = (dns, msg.and_then(crate::app::dns::parse)) {
-                for r in &m.answers {
-                    if let crate::app::dns::Answer::A(a) = r.data {
-                        self.addr(a);
-                    }
+            if let (true, Some(m)) = (dns, msg) {
+                for a in crate::app::dns::addresses(m) {
+                    self.addr(a);
                 }
             }
             // Where the payload starts in the frame (it is a subslice of `raw`).
@@ -252,11 +261,67 @@ impl Anonymizer {
         }
         let mut out = raw.to_vec();
         self.replace_binary(&mut out);
+        let dns = payload.is_some_and(|(_, dns, _)| dns);
         let masked = match text_at {
+            Some(start) if dns => out.get_mut(start..).map_or(0, |p| self.replace_dns_names(p)),
             Some(start) => out.get_mut(start..).map_or(0, |p| self.replace_text(p)),
             None => 0,
         };
         (out, masked)
+    }
+
+    /// Addresses written in DNS names on the wire (`10.20.30.40.nip.io`, a PTR's
+    /// `40.30.20.10.in-addr.arpa`), where labels are length-prefixed, not dotted: the names
+    /// are read as dotted text, and an address whose pseudonym has the same label lengths
+    /// is rewritten, any other has its digits masked with `x` (a label's length byte must
+    /// keep telling the truth). Returns how many were masked.
+    fn replace_dns_names(&self, payload: &mut [u8]) -> usize {
+        // The dotted view: each label's length byte becomes '.', or ' ' where a name starts.
+        let mut view = payload.to_vec();
+        let mut i = 0;
+        let mut in_name = false;
+        while let Some(&n) = payload.get(i) {
+            let len = usize::from(n);
+            let label = payload.get(i + 1..i + 1 + len);
+            let is_label = (1..=63).contains(&len)
+                && label.is_some_and(|l| l.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_'));
+            if is_label {
+                if let Some(v) = view.get_mut(i) {
+                    *v = if in_name { b'.' } else { b' ' };
+                }
+                in_name = true;
+                i += 1 + len;
+            } else {
+                in_name = false;
+                if let Some(v) = view.get_mut(i) {
+                    *v = b' ';
+                }
+                i += 1;
+            }
+        }
+        // ASCII only, so that the text's offsets are the payload's.
+        view.iter_mut().filter(|c| !c.is_ascii()).for_each(|c| *c = b' ');
+        let mut masked = 0;
+        let text = String::from_utf8_lossy(&view).into_owned();
+        let mut at = 0;
+        while let Some((i, n, with)) = text.get(at..).and_then(|r| self.next_address(r)) {
+            let (from, to) = (at + i, at + i + n);
+            let same_shape = with.len() == n
+                && text.get(from..to).is_some_and(|orig| {
+                    orig.bytes().zip(with.bytes()).all(|(a, b)| a.is_ascii_hexdigit() == b.is_ascii_hexdigit())
+                });
+            if let Some(dst) = payload.get_mut(from..to) {
+                for (d, w) in dst.iter_mut().zip(with.bytes()) {
+                    if d.is_ascii_hexdigit() {
+                        *d = if same_shape { w } else { b'x' };
+                    }
+                }
+                masked += usize::from(!same_shape);
+            }
+            at = to;
+        }
+        // What is not in a name (TXT strings and the like) is plain text.
+        masked + self.replace_text(payload)
     }
 
     /// Replaces the bytes of every known address, at any offset.
@@ -374,6 +439,42 @@ mod tests {
             t.contains(":35398") && t.contains("]:443") && t.contains("version 1.0") && t.contains("ShADad"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn a_reverse_lookup_name_is_rewritten_as_the_address_it_holds_backwards() {
+        let x = Anonymizer::new([1; 32]);
+        let t = x.text("PTR 40.30.20.10.in-addr.arpa");
+        let p = match x.addr(a("10.20.30.40")) {
+            IpAddr::V4(p) => p.octets(),
+            IpAddr::V6(_) => unreachable!(),
+        };
+        let want = format!("{}.{}.{}.{}.in-addr.arpa", p[3], p[2], p[1], p[0]);
+        assert!(t.ends_with(&want), "{t} should end with {want}");
+        assert!(!t.contains("40.30.20.10"), "{t}");
+    }
+
+    #[test]
+    fn addresses_in_dns_names_on_the_wire_keep_their_label_lengths_or_are_masked() {
+        let x = Anonymizer::new([1; 32]);
+        // A query for 10.20.30.40.nip.io: labels 2 "10" 2 "20" 2 "30" 2 "40" 3 "nip" 2 "io".
+        let mut m = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        for l in ["10", "20", "30", "40", "nip", "io"] {
+            m.push(l.len() as u8);
+            m.extend(l.as_bytes());
+        }
+        m.extend([0, 0, 1, 0, 1]);
+        let before = m.clone();
+        x.replace_dns_names(&mut m);
+        assert_eq!(m.len(), before.len());
+        assert!(!m.windows(12).any(|w| w == b"\x0210\x0220\x0230\x0240"), "{m:?}");
+        // Every label length byte still tells the truth.
+        let mut i = 12;
+        for l in ["10", "20", "30", "40", "nip", "io"] {
+            assert_eq!(usize::from(m[i]), l.len());
+            i += 1 + l.len();
+        }
+        assert_eq!(&m[i - 7..i], b"\x03nip\x02io", "the rest of the name is left as it was");
     }
 
     #[test]

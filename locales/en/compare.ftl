@@ -1,4 +1,5 @@
 cmp-injected-summary = { $kind } at { $here } frame { $frame } was not sent by the { $sender }; a device between them sent it
+cmp-injected-idle-summary = { $kind } at { $here } frame { $frame } was not sent by the { $sender }: the device between them reset the connection after { $idle } s idle{ $how }, its idle timeout; not the { $sender }
 cmp-injected-explanation = The { $sender } capture holds no such { $kind }: it was created on the path, by a load balancer, NAT, firewall or proxy that no longer recognised the connection (an expired session) or that ended it on purpose. { $ttl }
 cmp-ttl = Its TTL ({ $ttl }) also differs from the usual TTL of the { $sender }: { $usual }.
 cmp-injected-rec = Check the session or idle timeouts and the logs of the devices between the two capture points (SLB, WAF, NAT, security group), and capture on them if you can.

@@ -1,4 +1,5 @@
 cmp-injected-summary = { $here }抓包第 { $frame } 帧的 { $kind } 并非{ $sender }发送，而是两者之间的设备发送的
+cmp-injected-idle-summary = { $here }第 { $frame } 帧的 { $kind } 不是{ $sender }发出的：连接空闲 { $idle } 秒后被两者之间的设备重置{ $how }，是它的空闲超时；不是{ $sender }
 cmp-injected-explanation = { $sender }自己的抓包中没有这个 { $kind }：它是在路径上产生的，由不再识别该连接（会话已过期）或主动终止连接的负载均衡、NAT、防火墙或代理发送。{ $ttl }
 cmp-ttl = 它的 TTL（{ $ttl }）也与{ $sender }通常的 { $usual } 不同。
 cmp-injected-rec = 检查两个抓包点之间设备（SLB、WAF、NAT、安全组）的会话/空闲超时和日志，如有可能在这些设备上抓包。

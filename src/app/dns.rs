@@ -93,6 +93,23 @@ pub fn parse(bytes: &[u8]) -> Option<DnsMessage> {
     })
 }
 
+/// Every address a DNS message carries in its records: answers, authority and additional
+/// (a name server's glue A record is an address too). For `--anonymize`, which must learn
+/// them all before it rewrites the packet.
+pub fn addresses(bytes: &[u8]) -> Vec<IpAddr> {
+    let Ok(p) = Packet::parse(bytes) else { return Vec::new() };
+    p.answers
+        .iter()
+        .chain(&p.nameservers)
+        .chain(&p.additional)
+        .filter_map(|r| match &r.data {
+            RData::A(a) => Some(IpAddr::V4(a.0)),
+            RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn rdata_type(r: &RData<'_>) -> u16 {
     match r {
         RData::NS(_) => 2,

@@ -699,6 +699,7 @@ pub const FINDING_IDS: &[&str] = &["middlebox-rst", "middlebox-fin", "never-reac
 
 /// The messages of those findings: `locales/<lang>/compare.ftl`.
 pub const MESSAGES: &[&str] = &[
+    "cmp-injected-idle-summary",
     "cmp-injected-summary",
     "cmp-injected-explanation",
     "cmp-ttl",
@@ -739,6 +740,40 @@ pub struct CompareOptions {
 }
 
 /// Compares a client-side and a server-side capture, listing the flows with a difference.
+/// Why a device between the captures made a RST, as the capture that saw it tells: the
+/// connection sat idle longer than the device keeps state (its own `idle-timeout` finding on
+/// that stream).
+struct IdleCause {
+    idle_s: f64,
+    idle: String,
+    /// ", longer than Alibaba Cloud SLB (CLB) … (15 s)", from the timeout catalogue.
+    how: Message,
+    /// The idle-timeout finding's fixes (the catalogue's).
+    fixes: Vec<Message>,
+}
+
+fn idle_cause(side: &Side, stream: u32, config: &Config) -> Option<IdleCause> {
+    let g = side
+        .findings
+        .iter()
+        .find(|g| g.detector == "idle-timeout" && (g.stream == Some(stream) || g.covers.contains(&stream)))?;
+    let idle_s = g.facts.get("idle_s")?.as_f64()?;
+    let (key, fits) = match (g.facts.get("matches"), g.facts.get("exceeds")) {
+        (Some(k), _) => (k.as_str(), true),
+        (None, Some(k)) => (k.as_str(), false),
+        _ => (None, false),
+    };
+    let how = match key.and_then(|k| config.timeouts.entries.iter().find(|e| e.key == k)) {
+        Some(e) => {
+            let seconds =
+                if e.seconds.fract() == 0.0 { format!("{:.0}", e.seconds) } else { format!("{:.2}", e.seconds) };
+            msg!(if fits { "idle-match" } else { "idle-exceeds" }, name = e.name_local(), seconds = seconds)
+        }
+        None => msg!("idle-nomatch"),
+    };
+    Some(IdleCause { idle_s, idle: format!("{idle_s:.1}"), how, fixes: g.recommendations.clone() })
+}
+
 pub fn compare(client: CaptureReader, server: CaptureReader, config: &Config) -> CompareReport {
     compare_with(client, server, config, CompareOptions::default())
 }
@@ -818,6 +853,21 @@ pub fn compare_with(
             f.explanation =
                 msg!("cmp-injected-explanation", kind = kind, sender = Message::new(sender), ttl = ttl_note);
             f.recommendations = vec![msg!("cmp-injected-rec")];
+            // The capture that saw it may know why: a device's idle timeout.
+            let seen_by = if at_client { &c } else { &s };
+            if let Some(cause) = idle_cause(seen_by, stream, config) {
+                f.summary = msg!(
+                    "cmp-injected-idle-summary",
+                    kind = kind,
+                    here = Message::new(here),
+                    frame = p.frame,
+                    sender = Message::new(sender),
+                    idle = cause.idle,
+                    how = cause.how
+                );
+                f.recommendations.splice(0..0, cause.fixes);
+                f = f.fact("idle_s", cause.idle_s);
+            }
             // One problem, one finding: the request the path answered is part of this one.
             if let (true, Some((q, tries))) = (at_client, never) {
                 if !explained_never {
@@ -922,7 +972,7 @@ pub fn compare_with(
         c.streams.keys().filter(|k| !mc.contains(k)).map(|k| flow_ref(&c, *k)).collect();
     findings.extend(unreached(&c, &s, &matches, &unmatched_client));
     let unmatched_server = s.streams.keys().filter(|k| !ms.contains(k)).map(|k| flow_ref(&s, *k)).collect();
-    findings.sort_by(|a, b| a.time.total_cmp(&b.time).then(b.severity.cmp(&a.severity)));
+    detect::report_order(&mut findings);
     let side = |x: &Side| SideReport {
         capture: x.summary.clone(),
         findings: x.findings.clone(),

@@ -561,7 +561,7 @@ impl Observer for Fanout<'_> {
 }
 
 /// Runs the engine with the selected detectors (all when `only` is empty) and returns the
-/// analysis and the findings, sorted by time, then severity, then detector.
+/// analysis and the findings in [`report_order`].
 pub fn run(reader: CaptureReader, config: &Config, only: &[String]) -> (Analysis, Vec<Finding>) {
     run_with(reader, config, only, &mut engine::NoObserver)
 }
@@ -601,14 +601,21 @@ pub fn run_with(
         f.confirm = general.exists().then_some(general);
     }
     findings.retain(|f| only.is_empty() || only.iter().any(|o| o == f.detector));
+    report_order(&mut findings);
+    (analysis, findings)
+}
+
+/// The order every report lists findings in: errors first, then warnings, then info (the
+/// verdict names the worst, and it must be the first a reader meets); within a severity by
+/// time, then detector and stream, so that output is stable.
+pub fn report_order(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        a.time
-            .total_cmp(&b.time)
-            .then(b.severity.cmp(&a.severity))
+        b.severity
+            .cmp(&a.severity)
+            .then(a.time.total_cmp(&b.time))
             .then(a.detector.cmp(b.detector))
             .then(a.stream.cmp(&b.stream))
     });
-    (analysis, findings)
 }
 
 /// All detector ids, including the ones that share an observer.

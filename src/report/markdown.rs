@@ -27,20 +27,25 @@ pub fn md(s: &str) -> String {
     out
 }
 
-/// A code span that survives backticks and pipes in its content: its fence is one backtick
-/// longer than the longest run of backticks inside (CommonMark ends a span only at a run of
-/// exactly its fence's length), so packet text can never close it and reach raw HTML.
+/// A code span that renders, in any CommonMark renderer, to exactly `s` (a display filter
+/// copied from it must work in Wireshark): its fence is one backtick longer than the longest
+/// run of backticks inside (CommonMark ends a span only at a run of exactly its fence's
+/// length), so packet text can never close it and reach raw HTML. Nothing inside is escaped:
+/// a backslash in a code span is literal (CommonMark 6.1), so `\|` would reach the reader as
+/// a backslash and a pipe. For a paragraph, not a table cell (where GFM splits cells at `|`
+/// before inline parsing).
 pub fn code(s: &str) -> String {
-    let s = escape_control(s).replace('|', "\\|").replace('\n', " ");
+    let s = escape_control(s).replace('\n', " ");
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     if s.is_empty() {
         return "` `".into();
     }
-    if longest == 0 {
-        return format!("`{s}`");
-    }
+    // CommonMark strips one space from each end of a span that has one at both; content
+    // that starts or ends with a backtick or a space is padded, and the padding is what
+    // gets stripped.
+    let padded = longest > 0 || (s.starts_with(' ') && s.ends_with(' '));
     let fence = "`".repeat(longest + 1);
-    format!("{fence} {s} {fence}")
+    if padded { format!("{fence} {s} {fence}") } else { format!("{fence}{s}{fence}") }
 }
 
 fn capture(out: &mut String, cx: &Cx, c: &CaptureSummary) {
@@ -220,7 +225,7 @@ mod tests {
     fn packet_strings_cannot_break_markdown() {
         // The ESC becomes the text \u{1b}, whose backslash is escaped in turn.
         assert_eq!(md("a|b`c<script>\x1b[31m"), "a\\|b\\`c\\<script\\>\\\\u{1b}\\[31m");
-        assert_eq!(code("dns.qry.name == \"x`y|z\""), "`` dns.qry.name == \"x`y\\|z\" ``");
+        assert_eq!(code("dns.qry.name == \"x`y|z\""), "`` dns.qry.name == \"x`y|z\" ``");
     }
 
     #[test]

@@ -43,8 +43,8 @@ struct Grid {
     colors: Vec<Option<Color>>,
 }
 
-/// The narrowest the last (wrapping) column may get.
-const MIN_LAST: usize = 24;
+/// The narrowest the last (wrapping) column may get: a note of two or three words a line.
+const MIN_LAST: usize = 16;
 
 impl Grid {
     fn new(head: Vec<String>) -> Self {
@@ -67,7 +67,10 @@ impl Grid {
         let fixed: usize = (0..n.saturating_sub(1)).map(col_width).sum();
         let last = col_width(n.saturating_sub(1)).min(MIN_LAST);
         let pad = " ".repeat(indent);
-        if fixed + last + 3 * n <= width {
+        // Each column takes its width and a space of padding on each side, and one space
+        // separates two columns: 3n - 1 beyond the cells.
+        let overhead = (3 * n).saturating_sub(1);
+        if fixed + last + overhead <= width {
             let mut t = table(&Cx { width: Some(u16::try_from(width).unwrap_or(u16::MAX)), ..*cx });
             t.set_header(self.head.iter().map(Cell::new));
             for (r, color) in self.rows.iter().zip(&self.colors) {
@@ -82,7 +85,7 @@ impl Grid {
             }
             // Every column but the last exactly as wide as its widest cell; the last takes
             // what is left and wraps.
-            let rest = width.saturating_sub(fixed + 3 * n).max(last);
+            let rest = width.saturating_sub(fixed + overhead).max(last);
             for i in 0..n {
                 let w = 2 + if i + 1 == n { rest.min(col_width(i)) } else { col_width(i) };
                 if let Some(c) = t.column_mut(i) {

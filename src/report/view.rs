@@ -141,7 +141,13 @@ pub fn capture_facts(c: &CaptureSummary, lang: Lang) -> Vec<(String, String)> {
     let mut v = Vec::new();
     let links: Vec<String> = c.link_types.iter().map(|l| l.name()).collect();
     v.push((lang.ui("ui-file"), c.file.clone()));
-    let format = if c.gzip { format!("{} (gzip)", c.format) } else { c.format.clone() };
+    // JSON keeps the format's English name; the text formats say it in the reader's language.
+    let name = match c.format.as_str() {
+        "pcap (nanosecond)" => lang.ui("ui-format-pcap-nanos"),
+        "pcap (modified)" => lang.ui("ui-format-pcap-modified"),
+        other => other.to_string(),
+    };
+    let format = if c.gzip { format!("{name} (gzip)") } else { name };
     v.push((lang.ui("ui-format"), format));
     v.push((lang.ui("ui-size"), msg!("ui-bytes", n = c.bytes).text(lang)));
     v.push((
