@@ -648,14 +648,7 @@ fn json_output_matches_docs_json_md() {
     for k in ["schema_version", "capture", "verdict", "findings", "streams"] {
         assert!(analyze.get(k).is_some(), "{k}");
     }
-    let cmp: serde_json::Value = serde_json::from_str(&run(&[
-        "compare",
-        "--format",
-        "json",
-        "captures/slb-idle-reset-client.pcap",
-        "captures/slb-idle-reset-server.pcap",
-    ]))
-    .unwrap();
+    let cmp = slb_compare_json();
     for k in ["client", "server", "clock_offset_ms", "matched", "unmatched_client", "unmatched_server", "findings"] {
         assert!(cmp.get(k).is_some(), "compare.{k} (the contract in issue 5)");
     }
@@ -848,15 +841,7 @@ fn dns_message(id: u16, flags: u16, qname: &str, qtype: u16, counts: [u16; 3], r
     m
 }
 
-fn wire_name(n: &str) -> Vec<u8> {
-    let mut v = Vec::new();
-    for l in n.split('.') {
-        v.push(l.len() as u8);
-        v.extend(l.as_bytes());
-    }
-    v.push(0);
-    v
-}
+use crate::support::craft::wire_name;
 
 /// Issue 35 item 4: the addresses a DNS message carries outside its answers (an authority
 /// section's name server and the additional section's A record for it), and addresses written
@@ -1006,15 +991,15 @@ fn compare_verdict_names_the_idle_timeout_behind_the_middlebox_rst() {
     assert!(verdict.contains("after 20.5 s idle"), "{verdict}");
     assert!(verdict.contains("CLB") && verdict.contains("(15 s)"), "{verdict}");
     assert!(verdict.contains("Fix: Keep connections busier than the idle timeout"), "{verdict}");
-    let json: serde_json::Value = serde_json::from_str(&run(&[
-        "compare",
-        "--format",
-        "json",
-        "captures/slb-idle-reset-client.pcap",
-        "captures/slb-idle-reset-server.pcap",
-    ]))
-    .unwrap();
+    let json = slb_compare_json();
     let f = &json["findings"][0];
     assert_eq!(f["detector"], "middlebox-rst");
     assert_eq!(f["facts"]["idle_s"], 20.501);
+}
+
+/// compare's JSON for the SLB idle-reset pair.
+fn slb_compare_json() -> serde_json::Value {
+    let args =
+        ["compare", "--format", "json", "captures/slb-idle-reset-client.pcap", "captures/slb-idle-reset-server.pcap"];
+    serde_json::from_str(&run(&args)).unwrap()
 }

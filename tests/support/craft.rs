@@ -159,17 +159,20 @@ pub fn handshake(c: &mut Craft, cport: u16, sport: u16) -> (u32, u32) {
     (1001, 5001)
 }
 
+/// A DNS name as it travels: length-prefixed labels and a zero.
+pub fn wire_name(n: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    for l in n.split('.') {
+        v.push(l.len() as u8);
+        v.extend(l.as_bytes());
+    }
+    v.push(0);
+    v
+}
+
 /// A DNS response: `name` CNAME chain through `cnames`, ending in A `addr`.
 pub fn dns_response(id: u16, name: &str, cnames: &[&str], addr: Ipv4Addr) -> Vec<u8> {
-    fn encode(n: &str) -> Vec<u8> {
-        let mut v = Vec::new();
-        for l in n.split('.') {
-            v.push(l.len() as u8);
-            v.extend(l.as_bytes());
-        }
-        v.push(0);
-        v
-    }
+    let encode = wire_name;
     let mut m = id.to_be_bytes().to_vec();
     m.extend([0x81, 0x80, 0, 1]);
     m.extend(((cnames.len() + 1) as u16).to_be_bytes());
