@@ -5,7 +5,7 @@ ps-summary = { $peer } stopped answering { $sender }: the same segment was resen
    *[other] ; { $more } more connections to it went silent the same way
 }
 ps-summary-slow = { $peer } did not answer { $sender } for { $secs } s, then answered: a slow or briefly unreachable peer, not a dead one
-ps-explanation = From frame { $frame } { $sender } sent a segment that { $peer } never acknowledged; it resent it { $retries } times, each wait about twice the one before (TCP's retransmission back-off), over { $secs } s, and nothing came back from { $peer } on this connection that acknowledged it or showed it heard. The peer, or the path to it, was gone: a crashed or frozen host, a NAT, SLB or firewall that forgot the session, a route that black-holes, or a security group changed while the connection was open.
+ps-explanation = From frame { $frame } { $sender } resent a segment that { $peer } had not acknowledged, { $retries } times in all, each wait about twice the one before (TCP's retransmission back-off), over { $secs } s, and nothing came back from { $peer } on this connection that acknowledged it or showed it heard. The peer, or the path to it, was gone: a crashed or frozen host, a NAT, SLB or firewall that forgot the session, a route that black-holes, or a security group changed while the connection was open.
 ps-explanation-slow = From frame { $frame } { $sender } resent a segment { $retries } times while { $peer } said nothing; { $peer } answered { $secs } s later, in frame { $answer }. The connection survived: the peer or the path stalled for a while (a long garbage-collection pause, a busy host, a route flap), which the user saw as a pause.
 ps-peer-resends = { $peer } was still resending its own data meanwhile ({ $n ->
     [one] 1 resend
@@ -21,7 +21,10 @@ ps-where-path = In this capture the resends from { $sender } are seen and nothin
 ps-rec-peer = Check whether { $peer } was alive at that moment: its uptime and kernel log, the application's logs, CPU and memory (a frozen VM answers nothing).
 ps-rec-path = Check what between { $sender } and { $peer } may have forgotten or dropped the connection at that moment: an SLB or NAT session timeout or failover, a security group or ACL change, a route change; conntrack -L on a Linux middle box shows whether it still holds the session.
 ps-rec-other-end = Capture at { $peer } at the same time and run pcapdoc compare on the two captures: it shows on which leg the resends were lost.
-ps-role-first = first segment left unanswered
+ps-role-first = first resend
+ps-role-heard = the peer's last packet before the silence
+ps-heard = The last packet from { $peer } on this connection is frame { $frame }, { $secs } s before the last resend.
+ps-never-heard = The capture holds no packet from { $peer } on this connection.
 ps-role-last-retry = last resend ({ $n } in all)
 ps-role-end = the sender gave up
 ps-role-answer = the peer answered at last

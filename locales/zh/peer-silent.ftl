@@ -4,7 +4,7 @@ ps-summary = { $peer } 不再应答 { $sender }：同一个报文段重传了 { 
    *[other] ；另有 { $more } 个到它的连接同样失去应答
 }
 ps-summary-slow = { $peer } 有 { $secs } 秒没有应答 { $sender }，之后恢复了应答：对端慢或短暂不可达，并未失联
-ps-explanation = 从第 { $frame } 帧起，{ $sender } 发出的报文段始终没有得到 { $peer } 的确认；它按 TCP 重传退避（每次等待约为上次的两倍）重传了 { $retries } 次，历时 { $secs } 秒，这条连接上 { $peer } 没有发回任何确认它或表明收到了它的报文。对端或到它的路径已经不在了：主机崩溃或卡死，NAT、SLB 或防火墙丢掉了会话，路由黑洞，或者连接存续期间安全组被修改。
+ps-explanation = 从第 { $frame } 帧起，{ $sender } 重传一个 { $peer } 未确认的报文段，共 { $retries } 次，按 TCP 重传退避（每次等待约为上次的两倍），历时 { $secs } 秒，这条连接上 { $peer } 没有发回任何确认它或表明收到了它的报文。对端或到它的路径已经不在了：主机崩溃或卡死，NAT、SLB 或防火墙丢掉了会话，路由黑洞，或者连接存续期间安全组被修改。
 ps-explanation-slow = 从第 { $frame } 帧起，{ $sender } 重传了 { $retries } 次而 { $peer } 没有回应；{ $secs } 秒后 { $peer } 在第 { $answer } 帧恢复应答。连接没有断：对端或路径停顿了一段时间（长时间 GC 停顿、主机繁忙、路由抖动），用户看到的是一次卡顿。
 ps-peer-resends = 其间 { $peer } 仍在重传自己的数据（{ $n } 次，确认号没有前进）：它还活着，但 { $sender } 发出的内容到不了它；通往 { $peer } 方向的路径在丢包。
 ps-end-reset = 随后 { $sender } 放弃并重置了连接（第 { $frame } 帧）。
@@ -17,7 +17,10 @@ ps-where-path = 在此抓包中可以看到 { $sender } 的重传，而 { $peer 
 ps-rec-peer = 检查 { $peer } 在那一刻是否存活：运行时间和内核日志、应用日志、CPU 和内存（卡死的虚拟机不会应答任何报文）。
 ps-rec-path = 检查 { $sender } 与 { $peer } 之间哪一环可能在那一刻忘记或丢弃了连接：SLB 或 NAT 会话超时或切换、安全组或 ACL 变更、路由变化；在 Linux 中间设备上用 conntrack -L 可以看到会话是否还在。
 ps-rec-other-end = 同时在 { $peer } 上抓包，并对两份抓包运行 pcapdoc compare：可以看出重传在哪一段丢失。
-ps-role-first = 第一个未被应答的报文段
+ps-role-first = 第一次重传
+ps-role-heard = 静默前对端的最后一个报文
+ps-heard = 这条连接上 { $peer } 的最后一个报文是第 { $frame } 帧，在最后一次重传之前 { $secs } 秒。
+ps-never-heard = 抓包中没有这条连接上来自 { $peer } 的报文。
 ps-role-last-retry = 最后一次重传（共 { $n } 次）
 ps-role-end = 发送方放弃
 ps-role-answer = 对端终于应答

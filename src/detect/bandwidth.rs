@@ -59,6 +59,11 @@ pub const DELAY_RISE: i64 = 4;
 pub const MIN_DELAY_RISE_NS: i64 = 2_000_000;
 pub const MIN_DELAY_SAMPLES: usize = 2;
 const MAX_DELAYS: usize = 100_000;
+/// One stream in this many is timed segment to ACK: a median needs a sample, not every
+/// stream's state (with 100,000 connections open, timing all of them held 8 MB).
+const ACK_SAMPLE_EVERY: u32 = 8;
+/// Below this many timed segments every stream is timed (a capture of a few transfers).
+const ACK_TIME_ALL: usize = 1_024;
 /// The least peak rate worth calling saturated without `--link-mbps` (1 Mbit/s).
 pub const MIN_PEAK_BPS: u64 = 1_000_000;
 /// Share of a saturated second one host pair must take to be a hog.
@@ -261,7 +266,9 @@ impl Observer for Bandwidth {
         if resend {
             // Karn: a resent segment's ACK may answer either copy.
             self.timed.remove(&(stream, dir));
-        } else if self.timed.len() < MAX_HTTP_STREAMS {
+        } else if (self.timed.len() < ACK_TIME_ALL || stream % ACK_SAMPLE_EVERY == 0)
+            && self.timed.len() < MAX_HTTP_STREAMS
+        {
             self.timed.entry((stream, dir)).or_insert((Seq(t.seq) + seglen, f.ts));
         }
         if let Some(s) = self.bin(f.ts).and_then(|b| self.secs.get_mut(b)) {
