@@ -171,6 +171,9 @@ impl Anonymizer {
 
     fn address_at(&self, s: &str, i: usize) -> Option<(usize, usize, String)> {
         let tail = s.get(i..)?;
+        if let Some(found) = self.ip6_arpa(tail) {
+            return Some((i, found.0, found.1));
+        }
         // IPv6: the longest run of hex digits and colons (with a dotted tail) that parses.
         let run: usize = tail.bytes().take_while(|c| c.is_ascii_hexdigit() || *c == b':' || *c == b'.').count();
         // The longest IPv6 text (with an IPv4 tail) is 45 characters.
@@ -220,6 +223,42 @@ impl Anonymizer {
             }
         }
         None
+    }
+
+    /// An IPv6 reverse-lookup name at the start of `tail`: 32 nibbles, lowest first, each
+    /// a label, then `.ip6.arpa` (RFC 3596 2.5). Rewritten nibble for nibble, so its length
+    /// never changes.
+    fn ip6_arpa(&self, tail: &str) -> Option<(usize, String)> {
+        let b = tail.as_bytes();
+        let name = b.get(..64)?;
+        let suffix = tail.get(63..72)?;
+        if !suffix.eq_ignore_ascii_case(".ip6.arpa") {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (k, pair) in name.chunks(2).enumerate() {
+            // Each nibble is followed by a dot (the last one by `.ip6.arpa`'s).
+            let &[nib, b'.'] = pair else { return None };
+            let v = char::from(nib).to_digit(16)? as u8;
+            // Nibble k counts from the address's last nibble.
+            let byte = 15 - k / 2;
+            let slot = bytes.get_mut(byte)?;
+            *slot |= if k % 2 == 0 { v } else { v << 4 };
+        }
+        let IpAddr::V6(p) = self.addr(IpAddr::V6(Ipv6Addr::from(bytes))) else { return None };
+        let o = p.octets();
+        let upper = name.iter().any(u8::is_ascii_uppercase);
+        let mut out = String::with_capacity(63);
+        for k in 0..32 {
+            let byte = o.get(15 - k / 2).copied().unwrap_or(0);
+            let v = if k % 2 == 0 { byte & 0xf } else { byte >> 4 };
+            let c = char::from_digit(u32::from(v), 16).unwrap_or('0');
+            out.push(if upper { c.to_ascii_uppercase() } else { c });
+            if k < 31 {
+                out.push('.');
+            }
+        }
+        Some((63, out))
     }
 
     /// Every address pseudonymised so far, with its pseudonym.
@@ -452,6 +491,20 @@ mod tests {
         let want = format!("{}.{}.{}.{}.in-addr.arpa", p[3], p[2], p[1], p[0]);
         assert!(t.ends_with(&want), "{t} should end with {want}");
         assert!(!t.contains("40.30.20.10"), "{t}");
+    }
+
+    #[test]
+    fn an_ipv6_reverse_lookup_name_is_rewritten_nibble_for_nibble() {
+        let x = Anonymizer::new([1; 32]);
+        let orig: Ipv6Addr = "2001:db8::567:89ab".parse().unwrap();
+        let name = "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa";
+        let t = x.text(&format!("PTR {name}"));
+        assert!(!t.contains(&name[..63]), "{t}");
+        assert_eq!(t.len(), name.len() + 4);
+        let IpAddr::V6(p) = x.addr(IpAddr::V6(orig)) else { panic!() };
+        let nibbles: String =
+            p.octets().iter().rev().flat_map(|b| [b & 0xf, b >> 4]).map(|n| format!("{n:x}.")).collect();
+        assert!(t.contains(&format!("{nibbles}ip6.arpa")), "{t} vs {nibbles}");
     }
 
     #[test]
