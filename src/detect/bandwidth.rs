@@ -108,7 +108,7 @@ pub struct Bandwidth {
     link_bps: Option<u64>,
     base_sec: Option<i64>,
     secs: Vec<Second>,
-    cur: Option<i64>,
+    cur: Option<usize>,
     /// This second's bytes by (source, destination): one table update per frame; the
     /// host-pair top and the capture's talkers are folded from it once a second.
     cur_pairs: HashMap<(IpAddr, IpAddr), u64>,
@@ -230,7 +230,7 @@ impl Bandwidth {
         }
         let (top, top_bytes) =
             pairs.into_iter().max_by_key(|&(k, v)| (v, std::cmp::Reverse(k))).map_or((None, 0), |(k, v)| (Some(k), v));
-        if let Some(s) = usize::try_from(idx).ok().and_then(|i| self.secs.get_mut(i)) {
+        if let Some(s) = self.secs.get_mut(idx) {
             if top_bytes > s.top_bytes {
                 s.top = top;
                 s.top_bytes = top_bytes;
@@ -280,8 +280,6 @@ impl Observer for Bandwidth {
     fn on_frame(&mut self, f: &Frame<'_>) {
         let len = u64::from(f.wire_len);
         self.total += len;
-        let sec = f.ts.0.div_euclid(1_000_000_000);
-        let idx = sec - *self.base_sec.get_or_insert(sec);
         let Some(i) = self.bin(f.ts) else {
             self.unbinned += len;
             return;
@@ -290,9 +288,9 @@ impl Observer for Bandwidth {
             s.bytes += len;
             s.first.get_or_insert((f.frame, f.ts));
         }
-        if self.cur != Some(idx) {
+        if self.cur != Some(i) {
             self.flush();
-            self.cur = Some(idx);
+            self.cur = Some(i);
         }
         if let Some(ip) = f.ip {
             add_capped(&mut self.cur_pairs, (ip.src, ip.dst), len);
